@@ -1,0 +1,18 @@
+//! Schema migrations for Colophon, shared by SQLite and PostgreSQL.
+//!
+//! Each migration is written with sea-query's schema builder so the same code produces the
+//! right DDL for both databases. Rules that must hold under concurrency (unique slugs, one
+//! article per series part, foreign keys) live here, in the database, not in process.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_content_model;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_content_model::Migration)]
+    }
+}

@@ -1,0 +1,217 @@
+//! Access tokens: HS256 JWTs signed with the configured secret. Tokens are stateless: a
+//! valid signature and valid claims are what authorize.
+
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+
+use crate::content::{ContentError, Principal, Role, Viewer};
+
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    sub: String,
+    role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exp: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iat: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nbf: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct Jwt {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+impl Jwt {
+    /// HS256 with `secret`; `iss` and `aud` are required and checked when configured.
+    pub fn hs256(secret: &[u8], issuer: Option<String>, audience: Option<String>) -> Self {
+        // The algorithm is pinned: a token claiming any other `alg` (including `none`) is refused.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 30;
+        validation.validate_nbf = true;
+        let mut required = vec!["exp", "sub"];
+        if let Some(iss) = &issuer {
+            validation.set_issuer(&[iss]);
+            required.push("iss");
+        }
+        match &audience {
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&required);
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+            validation,
+            issuer,
+            audience,
+        }
+    }
+
+    /// A signed access token for `subject` with `role`, valid for `ttl`.
+    pub fn issue(&self, subject: &str, role: Role, ttl: Duration) -> String {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = Claims {
+            sub: subject.to_string(),
+            role: role.as_str().to_string(),
+            iat: Some(now),
+            nbf: Some(now),
+            exp: Some(now + ttl.as_secs()),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+        };
+        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 signing cannot fail")
+    }
+
+    pub fn verify(&self, token: &str) -> Result<Principal, String> {
+        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind as K;
+            match e.kind() {
+                K::ExpiredSignature => "the token has expired".to_string(),
+                K::ImmatureSignature => "the token is not valid yet (nbf)".to_string(),
+                K::InvalidIssuer => "the token's issuer is not accepted".to_string(),
+                K::InvalidAudience => "the token's audience is not accepted".to_string(),
+                K::InvalidAlgorithm => "the token's algorithm is not accepted".to_string(),
+                K::InvalidSignature => "the token's signature is invalid".to_string(),
+                K::MissingRequiredClaim(c) => format!("the token lacks the `{c}` claim"),
+                _ => "the token is malformed".to_string(),
+            }
+        })?;
+        let role = Role::parse(&data.claims.role)
+            .ok_or_else(|| format!("the token's role `{}` is not author, editor or admin", data.claims.role))?;
+        if data.claims.sub.is_empty() {
+            return Err("the token's subject is empty".into());
+        }
+        Ok(Principal { subject: data.claims.sub, role })
+    }
+
+    /// The viewer behind an `Authorization` header value. No header is an anonymous
+    /// reader; a header that does not carry a valid bearer token is refused outright, never
+    /// quietly downgraded to anonymous.
+    pub fn viewer(&self, authorization: Option<&str>) -> Result<Viewer, ContentError> {
+        let Some(value) = authorization else { return Ok(Viewer::anonymous()) };
+        let token = value
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ContentError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
+        self.verify(token).map(|p| Viewer(Some(p))).map_err(ContentError::Unauthenticated)
+    }
+}
+
+/// Parses a lifetime like `90s`, `15m`, `1h` or `7d`.
+pub fn parse_ttl(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits.parse().map_err(|_| format!("`{s}` is not a duration like 90s, 15m, 1h or 7d"))?;
+    let secs = match unit {
+        "s" | "" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("`{s}` has an unknown unit; use s, m, h or d")),
+    };
+    if secs == 0 || secs > 366 * 86_400 {
+        return Err(format!("`{s}` must be between 1s and 366d"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    fn sign(claims: serde_json::Value, alg: Algorithm, secret: &[u8]) -> String {
+        encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret)).unwrap()
+    }
+
+    fn now() -> u64 {
+        jsonwebtoken::get_current_timestamp()
+    }
+
+    #[test]
+    fn issued_tokens_verify() {
+        let jwt = Jwt::hs256(SECRET, Some("colophon".into()), Some("authoring".into()));
+        let t = jwt.issue("ada", Role::Editor, Duration::from_secs(60));
+        assert_eq!(jwt.verify(&t).unwrap(), Principal { subject: "ada".into(), role: Role::Editor });
+    }
+
+    #[test]
+    fn refuses_bad_tokens() {
+        let jwt = Jwt::hs256(SECRET, None, None);
+        let ok = serde_json::json!({"sub": "a", "role": "editor", "exp": now() + 60});
+        assert!(jwt.verify(&sign(ok.clone(), Algorithm::HS256, SECRET)).is_ok());
+        // Another algorithm, another key, expired, not yet valid, no exp, unknown role.
+        assert!(jwt.verify(&sign(ok.clone(), Algorithm::HS384, SECRET)).unwrap_err().contains("algorithm"));
+        assert!(
+            jwt.verify(&sign(ok, Algorithm::HS256, b"another-secret-another-secret-xx"))
+                .unwrap_err()
+                .contains("signature")
+        );
+        let expired = serde_json::json!({"sub": "a", "role": "editor", "exp": now() - 3600});
+        assert!(jwt.verify(&sign(expired, Algorithm::HS256, SECRET)).unwrap_err().contains("expired"));
+        let early = serde_json::json!({"sub": "a", "role": "editor", "exp": now() + 7200, "nbf": now() + 3600});
+        assert!(jwt.verify(&sign(early, Algorithm::HS256, SECRET)).unwrap_err().contains("nbf"));
+        let no_exp = serde_json::json!({"sub": "a", "role": "editor"});
+        assert!(jwt.verify(&sign(no_exp, Algorithm::HS256, SECRET)).unwrap_err().contains("exp"));
+        let bad_role = serde_json::json!({"sub": "a", "role": "root", "exp": now() + 60});
+        assert!(jwt.verify(&sign(bad_role, Algorithm::HS256, SECRET)).unwrap_err().contains("role"));
+        // alg=none: header {"alg":"none"} with an empty signature.
+        let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhIiwicm9sZSI6ImFkbWluIiwiZXhwIjo5OTk5OTk5OTk5fQ.";
+        assert!(jwt.verify(none).is_err());
+        assert!(jwt.verify("garbage").is_err());
+    }
+
+    #[test]
+    fn enforces_issuer_and_audience_when_configured() {
+        let jwt = Jwt::hs256(SECRET, Some("colophon".into()), Some("authoring".into()));
+        let wrong_iss =
+            serde_json::json!({"sub": "a", "role": "editor", "exp": now() + 60, "iss": "evil", "aud": "authoring"});
+        assert!(jwt.verify(&sign(wrong_iss, Algorithm::HS256, SECRET)).unwrap_err().contains("issuer"));
+        let wrong_aud =
+            serde_json::json!({"sub": "a", "role": "editor", "exp": now() + 60, "iss": "colophon", "aud": "other"});
+        assert!(jwt.verify(&sign(wrong_aud, Algorithm::HS256, SECRET)).unwrap_err().contains("audience"));
+        let missing = serde_json::json!({"sub": "a", "role": "editor", "exp": now() + 60});
+        assert!(jwt.verify(&sign(missing, Algorithm::HS256, SECRET)).is_err());
+    }
+
+    #[test]
+    fn authorization_header_forms() {
+        let jwt = Jwt::hs256(SECRET, None, None);
+        let t = jwt.issue("a", Role::Admin, Duration::from_secs(60));
+        assert!(jwt.viewer(None).unwrap().principal().is_none());
+        assert!(jwt.viewer(Some(&format!("bearer {t}"))).unwrap().principal().is_some());
+        for bad in ["Basic abc", "Bearer", "Bearer ", &t] {
+            assert!(matches!(jwt.viewer(Some(bad)), Err(ContentError::Unauthenticated(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ttls() {
+        assert_eq!(parse_ttl("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_ttl("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_ttl("90").unwrap(), Duration::from_secs(90));
+        for bad in ["", "h", "0s", "5y", "-1h", "1000d"] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,942 @@
+//! Article queries and commands.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
+};
+
+use super::cursor::{Cursor, SortKey};
+use super::input::non_empty;
+use super::model::{ArticleView, AuthorRef, CategoryRef, Page, SeriesRef, TagRef, effective_status, is_public};
+use super::text::{self, slugify};
+use super::{
+    ArticlePatch, ArticleStatus, Content, ContentError, NewArticle, Principal, Result, Viewer, taxonomy, users,
+};
+use crate::entities::{article, article_revision, article_slug_history, article_tag, category, series, tag, user};
+
+pub const PAGE_DEFAULT: u64 = 20;
+pub const PAGE_MAX: u64 = 100;
+
+/// How a client names one article.
+#[derive(Debug, Clone)]
+pub enum ArticleLookup {
+    Id(String),
+    Slug(String),
+    /// REST's `/articles/{slug}`: a slug (current or old), else an id.
+    SlugOrId(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArticleOrder {
+    #[default]
+    PublishedDesc,
+    PublishedAsc,
+    Title,
+    UpdatedDesc,
+}
+
+impl ArticleOrder {
+    fn code(self) -> &'static str {
+        match self {
+            ArticleOrder::PublishedDesc => "published_desc",
+            ArticleOrder::PublishedAsc => "published_asc",
+            ArticleOrder::Title => "title",
+            ArticleOrder::UpdatedDesc => "updated_desc",
+        }
+    }
+
+    /// (column, direction, whether the column can be NULL)
+    fn spec(self) -> (article::Column, Order, bool) {
+        match self {
+            ArticleOrder::PublishedDesc => (article::Column::PublishedAt, Order::Desc, true),
+            ArticleOrder::PublishedAsc => (article::Column::PublishedAt, Order::Asc, true),
+            ArticleOrder::Title => (article::Column::Title, Order::Asc, false),
+            ArticleOrder::UpdatedDesc => (article::Column::UpdatedAt, Order::Desc, false),
+        }
+    }
+
+    fn key_of(self, row: &article::Model) -> SortKey {
+        match self {
+            ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => SortKey::Time(row.published_at),
+            ArticleOrder::Title => SortKey::Text(row.title.clone()),
+            ArticleOrder::UpdatedDesc => SortKey::Time(Some(row.updated_at)),
+        }
+    }
+}
+
+/// Relay-style page arguments, with the names the client used for them so errors can say
+/// `limit` on REST and `first` on GraphQL.
+#[derive(Debug, Clone, Default)]
+pub struct PageArgs {
+    pub first: Option<i64>,
+    pub after: Option<String>,
+    pub last: Option<i64>,
+    pub before: Option<String>,
+    pub names: PageArgNames,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PageArgNames {
+    pub first: &'static str,
+    pub after: &'static str,
+    pub last: &'static str,
+    pub before: &'static str,
+}
+
+impl Default for PageArgNames {
+    fn default() -> Self {
+        Self { first: "first", after: "after", last: "last", before: "before" }
+    }
+}
+
+enum Direction {
+    Forward { size: u64, after: Option<Cursor> },
+    Backward { size: u64, before: Option<Cursor> },
+}
+
+impl PageArgs {
+    fn resolve(&self, order: ArticleOrder) -> Result<Direction> {
+        let n = self.names;
+        let size = |v: Option<i64>, field: &str| -> Result<u64> {
+            match v {
+                None => Ok(PAGE_DEFAULT),
+                Some(v) if (1..=PAGE_MAX as i64).contains(&v) => Ok(v as u64),
+                Some(_) => Err(ContentError::field(field, format!("must be between 1 and {PAGE_MAX}"))),
+            }
+        };
+        let decode = |raw: &Option<String>, field: &str| -> Result<Option<Cursor>> {
+            raw.as_deref().map(|r| Cursor::decode(r, order.code(), field)).transpose()
+        };
+        if self.last.is_some() || self.before.is_some() {
+            if self.first.is_some() || self.after.is_some() {
+                return Err(ContentError::field(
+                    n.last,
+                    format!("cannot be combined with `{}`/`{}`; page forward or backward, not both", n.first, n.after),
+                ));
+            }
+            return Ok(Direction::Backward { size: size(self.last, n.last)?, before: decode(&self.before, n.before)? });
+        }
+        Ok(Direction::Forward { size: size(self.first, n.first)?, after: decode(&self.after, n.after)? })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ArticleQuery {
+    /// Editors only: list articles in this state instead of the published ones.
+    pub status: Option<ArticleStatus>,
+    pub tag: Option<String>,
+    pub order: ArticleOrder,
+    pub page: PageArgs,
+}
+
+/// Which rows a status filter selects, judged by the status a reader would see now.
+fn status_condition(status: ArticleStatus, now: DateTime<Utc>) -> Condition {
+    use article::Column as C;
+    let cond = Condition::all().add(C::DeletedAt.is_null());
+    match status {
+        ArticleStatus::Published => cond
+            .add(C::Status.is_in([ArticleStatus::Published.as_str(), ArticleStatus::Scheduled.as_str()]))
+            .add(C::PublishedAt.lte(now)),
+        ArticleStatus::Scheduled => {
+            cond.add(C::Status.eq(ArticleStatus::Scheduled.as_str())).add(C::PublishedAt.gt(now))
+        }
+        other => cond.add(C::Status.eq(other.as_str())),
+    }
+}
+
+/// Rows strictly after `cursor` when ordered by (`col` `dir`, id `dir`). With `nullable`,
+/// NULL keys sort last when `nulls_last`, first otherwise.
+fn after_cursor(col: article::Column, dir: &Order, nullable: bool, nulls_last: bool, cursor: &Cursor) -> Condition {
+    let asc = matches!(dir, Order::Asc);
+    let id_beyond = if asc { article::Column::Id.gt(cursor.id) } else { article::Column::Id.lt(cursor.id) };
+    let (beyond, equal) = match &cursor.key {
+        SortKey::Time(Some(t)) => (if asc { col.gt(*t) } else { col.lt(*t) }, col.eq(*t)),
+        SortKey::Text(s) => (if asc { col.gt(s.as_str()) } else { col.lt(s.as_str()) }, col.eq(s.as_str())),
+        SortKey::Time(None) => {
+            let mut c = Condition::any().add(Condition::all().add(col.is_null()).add(id_beyond));
+            if nullable && !nulls_last {
+                c = c.add(col.is_not_null());
+            }
+            return c;
+        }
+    };
+    let mut c = Condition::any().add(beyond).add(Condition::all().add(equal).add(id_beyond));
+    if nullable && nulls_last {
+        c = c.add(col.is_null());
+    }
+    c
+}
+
+impl Content {
+    /// One article, or `None` when it does not exist or the viewer may not see it: readers
+    /// cannot tell an unpublished article from a missing one.
+    pub async fn article(&self, viewer: &Viewer, lookup: ArticleLookup) -> Result<Option<ArticleView>> {
+        let db = self.db();
+        let row = match &lookup {
+            ArticleLookup::Id(id) => match parse_id(id) {
+                Some(id) => article::Entity::find_by_id(id).one(db).await?,
+                None => None,
+            },
+            ArticleLookup::Slug(slug) => self.find_by_slug(slug).await?,
+            ArticleLookup::SlugOrId(s) => match self.find_by_slug(s).await? {
+                Some(row) => Some(row),
+                None => match parse_id(s) {
+                    Some(id) => article::Entity::find_by_id(id).one(db).await?,
+                    None => None,
+                },
+            },
+        };
+        let now = super::now();
+        let Some(row) = row.filter(|r| r.deleted_at.is_none()) else { return Ok(None) };
+        if !viewer.sees_unpublished() && !is_public(&row, now) {
+            return Ok(None);
+        }
+        Ok(load_views(db, vec![row]).await?.pop())
+    }
+
+    async fn find_by_slug(&self, slug: &str) -> Result<Option<article::Model>> {
+        let db = self.db();
+        if let Some(row) = article::Entity::find().filter(article::Column::Slug.eq(slug)).one(db).await? {
+            return Ok(Some(row));
+        }
+        match article_slug_history::Entity::find_by_id(slug.to_string()).one(db).await? {
+            Some(old) => Ok(article::Entity::find_by_id(old.article_id).one(db).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// A page of articles. Without a status filter this is the public list (published
+    /// articles whose time has come) for everyone, editors included.
+    pub async fn articles(&self, viewer: &Viewer, query: ArticleQuery) -> Result<Page<ArticleView>> {
+        if query.status.is_some() && !viewer.sees_unpublished() {
+            return Err(match viewer.principal() {
+                None => ContentError::Unauthenticated("filtering by status needs an editor token".into()),
+                Some(_) => ContentError::Forbidden("only editors and admins may filter by status".into()),
+            });
+        }
+        let direction = query.page.resolve(query.order)?;
+        let db = self.db();
+        let now = super::now();
+        let status = query.status.unwrap_or(ArticleStatus::Published);
+        let mut base = article::Entity::find().filter(status_condition(status, now));
+        if let Some(tag_slug) = &query.tag {
+            let tag_id = tag::Entity::find().filter(tag::Column::Slug.eq(tag_slug)).one(db).await?.map(|t| t.id);
+            base = base.filter(
+                article::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(article_tag::Column::ArticleId)
+                        .from(article_tag::Entity)
+                        .and_where(article_tag::Column::TagId.eq(tag_id.unwrap_or(-1)))
+                        .to_owned(),
+                ),
+            );
+        }
+        let total = base.clone().count(db).await?;
+
+        let (col, canonical_dir, nullable) = query.order.spec();
+        // Published and scheduled rows always have a date; only other states need NULL care.
+        let nullable = nullable && !matches!(status, ArticleStatus::Published | ArticleStatus::Scheduled);
+        let (size, cursor, backward) = match direction {
+            Direction::Forward { size, after } => (size, after, false),
+            Direction::Backward { size, before } => (size, before, true),
+        };
+        let dir = if backward { reverse(&canonical_dir) } else { canonical_dir };
+        // Canonical order puts NULLs last; walking backward meets them first.
+        let nulls_last = !backward;
+        let mut select = base;
+        if let Some(c) = &cursor {
+            select = select.filter(after_cursor(col, &dir, nullable, nulls_last, c));
+        }
+        let select = order_select(select, col, &dir, nullable, nulls_last);
+        let mut rows = select.limit(size + 1).all(db).await?;
+        let more = rows.len() as u64 > size;
+        rows.truncate(size as usize);
+        if backward {
+            rows.reverse();
+        }
+        let views = load_views(db, rows).await?;
+        let items = views
+            .into_iter()
+            .map(|v| {
+                let c = Cursor { order: query.order.code().into(), key: query.order.key_of(&v.row), id: v.row.id };
+                (c.encode(), v)
+            })
+            .collect();
+        let (has_next_page, has_previous_page) =
+            if backward { (cursor.is_some(), more) } else { (more, cursor.is_some()) };
+        Ok(Page { items, has_next_page, has_previous_page, total })
+    }
+
+    pub async fn create_article(&self, viewer: &Viewer, input: NewArticle) -> Result<ArticleView> {
+        let principal = viewer.require_editor()?;
+        input.validate()?;
+        // A derived slug or series part can be taken by a concurrent writer between our check
+        // and our insert; the unique index refuses it and we derive again. A value the client
+        // chose is checked up front and reported as a conflict on the next attempt.
+        let mut attempts = 0;
+        loop {
+            match self.try_create_article(principal, &input).await {
+                Err(CreateError::Raced) if attempts < 5 => attempts += 1,
+                Err(CreateError::Raced) => {
+                    return Err(ContentError::Conflict("too many concurrent writers; try again".into()));
+                }
+                Err(CreateError::Failed(e)) => return Err(e),
+                Ok(view) => return Ok(view),
+            }
+        }
+    }
+
+    async fn try_create_article(&self, principal: &Principal, input: &NewArticle) -> Result<ArticleView, CreateError> {
+        let txn = self.begin_write().await?;
+        let author = users::ensure_user(&txn, principal).await?;
+        let now = super::now();
+
+        // Lock order is fixed (slug, then series) so two creators never wait on each other.
+        let slug_base = input.slug.clone().unwrap_or_else(|| slugify(&input.title));
+        super::lock_for_txn(&txn, &format!("article-slug:{slug_base}")).await?;
+        if let Some(series) = non_empty(input.series.clone()) {
+            super::lock_for_txn(&txn, &format!("series:{}", slugify(&series))).await?;
+        }
+        let slug = match &input.slug {
+            Some(slug) => {
+                ensure_slug_free(&txn, slug, None).await?;
+                slug.clone()
+            }
+            None => derive_free_slug(&txn, &input.title, None).await?,
+        };
+        let category_id = match non_empty(input.category.clone()) {
+            Some(name) => Some(taxonomy::category_by_name(&txn, &name, None).await?.id),
+            None => None,
+        };
+        let (series_id, series_part) = match non_empty(input.series.clone()) {
+            Some(title) => {
+                let s = taxonomy::series_by_title(&txn, &title).await?;
+                let part = claim_series_part(&txn, &s, input.series_part, None).await?;
+                (Some(s.id), Some(part))
+            }
+            None => (None, None),
+        };
+        let body = input.body.clone().unwrap_or_default();
+        let rendered = text::render(&body);
+        let custom_excerpt = non_empty(input.excerpt.clone());
+        let excerpt = custom_excerpt.clone().unwrap_or_else(|| text::excerpt(&rendered.plain_text));
+
+        let row = article::ActiveModel {
+            id: NotSet,
+            slug: Set(slug.clone()),
+            title: Set(input.title.trim().to_string()),
+            custom_excerpt: Set(custom_excerpt),
+            excerpt: Set(excerpt),
+            body: Set(body),
+            html: Set(rendered.html),
+            plain_text: Set(rendered.plain_text),
+            word_count: Set(rendered.word_count),
+            reading_minutes: Set(rendered.reading_minutes),
+            status: Set(ArticleStatus::Draft.as_str().into()),
+            published_at: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            deleted_at: Set(None),
+            author_id: Set(Some(author.id)),
+            category_id: Set(category_id),
+            series_id: Set(series_id),
+            series_part: Set(series_part),
+            cover_image_url: Set(non_empty(input.cover_image_url.clone())),
+            canonical_url: Set(non_empty(input.canonical_url.clone())),
+            seo_title: Set(non_empty(input.seo_title.clone())),
+            seo_description: Set(non_empty(input.seo_description.clone())),
+            version: Set(1),
+        };
+        let inserted = match article::Entity::insert(row).exec_with_returning(&txn).await {
+            Ok(row) => row,
+            Err(e) if matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
+                return Err(CreateError::Raced);
+            }
+            Err(e) => return Err(CreateError::Failed(e.into())),
+        };
+        if let Some(tags) = &input.tags {
+            set_tags(&txn, inserted.id, tags).await?;
+        }
+        record_revision(&txn, &inserted, principal).await?;
+        let view = load_views(&txn, vec![inserted]).await?.pop().expect("one view");
+        txn.commit().await?;
+        Ok(view)
+    }
+
+    pub async fn update_article(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+        patch: ArticlePatch,
+        expected_version: Option<i32>,
+    ) -> Result<ArticleView> {
+        let principal = viewer.require_editor()?;
+        patch.validate()?;
+        let id = parse_id(id).ok_or_else(|| not_found(id))?;
+        // Without an expected version the client asked for last-writer-wins; a concurrent
+        // write between our read and our write just means we read again.
+        for _ in 0..5 {
+            let txn = self.begin_write().await?;
+            let current = live_article(&txn, id).await?;
+            if let Some(expected) = expected_version
+                && expected != current.version
+            {
+                return Err(ContentError::VersionConflict { expected, current: current.version });
+            }
+            match apply_patch(&txn, &current, &patch, principal).await? {
+                Some(updated) => {
+                    let view = load_views(&txn, vec![updated]).await?.pop().expect("one view");
+                    txn.commit().await?;
+                    return Ok(view);
+                }
+                None => {
+                    txn.rollback().await?;
+                    if let Some(expected) = expected_version {
+                        let now_at = live_article(self.db(), id).await?.version;
+                        return Err(ContentError::VersionConflict { expected, current: now_at });
+                    }
+                }
+            }
+        }
+        Err(ContentError::Conflict("the article is being changed by others right now; try again".into()))
+    }
+
+    /// Publishes now, at a past time (back-dated imports), or schedules for a future time.
+    /// Publishing an already published article without a time keeps its date.
+    pub async fn publish_article(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+        published_at: Option<DateTime<Utc>>,
+    ) -> Result<ArticleView> {
+        let principal = viewer.require_editor()?;
+        let id = parse_id(id).ok_or_else(|| not_found(id))?;
+        let now = super::now();
+        self.transition(principal, id, |current| {
+            let at = match published_at {
+                Some(t) => super::truncate_micros(t),
+                None if effective_status(current, now) == ArticleStatus::Published => {
+                    current.published_at.unwrap_or(now)
+                }
+                None => now,
+            };
+            let status = if at > now { ArticleStatus::Scheduled } else { ArticleStatus::Published };
+            (status, Some(at))
+        })
+        .await
+    }
+
+    /// Back to draft; the article leaves every public list and loses its publication date.
+    pub async fn unpublish_article(&self, viewer: &Viewer, id: &str) -> Result<ArticleView> {
+        let principal = viewer.require_editor()?;
+        let id = parse_id(id).ok_or_else(|| not_found(id))?;
+        self.transition(principal, id, |_| (ArticleStatus::Draft, None)).await
+    }
+
+    async fn transition(
+        &self,
+        principal: &Principal,
+        id: i32,
+        decide: impl Fn(&article::Model) -> (ArticleStatus, Option<DateTime<Utc>>),
+    ) -> Result<ArticleView> {
+        let txn = self.begin_write().await?;
+        let current = live_article(&txn, id).await?;
+        let (status, published_at) = decide(&current);
+        let mut model = current.clone();
+        model.status = status.as_str().into();
+        model.published_at = published_at;
+        model.version = current.version + 1;
+        model.updated_at = super::now();
+        let am = article::ActiveModel {
+            status: Set(model.status.clone()),
+            published_at: Set(model.published_at),
+            version: Set(model.version),
+            updated_at: Set(model.updated_at),
+            ..Default::default()
+        };
+        // Status changes are serialized by the row lock the UPDATE takes; the version check
+        // keeps the revision numbering gap-free.
+        let res = article::Entity::update_many()
+            .set(am)
+            .filter(article::Column::Id.eq(id))
+            .filter(article::Column::Version.eq(current.version))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected == 0 {
+            return Err(ContentError::Conflict("the article changed while publishing; try again".into()));
+        }
+        record_revision(&txn, &model, principal).await?;
+        let view = load_views(&txn, vec![model]).await?.pop().expect("one view");
+        txn.commit().await?;
+        Ok(view)
+    }
+
+    /// Moves an article to the trash: it disappears from every read at once.
+    pub async fn delete_article(&self, viewer: &Viewer, id: &str) -> Result<()> {
+        viewer.require_editor()?;
+        let id = parse_id(id).ok_or_else(|| not_found(id))?;
+        let txn = self.begin_write().await?;
+        let current = live_article(&txn, id).await?;
+        article::Entity::update_many()
+            .set(article::ActiveModel {
+                deleted_at: Set(Some(super::now())),
+                version: Set(current.version + 1),
+                ..Default::default()
+            })
+            .filter(article::Column::Id.eq(id))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+enum CreateError {
+    /// A unique index refused a value derived in this attempt: derive again.
+    Raced,
+    Failed(ContentError),
+}
+
+impl<E: Into<ContentError>> From<E> for CreateError {
+    fn from(e: E) -> Self {
+        CreateError::Failed(e.into())
+    }
+}
+
+fn reverse(o: &Order) -> Order {
+    match o {
+        Order::Asc => Order::Desc,
+        _ => Order::Asc,
+    }
+}
+
+fn order_select(
+    select: Select<article::Entity>,
+    col: article::Column,
+    dir: &Order,
+    nullable: bool,
+    nulls_last: bool,
+) -> Select<article::Entity> {
+    let mut select = select;
+    if nullable {
+        // Explicit, because SQLite and PostgreSQL put NULLs at opposite ends by default.
+        let nulls = if nulls_last { Order::Asc } else { Order::Desc };
+        select = select.order_by(Expr::col(col).is_null(), nulls);
+    }
+    select.order_by(col, dir.clone()).order_by(article::Column::Id, dir.clone())
+}
+
+pub(crate) fn parse_id(id: &str) -> Option<i32> {
+    // Ids are opaque to clients; today they are decimal row ids.
+    if id.is_empty() || id.len() > 10 || !id.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    id.parse().ok().filter(|v| *v > 0)
+}
+
+fn not_found(id: impl std::fmt::Display) -> ContentError {
+    ContentError::NotFound(format!("article `{id}`"))
+}
+
+async fn live_article(db: &impl ConnectionTrait, id: i32) -> Result<article::Model> {
+    article::Entity::find_by_id(id)
+        .filter(article::Column::DeletedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+/// Slugs are unique across current slugs and old ones that still resolve; an article may
+/// take back one of its own old slugs.
+async fn ensure_slug_free(db: &impl ConnectionTrait, slug: &str, own: Option<i32>) -> Result<()> {
+    let taken_now = article::Entity::find()
+        .filter(article::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .is_some_and(|a| Some(a.id) != own);
+    let taken_before = article_slug_history::Entity::find_by_id(slug.to_string())
+        .one(db)
+        .await?
+        .is_some_and(|h| Some(h.article_id) != own);
+    if taken_now || taken_before {
+        return Err(ContentError::Conflict(format!("slug `{slug}` is already used by another article")));
+    }
+    Ok(())
+}
+
+/// The title's slug, or with the first free numeric suffix (`-2`, `-3`, …).
+async fn derive_free_slug(db: &impl ConnectionTrait, title: &str, own: Option<i32>) -> Result<String> {
+    let mut base = slugify(title);
+    if base.is_empty() {
+        base = "article".into();
+    }
+    let pattern = format!("{base}%");
+    let mut taken: std::collections::HashSet<String> = article::Entity::find()
+        .filter(article::Column::Slug.like(&pattern))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|a| Some(a.id) != own)
+        .map(|a| a.slug)
+        .collect();
+    taken.extend(
+        article_slug_history::Entity::find()
+            .filter(article_slug_history::Column::Slug.like(&pattern))
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|h| Some(h.article_id) != own)
+            .map(|h| h.slug),
+    );
+    if !taken.contains(&base) {
+        return Ok(base);
+    }
+    let n = (2..).find(|n| !taken.contains(&format!("{base}-{n}"))).expect("a free suffix exists");
+    Ok(format!("{base}-{n}"))
+}
+
+/// The part number an article takes in a series: the one asked for if free, else the next
+/// after the highest. Gaps are allowed.
+async fn claim_series_part(
+    db: &impl ConnectionTrait,
+    s: &series::Model,
+    wanted: Option<i32>,
+    own: Option<i32>,
+) -> Result<i32> {
+    let parts: Vec<(i32, Option<i32>)> = article::Entity::find()
+        .select_only()
+        .column(article::Column::Id)
+        .column(article::Column::SeriesPart)
+        .filter(article::Column::SeriesId.eq(s.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    match wanted {
+        Some(part) => {
+            if parts.iter().any(|(id, p)| *p == Some(part) && Some(*id) != own) {
+                return Err(ContentError::Conflict(format!("series `{}` already has a part {part}", s.title)));
+            }
+            Ok(part)
+        }
+        None => Ok(parts.iter().filter(|(id, _)| Some(*id) != own).filter_map(|(_, p)| *p).max().unwrap_or(0) + 1),
+    }
+}
+
+async fn set_tags(db: &impl ConnectionTrait, article_id: i32, names: &[String]) -> Result<()> {
+    article_tag::Entity::delete_many().filter(article_tag::Column::ArticleId.eq(article_id)).exec(db).await?;
+    let tags = taxonomy::tags_by_names(db, names).await?;
+    if tags.is_empty() {
+        return Ok(());
+    }
+    article_tag::Entity::insert_many(tags.iter().enumerate().map(|(i, t)| article_tag::ActiveModel {
+        article_id: Set(article_id),
+        tag_id: Set(t.id),
+        position: Set(i as i32),
+    }))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Applies a patch with a compare-and-swap on the version. `None` when another writer
+/// changed the article since `current` was read.
+async fn apply_patch(
+    txn: &DatabaseTransaction,
+    current: &article::Model,
+    patch: &ArticlePatch,
+    principal: &Principal,
+) -> Result<Option<article::Model>> {
+    let mut next = current.clone();
+    if let Some(title) = &patch.title {
+        next.title = title.trim().to_string();
+    }
+    if let Some(slug) = &patch.slug
+        && *slug != current.slug
+    {
+        ensure_slug_free(txn, slug, Some(current.id)).await?;
+        next.slug = slug.clone();
+    }
+    if let Some(body) = &patch.body {
+        let r = text::render(body);
+        next.body = body.clone();
+        next.html = r.html;
+        next.plain_text = r.plain_text;
+        next.word_count = r.word_count;
+        next.reading_minutes = r.reading_minutes;
+    }
+    if let Some(excerpt) = &patch.excerpt {
+        next.custom_excerpt = non_empty(excerpt.clone());
+    }
+    next.excerpt = next.custom_excerpt.clone().unwrap_or_else(|| text::excerpt(&next.plain_text));
+    if let Some(category) = &patch.category {
+        next.category_id = match non_empty(category.clone()) {
+            Some(name) => Some(taxonomy::category_by_name(txn, &name, None).await?.id),
+            None => None,
+        };
+    }
+    let series_changed = patch.series.is_some() || patch.series_part.is_some();
+    if series_changed {
+        let series_row = match &patch.series {
+            Some(Some(title)) => match non_empty(Some(title.clone())) {
+                Some(t) => Some(taxonomy::series_by_title(txn, &t).await?),
+                None => None,
+            },
+            Some(None) => None,
+            None => match current.series_id {
+                Some(sid) => series::Entity::find_by_id(sid).one(txn).await?,
+                None => None,
+            },
+        };
+        match series_row {
+            Some(s) => {
+                super::lock_for_txn(txn, &format!("series:{}", s.slug)).await?;
+                let wanted = match patch.series_part {
+                    Some(p) => p,
+                    // Staying in the same series keeps the part; moving to another takes the next.
+                    None if current.series_id == Some(s.id) => current.series_part,
+                    None => None,
+                };
+                next.series_part = Some(claim_series_part(txn, &s, wanted, Some(current.id)).await?);
+                next.series_id = Some(s.id);
+            }
+            None => {
+                if let Some(Some(_)) = patch.series_part {
+                    return Err(ContentError::field("series_part", "needs a series"));
+                }
+                next.series_id = None;
+                next.series_part = None;
+            }
+        }
+    }
+    for (field, value) in [
+        (&mut next.cover_image_url, &patch.cover_image_url),
+        (&mut next.canonical_url, &patch.canonical_url),
+        (&mut next.seo_title, &patch.seo_title),
+        (&mut next.seo_description, &patch.seo_description),
+    ] {
+        if let Some(v) = value {
+            *field = non_empty(v.clone());
+        }
+    }
+    next.version = current.version + 1;
+    next.updated_at = std::cmp::max(super::now(), current.updated_at);
+
+    let am = article::ActiveModel {
+        id: NotSet,
+        slug: Set(next.slug.clone()),
+        title: Set(next.title.clone()),
+        custom_excerpt: Set(next.custom_excerpt.clone()),
+        excerpt: Set(next.excerpt.clone()),
+        body: Set(next.body.clone()),
+        html: Set(next.html.clone()),
+        plain_text: Set(next.plain_text.clone()),
+        word_count: Set(next.word_count),
+        reading_minutes: Set(next.reading_minutes),
+        status: NotSet,
+        published_at: NotSet,
+        created_at: NotSet,
+        updated_at: Set(next.updated_at),
+        deleted_at: NotSet,
+        author_id: NotSet,
+        category_id: Set(next.category_id),
+        series_id: Set(next.series_id),
+        series_part: Set(next.series_part),
+        cover_image_url: Set(next.cover_image_url.clone()),
+        canonical_url: Set(next.canonical_url.clone()),
+        seo_title: Set(next.seo_title.clone()),
+        seo_description: Set(next.seo_description.clone()),
+        version: Set(next.version),
+    };
+    let slug = next.slug.clone();
+    let res = article::Entity::update_many()
+        .set(am)
+        .filter(article::Column::Id.eq(current.id))
+        .filter(article::Column::Version.eq(current.version))
+        .exec(txn)
+        .await
+        .map_err(|e| ContentError::from_db(e, || format!("slug `{slug}` or series part is already taken")))?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    if next.slug != current.slug {
+        // The old slug keeps resolving; the new one is no longer "old".
+        article_slug_history::Entity::delete_by_id(next.slug.clone()).exec(txn).await?;
+        article_slug_history::Entity::insert(article_slug_history::ActiveModel {
+            slug: Set(current.slug.clone()),
+            article_id: Set(current.id),
+            created_at: Set(next.updated_at),
+        })
+        .on_conflict_do_nothing_on([article_slug_history::Column::Slug])
+        .exec_without_returning(txn)
+        .await?;
+    }
+    if let Some(tags) = &patch.tags {
+        set_tags(txn, current.id, tags).await?;
+    }
+    record_revision(txn, &next, principal).await?;
+    Ok(Some(next))
+}
+
+/// Stores the article's editable fields as they are after a change.
+async fn record_revision(db: &impl ConnectionTrait, row: &article::Model, principal: &Principal) -> Result<()> {
+    let tags: Vec<String> =
+        load_tags(db, &[row.id]).await?.remove(&row.id).unwrap_or_default().into_iter().map(|t| t.name).collect();
+    let snapshot = serde_json::json!({
+        "slug": row.slug,
+        "title": row.title,
+        "excerpt": row.custom_excerpt,
+        "body": row.body,
+        "status": row.status,
+        "published_at": row.published_at,
+        "category_id": row.category_id,
+        "series_id": row.series_id,
+        "series_part": row.series_part,
+        "tags": tags,
+        "cover_image_url": row.cover_image_url,
+        "canonical_url": row.canonical_url,
+        "seo_title": row.seo_title,
+        "seo_description": row.seo_description,
+    });
+    article_revision::Entity::insert(article_revision::ActiveModel {
+        article_id: Set(row.id),
+        version: Set(row.version),
+        editor: Set(principal.subject.clone()),
+        title: Set(row.title.clone()),
+        snapshot: Set(snapshot.to_string()),
+        created_at: Set(row.updated_at),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+async fn load_tags(db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<HashMap<i32, Vec<TagRef>>> {
+    let mut out: HashMap<i32, Vec<TagRef>> = HashMap::new();
+    if article_ids.is_empty() {
+        return Ok(out);
+    }
+    let links = article_tag::Entity::find()
+        .filter(article_tag::Column::ArticleId.is_in(article_ids.iter().copied()))
+        .order_by_asc(article_tag::Column::ArticleId)
+        .order_by_asc(article_tag::Column::Position)
+        .find_also_related(tag::Entity)
+        .all(db)
+        .await?;
+    for (link, t) in links {
+        if let Some(t) = t {
+            out.entry(link.article_id).or_default().push(TagRef { id: t.id, slug: t.slug, name: t.name });
+        }
+    }
+    Ok(out)
+}
+
+/// Loads tags, category, series and author for a batch of rows in four queries, whatever
+/// the batch size.
+pub(crate) async fn load_views(db: &impl ConnectionTrait, rows: Vec<article::Model>) -> Result<Vec<ArticleView>> {
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut tags = load_tags(db, &ids).await?;
+    let ids_of = |f: fn(&article::Model) -> Option<i32>| {
+        let mut v: Vec<i32> = rows.iter().filter_map(f).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let category_ids = ids_of(|r| r.category_id);
+    let series_ids = ids_of(|r| r.series_id);
+    let author_ids = ids_of(|r| r.author_id);
+    let categories: HashMap<i32, category::Model> = if category_ids.is_empty() {
+        HashMap::new()
+    } else {
+        category::Entity::find()
+            .filter(category::Column::Id.is_in(category_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect()
+    };
+    let series: HashMap<i32, series::Model> = if series_ids.is_empty() {
+        HashMap::new()
+    } else {
+        series::Entity::find()
+            .filter(series::Column::Id.is_in(series_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect()
+    };
+    let authors: HashMap<i32, user::Model> = if author_ids.is_empty() {
+        HashMap::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(author_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| ArticleView {
+            tags: tags.remove(&row.id).unwrap_or_default(),
+            category: row.category_id.and_then(|id| categories.get(&id)).map(|c| CategoryRef {
+                id: c.id,
+                slug: c.slug.clone(),
+                name: c.name.clone(),
+            }),
+            series: row.series_id.and_then(|id| series.get(&id)).map(|s| SeriesRef {
+                id: s.id,
+                slug: s.slug.clone(),
+                title: s.title.clone(),
+            }),
+            author: row
+                .author_id
+                .and_then(|id| authors.get(&id))
+                .map(|u| AuthorRef { id: u.id, name: u.display_name.clone() }),
+            row,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_strict() {
+        assert_eq!(parse_id("42"), Some(42));
+        for bad in ["", "0", "-1", "4x", "99999999999", " 1", "1.0"] {
+            assert_eq!(parse_id(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn page_args_refuse_mixed_directions_and_bad_sizes() {
+        let mixed = PageArgs { first: Some(2), last: Some(2), ..Default::default() };
+        assert!(matches!(mixed.resolve(ArticleOrder::Title), Err(ContentError::Validation(_))));
+        for n in [0, -1, 101] {
+            let a = PageArgs { first: Some(n), ..Default::default() };
+            match a.resolve(ArticleOrder::Title) {
+                Err(ContentError::Validation(e)) => assert_eq!(e[0].field, "first"),
+                _ => panic!("{n} accepted"),
+            }
+        }
+        let named = PageArgs {
+            first: Some(0),
+            names: PageArgNames { first: "limit", after: "cursor", last: "last", before: "before" },
+            ..Default::default()
+        };
+        match named.resolve(ArticleOrder::Title) {
+            Err(ContentError::Validation(e)) => assert_eq!(e[0].field, "limit"),
+            _ => panic!("accepted"),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The one error type of the service layer. Transports map it once each:
+//! `rest::problem` to problem+json, `graphql::error` to `extensions.code`.
+
+use thiserror::Error;
+
+/// One problem with one input field, named as the client sent it (snake_case; the GraphQL
+/// face renames to camelCase).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ContentError {
+    #[error("invalid input: {}", summary(.0))]
+    Validation(Vec<FieldError>),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("version conflict: the article is at version {current}, not {expected}")]
+    VersionConflict { expected: i32, current: i32 },
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+}
+
+impl ContentError {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// A unique index refused the write: another writer got there first. The database is
+    /// the arbiter of uniqueness, so this is a conflict, not a server error.
+    pub fn from_db(err: sea_orm::DbErr, conflict: impl FnOnce() -> String) -> Self {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(conflict()),
+            _ => Self::Database(err),
+        }
+    }
+}
+
+pub type Result<T, E = ContentError> = std::result::Result<T, E>;

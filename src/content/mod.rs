@@ -1,0 +1,84 @@
+//! The service layer: queries and commands on the content model. Validation, slugs,
+//! rendering, publishing rules and authorization decisions live here, once, for both the
+//! GraphQL and the REST face. Nothing here knows HTTP or GraphQL.
+
+pub mod articles;
+pub mod cursor;
+pub mod error;
+pub mod input;
+pub mod model;
+pub mod principal;
+pub mod taxonomy;
+pub mod text;
+pub mod users;
+
+pub use articles::{ArticleLookup, ArticleOrder, ArticleQuery, PageArgs};
+pub use error::{ContentError, FieldError, Result};
+pub use input::{ArticlePatch, NewArticle};
+pub use model::{ArticleStatus, ArticleView, Page};
+pub use principal::{Principal, Role, Viewer};
+
+use sea_orm::{
+    DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+/// The content service. Cheap to clone: it holds the connection pool.
+#[derive(Clone)]
+pub struct Content {
+    db: DatabaseConnection,
+}
+
+impl Content {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// A transaction for a command. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can fail with
+    /// SQLITE_BUSY when another writer got in between, and the busy timeout cannot help.
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction> {
+        let options = match self.db.get_database_backend() {
+            DbBackend::Sqlite => TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            },
+            _ => TransactionOptions::default(),
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+}
+
+/// Serializes writers that derive the same value (a slug, a series' next part) until the
+/// transaction ends, across every instance sharing one PostgreSQL. Without it, concurrent
+/// creators would all pick the same "free" value and all but one would have to start over.
+/// SQLite needs nothing: `begin_write` already holds the database's single write lock.
+pub(crate) async fn lock_for_txn(txn: &DatabaseTransaction, what: &str) -> Result<()> {
+    use sea_orm::{ConnectionTrait, Statement};
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    // FNV-1a: stable across processes and releases, unlike std's hasher.
+    let key = what.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3)) as i64;
+    txn.query_one_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [key.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Timestamps are kept to the microsecond, PostgreSQL's precision, so a value read back
+/// from either database compares equal to the one written (cursors depend on it).
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    truncate_micros(chrono::Utc::now())
+}
+
+pub fn truncate_micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    t.trunc_subsecs(6)
+}

@@ -1,0 +1,106 @@
+//! What the service layer hands to the transports: articles with their tags, category,
+//! series and author already loaded (in batches, never one query per article).
+
+use chrono::{DateTime, Utc};
+
+use crate::entities::article;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArticleStatus {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl ArticleStatus {
+    pub const ALL: [ArticleStatus; 4] =
+        [ArticleStatus::Draft, ArticleStatus::Scheduled, ArticleStatus::Published, ArticleStatus::Archived];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArticleStatus::Draft => "draft",
+            ArticleStatus::Scheduled => "scheduled",
+            ArticleStatus::Published => "published",
+            ArticleStatus::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRef {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryRef {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeriesRef {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorRef {
+    pub id: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleView {
+    pub row: article::Model,
+    pub tags: Vec<TagRef>,
+    pub category: Option<CategoryRef>,
+    pub series: Option<SeriesRef>,
+    pub author: Option<AuthorRef>,
+}
+
+impl ArticleView {
+    /// The status a reader would see now: a scheduled article whose time has come is
+    /// published, even before anything rewrites its row.
+    pub fn status(&self, now: DateTime<Utc>) -> ArticleStatus {
+        effective_status(&self.row, now)
+    }
+}
+
+pub fn effective_status(row: &article::Model, now: DateTime<Utc>) -> ArticleStatus {
+    match ArticleStatus::parse(&row.status).unwrap_or(ArticleStatus::Draft) {
+        ArticleStatus::Scheduled if row.published_at.is_some_and(|t| t <= now) => ArticleStatus::Published,
+        other => other,
+    }
+}
+
+/// Whether an anonymous reader may see this row now.
+pub fn is_public(row: &article::Model, now: DateTime<Utc>) -> bool {
+    row.deleted_at.is_none() && effective_status(row, now) == ArticleStatus::Published
+}
+
+/// One page of a keyset-paginated list.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<(String, T)>,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub total: u64,
+}
+
+impl<T> Page<T> {
+    pub fn start_cursor(&self) -> Option<&str> {
+        self.items.first().map(|(c, _)| c.as_str())
+    }
+    pub fn end_cursor(&self) -> Option<&str> {
+        self.items.last().map(|(c, _)| c.as_str())
+    }
+}

@@ -1,0 +1,73 @@
+//! Who is asking. Built by the transports from a verified token; the service decides what
+//! each role may do, so both faces enforce the same rules.
+
+use super::{ContentError, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Author,
+    Editor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Author => "author",
+            Role::Editor => "editor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "author" => Some(Role::Author),
+            "editor" => Some(Role::Editor),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub subject: String,
+    pub role: Role,
+}
+
+/// The caller of a service function: nobody, or a verified principal.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer(pub Option<Principal>);
+
+impl Viewer {
+    pub fn anonymous() -> Self {
+        Viewer(None)
+    }
+
+    pub fn principal(&self) -> Option<&Principal> {
+        self.0.as_ref()
+    }
+
+    /// Editors and admins see every state of every article.
+    pub fn sees_unpublished(&self) -> bool {
+        matches!(self.0, Some(Principal { role: Role::Editor | Role::Admin, .. }))
+    }
+
+    /// Content writes. Authors get their own rules in the editorial-workflow work; until then
+    /// only editors and admins write.
+    pub fn require_editor(&self) -> Result<&Principal> {
+        match &self.0 {
+            None => Err(ContentError::Unauthenticated("a bearer token is required for this operation".into())),
+            Some(p) if p.role >= Role::Editor => Ok(p),
+            Some(p) => {
+                Err(ContentError::Forbidden(format!("the {} role cannot do this; editor or admin required", p.role)))
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Tags, categories and series as articles name them: found by slug, created on first use,
+//! so "Backend" and "backend" are one tag. Creation is race-safe: `ON CONFLICT DO NOTHING`
+//! then read back, so two editors naming a new tag at once both get the same row.
+
+use std::collections::HashMap;
+
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::Result;
+use super::text::slugify;
+use crate::entities::{category, series, tag};
+
+/// Tags for the given names, deduplicated by slug, in the order first named.
+pub async fn tags_by_names(db: &impl ConnectionTrait, names: &[String]) -> Result<Vec<tag::Model>> {
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for name in names {
+        let slug = slugify(name);
+        if !wanted.iter().any(|(s, _)| *s == slug) {
+            wanted.push((slug, name.trim().to_string()));
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = super::now();
+    // Insert in slug order so concurrent transactions take the new rows' locks in the same
+    // order and cannot deadlock; the article keeps the editor's order through `wanted`.
+    let mut by_slug: Vec<&(String, String)> = wanted.iter().collect();
+    by_slug.sort();
+    tag::Entity::insert_many(by_slug.into_iter().map(|(slug, name)| tag::ActiveModel {
+        slug: Set(slug.clone()),
+        name: Set(name.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }))
+    .on_conflict_do_nothing_on([tag::Column::Slug])
+    .exec_without_returning(db)
+    .await?;
+    let found: HashMap<String, tag::Model> = tag::Entity::find()
+        .filter(tag::Column::Slug.is_in(wanted.iter().map(|(s, _)| s.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.slug.clone(), t))
+        .collect();
+    Ok(wanted.into_iter().filter_map(|(slug, _)| found.get(&slug).cloned()).collect())
+}
+
+pub async fn category_by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+    parent_id: Option<i32>,
+) -> Result<category::Model> {
+    let slug = slugify(name);
+    let now = super::now();
+    category::Entity::insert(category::ActiveModel {
+        slug: Set(slug.clone()),
+        name: Set(name.trim().to_string()),
+        parent_id: Set(parent_id),
+        position: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([category::Column::Slug])
+    .exec_without_returning(db)
+    .await?;
+    Ok(category::Entity::find()
+        .filter(category::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .expect("category exists after upsert"))
+}
+
+pub async fn series_by_title(db: &impl ConnectionTrait, title: &str) -> Result<series::Model> {
+    let slug = slugify(title);
+    let now = super::now();
+    series::Entity::insert(series::ActiveModel {
+        slug: Set(slug.clone()),
+        title: Set(title.trim().to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    })
+    .on_conflict_do_nothing_on([series::Column::Slug])
+    .exec_without_returning(db)
+    .await?;
+    Ok(series::Entity::find().filter(series::Column::Slug.eq(slug)).one(db).await?.expect("series exists after upsert"))
+}

@@ -1,0 +1,11 @@
+//! SeaORM entities, one module per table. Relations are spelled out only where the service
+//! layer joins through them; batched loads use plain `is_in` filters.
+
+pub mod article;
+pub mod article_revision;
+pub mod article_slug_history;
+pub mod article_tag;
+pub mod category;
+pub mod series;
+pub mod tag;
+pub mod user;

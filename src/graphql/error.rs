@@ -1,0 +1,81 @@
+//! The one place service errors become GraphQL errors with `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+
+use crate::content::ContentError;
+
+/// GraphQL names fields in camelCase; the service names them in snake_case.
+pub fn camel(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+pub fn to_graphql(err: ContentError) -> async_graphql::Error {
+    let message = err.to_string();
+    match err {
+        ContentError::Validation(errors) => {
+            let message =
+                errors.iter().map(|e| format!("{}: {}", camel(&e.field), e.message)).collect::<Vec<_>>().join("; ");
+            async_graphql::Error::new(message).extend_with(|_, ext| {
+                ext.set("code", "BAD_USER_INPUT");
+                let fields: Vec<async_graphql::Value> = errors
+                    .iter()
+                    .map(|e| {
+                        let mut m = async_graphql::indexmap::IndexMap::new();
+                        m.insert(async_graphql::Name::new("field"), async_graphql::Value::from(camel(&e.field)));
+                        m.insert(async_graphql::Name::new("message"), async_graphql::Value::from(e.message.clone()));
+                        async_graphql::Value::Object(m)
+                    })
+                    .collect();
+                ext.set("fields", async_graphql::Value::List(fields));
+            })
+        }
+        ContentError::NotFound(_) => async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "NOT_FOUND")),
+        ContentError::Conflict(_) => async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "CONFLICT")),
+        ContentError::VersionConflict { current, .. } => async_graphql::Error::new(message).extend_with(|_, e| {
+            e.set("code", "CONFLICT");
+            e.set("currentVersion", current);
+        }),
+        ContentError::Unauthenticated(_) => {
+            async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
+        }
+        ContentError::Forbidden(_) => async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "FORBIDDEN")),
+        ContentError::Database(e) => {
+            tracing::error!(error = %e, "database error");
+            async_graphql::Error::new("an internal error occurred; it has been logged")
+                .extend_with(|_, e| e.set("code", "INTERNAL_SERVER_ERROR"))
+        }
+    }
+}
+
+/// `.gql()` on service results inside resolvers.
+pub trait GqlResult<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GqlResult<T> for Result<T, ContentError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(to_graphql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn camel_case() {
+        assert_eq!(super::camel("series_part"), "seriesPart");
+        assert_eq!(super::camel("tags[1]"), "tags[1]");
+        assert_eq!(super::camel("title"), "title");
+    }
+}

@@ -1,0 +1,14 @@
+//! Colophon: a headless content API for technical publications.
+//!
+//! Layers, each knowing only the one beneath: transports (`graphql`, `rest`) over the
+//! service layer (`content`) over SeaORM `entities` and the `migration` crate.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod content;
+pub mod db;
+pub mod demo;
+pub mod entities;
+pub mod graphql;
+pub mod rest;

@@ -1,0 +1,207 @@
+//! `colophon`: the server and its tools. Configuration comes from flags and the
+//! environment; a bad setting exits with status 2 and one line naming it.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use colophon::config::{self, ConfigError, SecretSource};
+use colophon::content::{Content, Role};
+use colophon::{app, db, demo};
+
+#[derive(Parser)]
+#[command(name = "colophon", version, about = "A headless content API for technical publications")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct DatabaseArgs {
+    /// Database URL: sqlite://FILE?mode=rwc (embedded) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = config::DEFAULT_DATABASE_URL)]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve GraphQL (/graphql) and REST (/api/v1). JWT settings come from
+    /// COLOPHON_JWT_SECRET (HS256, at least 32 bytes), COLOPHON_JWT_ISSUER and
+    /// COLOPHON_JWT_AUDIENCE.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "COLOPHON_ADDR", default_value = config::DEFAULT_ADDR)]
+        addr: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+        /// Load demo content into an empty database, make a JWT secret for this process if
+        /// none is set, and print an editor token.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Print a signed access token, alone on stdout (for scripts and CI).
+    Token {
+        /// The token's subject (`sub`): who it speaks for.
+        #[arg(long)]
+        sub: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Lifetime, like 90s, 15m, 1h or 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
+    /// Print a published contract: the GraphQL SDL or the OpenAPI document.
+    Schema {
+        #[arg(value_enum)]
+        which: Contract,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Author,
+    Editor,
+    Admin,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Author => Role::Author,
+            RoleArg::Editor => Role::Editor,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Contract {
+    Graphql,
+    Openapi,
+}
+
+enum Failure {
+    Config(ConfigError),
+    Runtime(String),
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::Config(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Config(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Serve { addr, db, demo } => serve(&addr, &db.database_url, demo).await,
+        Command::Migrate { db } => {
+            let url = config::check_database_url(&db.database_url)?;
+            let conn = connect(&url).await?;
+            db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
+            eprintln!("migrations applied to {}", db::backend_name(&conn));
+            Ok(())
+        }
+        Command::Token { sub, role, ttl } => {
+            let ttl = colophon::auth::parse_ttl(&ttl).map_err(|problem| ConfigError { setting: "--ttl", problem })?;
+            if sub.trim().is_empty() {
+                return Err(ConfigError { setting: "--sub", problem: "must not be empty".into() }.into());
+            }
+            let (jwt, _) = config::jwt_from_env(env, false)?;
+            println!("{}", jwt.issue(&sub, role.into(), ttl));
+            Ok(())
+        }
+        Command::Schema { which } => {
+            match which {
+                Contract::Graphql => print!("{}", colophon::graphql::sdl()),
+                Contract::Openapi => print!("{}", colophon::rest::openapi_yaml()),
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn connect(url: &str) -> Result<sea_orm::DatabaseConnection, Failure> {
+    db::connect(url).await.map_err(|e| Failure::Runtime(format!("cannot open the database: {e}")))
+}
+
+async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Failure> {
+    let addr = config::parse_addr(addr)?;
+    let url = config::check_database_url(database_url)?;
+    let (jwt, secret_source) = config::jwt_from_env(env, demo_mode)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "colophon=info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let conn = connect(&url).await?;
+    db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
+    let content = Content::new(conn);
+    if demo_mode {
+        let loaded = demo::load_if_empty(&content).await.map_err(|e| Failure::Runtime(format!("demo content: {e}")))?;
+        if loaded > 0 {
+            eprintln!("loaded {loaded} demo articles");
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Failure::Runtime(format!("cannot listen on {addr}: {e}")))?;
+    let local = listener.local_addr().map_err(|e| Failure::Runtime(e.to_string()))?;
+    eprintln!("colophon listening on http://{local} ({} database)", db::backend_name(content.db()));
+    eprintln!("  GraphiQL:  http://{local}/graphql");
+    eprintln!("  REST:      http://{local}/api/v1/articles");
+    eprintln!("  OpenAPI:   http://{local}/api/v1/openapi.yaml");
+    if demo_mode {
+        if matches!(secret_source, SecretSource::GeneratedForDemo) {
+            eprintln!("  COLOPHON_JWT_SECRET is not set: made a random one for this process (tokens die with it)");
+        }
+        let token = jwt.issue("demo-editor", Role::Editor, std::time::Duration::from_secs(24 * 3600));
+        eprintln!("  editor token (24h, demo only):\n{token}");
+    }
+    let state = app::AppState::new(content, jwt);
+    axum::serve(listener, app::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| Failure::Runtime(format!("server error: {e}")))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,561 @@
+//! `/api/v1/articles`: thin handlers over `content::Content`.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::extract::{Auth, JsonBody, QueryParams, parse_json};
+use super::problem::Problem;
+use crate::app::AppState;
+use crate::content::articles::PageArgNames;
+use crate::content::{
+    ArticleLookup, ArticleOrder, ArticlePatch, ArticleQuery, ArticleStatus, ArticleView, NewArticle, PageArgs,
+};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Draft,
+    Scheduled,
+    Published,
+    Archived,
+}
+
+impl From<ArticleStatus> for Status {
+    fn from(s: ArticleStatus) -> Self {
+        match s {
+            ArticleStatus::Draft => Status::Draft,
+            ArticleStatus::Scheduled => Status::Scheduled,
+            ArticleStatus::Published => Status::Published,
+            ArticleStatus::Archived => Status::Archived,
+        }
+    }
+}
+
+impl From<Status> for ArticleStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Draft => ArticleStatus::Draft,
+            Status::Scheduled => ArticleStatus::Scheduled,
+            Status::Published => ArticleStatus::Published,
+            Status::Archived => ArticleStatus::Archived,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TagRefDto {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryRefDto {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeriesRefDto {
+    pub slug: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuthorDto {
+    pub id: String,
+    pub name: String,
+}
+
+/// An article as REST clients see it (GraphQL's `Article`, in snake_case).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Article {
+    /// Opaque identifier.
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    /// The editor's excerpt, or one derived from the body (at most 200 characters, cut on a
+    /// word boundary, ending in "…" when cut).
+    pub excerpt: String,
+    /// Markdown source.
+    pub body: String,
+    /// Sanitized HTML rendered from `body`.
+    pub html: String,
+    pub word_count: i32,
+    /// Minutes at 200 words a minute, at least 1.
+    pub reading_minutes: i32,
+    pub status: Status,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Increases with every change; send it back in `If-Match` to update safely.
+    pub version: i32,
+    /// In the order the editor gave them; the first is the primary tag.
+    pub tags: Vec<TagRefDto>,
+    pub category: Option<CategoryRefDto>,
+    pub series: Option<SeriesRefDto>,
+    pub series_part: Option<i32>,
+    pub author: Option<AuthorDto>,
+    pub cover_image_url: Option<String>,
+    pub canonical_url: Option<String>,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+}
+
+impl From<ArticleView> for Article {
+    fn from(v: ArticleView) -> Self {
+        let status = v.status(crate::content::now()).into();
+        let r = v.row;
+        Article {
+            id: r.id.to_string(),
+            slug: r.slug,
+            title: r.title,
+            excerpt: r.excerpt,
+            body: r.body,
+            html: r.html,
+            word_count: r.word_count,
+            reading_minutes: r.reading_minutes,
+            status,
+            published_at: r.published_at,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            version: r.version,
+            tags: v.tags.into_iter().map(|t| TagRefDto { slug: t.slug, name: t.name }).collect(),
+            category: v.category.map(|c| CategoryRefDto { slug: c.slug, name: c.name }),
+            series: v.series.map(|s| SeriesRefDto { slug: s.slug, title: s.title }),
+            series_part: r.series_part,
+            author: v.author.map(|a| AuthorDto { id: a.id.to_string(), name: a.name }),
+            cover_image_url: r.cover_image_url,
+            canonical_url: r.canonical_url,
+            seo_title: r.seo_title,
+            seo_description: r.seo_description,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleData {
+    pub data: Article,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListMeta {
+    /// How many articles match, across all pages.
+    pub total: u64,
+    pub limit: u64,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleList {
+    pub data: Vec<Article>,
+    pub meta: ListMeta,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, Default)]
+pub enum Sort {
+    #[default]
+    #[serde(rename = "-published_at")]
+    PublishedDesc,
+    #[serde(rename = "published_at")]
+    PublishedAsc,
+    #[serde(rename = "title")]
+    Title,
+    #[serde(rename = "-updated_at")]
+    UpdatedDesc,
+}
+
+impl From<Sort> for ArticleOrder {
+    fn from(s: Sort) -> Self {
+        match s {
+            Sort::PublishedDesc => ArticleOrder::PublishedDesc,
+            Sort::PublishedAsc => ArticleOrder::PublishedAsc,
+            Sort::Title => ArticleOrder::Title,
+            Sort::UpdatedDesc => ArticleOrder::UpdatedDesc,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Page size, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+    /// `next_cursor` from the previous page.
+    pub cursor: Option<String>,
+    /// Order: `-published_at` (newest first, the default), `published_at`, `title`, `-updated_at`.
+    #[param(inline)]
+    pub sort: Option<Sort>,
+    /// Editors only: list articles in this state instead of the published ones.
+    #[param(inline)]
+    pub status: Option<Status>,
+    /// Only articles with this tag (slug).
+    pub tag: Option<String>,
+}
+
+const LIST_NAMES: PageArgNames = PageArgNames { first: "limit", after: "cursor", last: "limit", before: "cursor" };
+
+/// List articles, newest first. Readers see published articles; editors may pass `status`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/articles",
+    tag = "articles",
+    params(ListParams),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of articles; `Link: <…>; rel=\"next\"` when there is more", body = ArticleList,
+            headers(("Link" = String, description = "RFC 8288 link to the next page"))),
+        (status = 400, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "The bearer token is invalid, or `status` was used without one", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`status` needs an editor or admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A parameter is out of range", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_articles(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    QueryParams(params): QueryParams<ListParams>,
+) -> Result<Response, Problem> {
+    let sort = params.sort.unwrap_or_default();
+    let query = ArticleQuery {
+        status: params.status.map(Into::into),
+        tag: params.tag.clone(),
+        order: sort.into(),
+        page: PageArgs { first: params.limit, after: params.cursor.clone(), names: LIST_NAMES, ..Default::default() },
+    };
+    let page = state.content.articles(&viewer, query).await?;
+    let limit = params.limit.unwrap_or(crate::content::articles::PAGE_DEFAULT as i64) as u64;
+    let next_cursor = if page.has_next_page { page.end_cursor().map(str::to_string) } else { None };
+    let mut headers = HeaderMap::new();
+    if let Some(next) = &next_cursor {
+        let next_params = ListParams { cursor: Some(next.clone()), limit: Some(limit as i64), ..params };
+        let qs = serde_urlencoded::to_string(&next_params).unwrap_or_default();
+        if let Ok(v) = HeaderValue::from_str(&format!("</api/v1/articles?{qs}>; rel=\"next\"")) {
+            headers.insert(header::LINK, v);
+        }
+    }
+    let body = ArticleList {
+        data: page.items.into_iter().map(|(_, v)| v.into()).collect(),
+        meta: ListMeta { total: page.total, limit, next_cursor },
+    };
+    Ok((headers, axum::Json(body)).into_response())
+}
+
+/// One article by slug (old slugs keep working) or id. Editors see every state.
+#[utoipa::path(
+    get,
+    path = "/api/v1/articles/{id}",
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id, its slug, or an old slug of it")),
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The article; `ETag` carries its version", body = ArticleData,
+            headers(("ETag" = String, description = "The article's version, for `If-Match` on PATCH"))),
+        (status = 401, description = "The bearer token is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_article(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(slug): Path<String>,
+) -> Result<Response, Problem> {
+    match state.content.article(&viewer, ArticleLookup::SlugOrId(slug.clone())).await? {
+        Some(view) => Ok(article_response(StatusCode::OK, view)),
+        None => Err(Problem::not_found(format!("article `{slug}` not found"))),
+    }
+}
+
+fn article_response(status: StatusCode, view: ArticleView) -> Response {
+    let etag = format!("\"{}\"", view.row.version);
+    let mut res = (status, axum::Json(ArticleData { data: view.into() })).into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateArticle {
+    /// 1–300 characters.
+    pub title: String,
+    /// Derived from the title when absent; must be unique.
+    pub slug: Option<String>,
+    /// Markdown, at most 1 MiB.
+    pub body: Option<String>,
+    /// Derived from the body when absent.
+    pub excerpt: Option<String>,
+    /// Tag names, in order; created on first use and matched by slug.
+    pub tags: Option<Vec<String>>,
+    /// Category name; created on first use.
+    pub category: Option<String>,
+    /// Series title; created on first use.
+    pub series: Option<String>,
+    /// Part number in the series (unique within it); the next free one when absent.
+    pub series_part: Option<i32>,
+    pub cover_image_url: Option<String>,
+    pub canonical_url: Option<String>,
+    pub seo_title: Option<String>,
+    pub seo_description: Option<String>,
+}
+
+impl From<CreateArticle> for NewArticle {
+    fn from(b: CreateArticle) -> Self {
+        NewArticle {
+            title: b.title,
+            slug: b.slug,
+            body: b.body,
+            excerpt: b.excerpt,
+            tags: b.tags,
+            category: b.category,
+            series: b.series,
+            series_part: b.series_part,
+            cover_image_url: b.cover_image_url,
+            canonical_url: b.canonical_url,
+            seo_title: b.seo_title,
+            seo_description: b.seo_description,
+        }
+    }
+}
+
+/// Create a draft article.
+#[utoipa::path(
+    post,
+    path = "/api/v1/articles",
+    tag = "articles",
+    request_body = CreateArticle,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created, as a draft", body = ArticleData,
+            headers(("Location" = String, description = "The new article's URL"), ("ETag" = String, description = "Its version"))),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not write", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug or series part is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create_article(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    JsonBody(body): JsonBody<CreateArticle>,
+) -> Result<Response, Problem> {
+    let view = state.content.create_article(&viewer, body.into()).await?;
+    let location = format!("/api/v1/articles/{}", view.row.id);
+    let mut res = article_response(StatusCode::CREATED, view);
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// `Some(None)` for an explicit null, `None` (via `default`) for an absent field.
+fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Ok(Some(Option::deserialize(d)?))
+}
+
+/// Fields to change; absent fields are kept, `null` clears an optional one.
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateArticle {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub body: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub excerpt: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub category: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub series: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i32>)]
+    pub series_part: Option<Option<i32>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub cover_image_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub canonical_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub seo_title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub seo_description: Option<Option<String>>,
+}
+
+impl From<UpdateArticle> for ArticlePatch {
+    fn from(b: UpdateArticle) -> Self {
+        ArticlePatch {
+            title: b.title,
+            slug: b.slug,
+            body: b.body,
+            excerpt: b.excerpt,
+            tags: b.tags,
+            category: b.category,
+            series: b.series,
+            series_part: b.series_part,
+            cover_image_url: b.cover_image_url,
+            canonical_url: b.canonical_url,
+            seo_title: b.seo_title,
+            seo_description: b.seo_description,
+        }
+    }
+}
+
+/// The version an `If-Match` header asks for: `"3"` (or `W/"3"`); `*` asks for none.
+fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
+    let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    let raw = raw.to_str().unwrap_or("").trim();
+    if raw == "*" {
+        return Ok(None);
+    }
+    raw.trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i32>()
+        .map(Some)
+        .map_err(|_| Problem::bad_request("If-Match must be the ETag of the article, like \"3\""))
+}
+
+/// Change an article. With `If-Match`, the change applies only to that version.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/articles/{id}",
+    tag = "articles",
+    params(
+        ("id" = String, Path, description = "The article's id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag (version) the change is based on"),
+    ),
+    request_body = UpdateArticle,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The updated article", body = ArticleData, headers(("ETag" = String, description = "Its new version"))),
+        (status = 400, description = "The body is not valid JSON, or If-Match is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The slug or series part is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names a version that is no longer current", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn update_article(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody<UpdateArticle>,
+) -> Result<Response, Problem> {
+    let expected = if_match_version(&headers)?;
+    let view = state.content.update_article(&viewer, &id, body.into(), expected).await?;
+    Ok(article_response(StatusCode::OK, view))
+}
+
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PublishArticle {
+    /// When to publish: a past time back-dates, a future time schedules. Default: now.
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// Publish now, back-date, or schedule for a future time.
+#[utoipa::path(
+    post,
+    path = "/api/v1/articles/{id}/publish",
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id")),
+    request_body(content = Option<PublishArticle>, description = "Optional; an empty body publishes now"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Published or scheduled", body = ArticleData),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not publish", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The article changed meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "A body was sent that is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn publish_article(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
+    let input: PublishArticle = if body.iter().all(u8::is_ascii_whitespace) {
+        PublishArticle::default()
+    } else if !super::extract::is_json(&headers) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "the body must be JSON, sent with `Content-Type: application/json`",
+        ));
+    } else {
+        parse_json(&body)?
+    };
+    let view = state.content.publish_article(&viewer, &id, input.published_at).await?;
+    Ok(article_response(StatusCode::OK, view))
+}
+
+/// Take an article back to draft.
+#[utoipa::path(
+    post,
+    path = "/api/v1/articles/{id}/unpublish",
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Back to draft", body = ArticleData),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not unpublish", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The article changed meanwhile", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn unpublish_article(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let view = state.content.unpublish_article(&viewer, &id).await?;
+    Ok(article_response(StatusCode::OK, view))
+}
+
+/// Delete an article (it moves to the trash and disappears from every read).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/articles/{id}",
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The role may not delete", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn delete_article(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    state.content.delete_article(&viewer, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,143 @@
+//! Request extractors whose rejections are problem+json naming the bad part.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{StatusCode, header, request::Parts};
+use serde::de::DeserializeOwned;
+
+use super::problem::{FieldProblem, Problem};
+use crate::app::AppState;
+use crate::content::Viewer;
+
+/// The caller, from an optional `Authorization: Bearer` header. An invalid token is a 401,
+/// never a silent downgrade to anonymous.
+pub struct Auth(pub Viewer);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header = match parts.headers.get(header::AUTHORIZATION) {
+            None => None,
+            Some(v) => Some(v.to_str().map_err(|_| {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "the Authorization header is not valid text")
+            })?),
+        };
+        state.jwt.viewer(header).map(Auth).map_err(Problem::from)
+    }
+}
+
+/// A JSON body: 415 without a JSON content type, 400 when it does not parse, 422 naming the
+/// field when it parses but does not fit (unknown fields included).
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "the body must be JSON, sent with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", format!("could not read the body: {e}"))
+        })?;
+        parse_json(&bytes).map(JsonBody)
+    }
+}
+
+pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let (field, message) = describe_data_error(&path, &inner.to_string());
+                let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", format!("{field}: {message}"));
+                p.errors.push(FieldProblem { field, message });
+                p
+            }
+            _ => Problem::bad_request(format!("the body is not valid JSON: {inner}")),
+        }
+    })
+}
+
+/// serde says "missing field `title`" at the parent's path; name the field itself.
+fn describe_data_error(path: &str, message: &str) -> (String, String) {
+    let message = message.split(" at line ").next().unwrap_or(message).to_string();
+    let at_root = path == "." || path.is_empty();
+    if let Some(rest) = message.strip_prefix("missing field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        // serde reports a missing field at its parent's path.
+        let field = if at_root { name.to_string() } else { format!("{path}.{name}") };
+        return (field, "is required".to_string());
+    }
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some(name) = rest.split('`').next()
+    {
+        let field = if at_root { name.to_string() } else { path.to_string() };
+        return (field, "is not a known field".to_string());
+    }
+    let field = if path == "." || path.is_empty() { "body".to_string() } else { path.to_string() };
+    (field, message)
+}
+
+/// Query parameters: 400 naming the parameter when one does not parse.
+pub struct QueryParams<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryParams<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(QueryParams).map_err(|err| {
+            let path = err.path().to_string();
+            let message = err.into_inner().to_string();
+            let mut p = Problem::bad_request(format!("query parameter `{path}`: {message}"));
+            p.errors.push(FieldProblem { field: path, message });
+            p
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        title: String,
+        n: Option<i32>,
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        let p = parse_json::<Body>(b"{").unwrap_err();
+        assert_eq!(p.status, 400);
+        let p = parse_json::<Body>(br#"{"n": 1}"#).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "title"));
+        let p = parse_json::<Body>(br#"{"title": "x", "extra": 1}"#).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "extra"));
+        let p = parse_json::<Body>(br#"{"title": "x", "n": "seven"}"#).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "n"));
+    }
+}

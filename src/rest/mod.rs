@@ -1,0 +1,55 @@
+//! The REST face: `/api/v1`, JSON in snake_case, problem+json errors. Routes are
+//! registered together with their OpenAPI description (utoipa), so `openapi.yaml` is
+//! generated from the same code that serves the requests.
+
+pub mod articles;
+pub mod extract;
+pub mod problem;
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Colophon REST API",
+        description = "Articles, tags, categories and series of a technical publication. \
+Errors are RFC 9457 problem details (`application/problem+json`). Lists are cursor-paginated \
+and link the next page with an RFC 8288 `Link` header. Writes need `Authorization: Bearer <JWT>`.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    servers((url = "/", description = "This server")),
+    modifiers(&BearerAuth),
+    tags((name = "articles", description = "Articles: reads for everyone, writes for editors")),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.bearer_format = Some("JWT".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
+}
+
+/// The REST routes and their OpenAPI description, built together.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(articles::list_articles, articles::create_article))
+        .routes(routes!(articles::get_article, articles::update_article, articles::delete_article))
+        .routes(routes!(articles::publish_article))
+        .routes(routes!(articles::unpublish_article))
+}
+
+/// The OpenAPI document as YAML: what `openapi.yaml` holds and `/api/v1/openapi.yaml` serves.
+pub fn openapi_yaml() -> String {
+    let (_, api) = router().split_for_parts();
+    api.to_yaml().expect("the OpenAPI document serializes")
+}

@@ -1,0 +1,104 @@
+//! RFC 9457 problem details: the one place service errors become HTTP responses.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::content::{ContentError, FieldError};
+
+/// An error answer (`application/problem+json`). `type` is stable and machine-readable;
+/// `detail` is for humans.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A stable identifier of the kind of problem, e.g. `/problems/validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Validation problems, one per field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+    /// On a version conflict: the version the article is at now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("/problems/{kind}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            current_version: None,
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", detail)
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+        let mut p = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", detail);
+        p.errors = errors.into_iter().map(|e| FieldProblem { field: e.field, message: e.message }).collect();
+        p
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", detail)
+    }
+}
+
+impl From<ContentError> for Problem {
+    fn from(err: ContentError) -> Self {
+        match err {
+            ContentError::Validation(errors) => Problem::validation(errors),
+            ContentError::NotFound(what) => Problem::not_found(format!("{what} not found")),
+            ContentError::Conflict(detail) => Problem::new(StatusCode::CONFLICT, "conflict", detail),
+            e @ ContentError::VersionConflict { current, .. } => {
+                let mut p = Problem::new(StatusCode::PRECONDITION_FAILED, "version-conflict", e.to_string());
+                p.current_version = Some(current);
+                p
+            }
+            ContentError::Unauthenticated(detail) => Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail),
+            ContentError::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            ContentError::Database(e) => {
+                tracing::error!(error = %e, "database error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "an internal error occurred; it has been logged",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let unauthenticated = status == StatusCode::UNAUTHORIZED;
+        let mut res = (status, axum::Json(self)).into_response();
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if unauthenticated {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+impl IntoResponse for ContentError {
+    fn into_response(self) -> Response {
+        Problem::from(self).into_response()
+    }
+}

@@ -1,0 +1,87 @@
+//! Writes need a valid bearer token with a role that may write, on both faces.
+
+use axum::http::{Method, StatusCode};
+use colophon::content::Role;
+use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};
+use serde_json::json;
+
+use crate::db_test;
+use crate::support::{SECRET, TestApp, gql_code};
+
+fn forged(claims: serde_json::Value, alg: Algorithm, secret: &[u8]) -> String {
+    encode(&Header::new(alg), &claims, &EncodingKey::from_secret(secret)).unwrap()
+}
+
+db_test!(writes_need_a_valid_token_and_role);
+async fn writes_need_a_valid_token_and_role(app: TestApp) {
+    let now = jsonwebtoken::get_current_timestamp();
+    let expired = forged(json!({ "sub": "x", "role": "editor", "exp": now - 3600 }), Algorithm::HS256, SECRET);
+    let wrong_key = forged(
+        json!({ "sub": "x", "role": "admin", "exp": now + 600 }),
+        Algorithm::HS256,
+        b"not-our-secret-not-our-secret-123",
+    );
+    let wrong_alg = forged(json!({ "sub": "x", "role": "admin", "exp": now + 600 }), Algorithm::HS512, SECRET);
+    let create = json!({ "title": "Should not exist" });
+    let mutation = "mutation { createArticle(input: {title: \"Should not exist\"}) { id } }";
+
+    for token in [None, Some("garbage"), Some(expired.as_str()), Some(wrong_key.as_str()), Some(wrong_alg.as_str())] {
+        let res = app.call(Method::POST, "/api/v1/articles", token, Some(create.clone())).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{token:?}: {}", res.text);
+        assert_eq!(res.header("content-type"), Some("application/problem+json"));
+        assert_eq!(res.header("www-authenticate"), Some("Bearer"));
+        let v = app.gql(mutation, json!({}), token).await;
+        assert_eq!(gql_code(&v), "UNAUTHENTICATED", "{token:?}");
+    }
+    // An invalid token is refused on reads too, rather than quietly treated as anonymous.
+    assert_eq!(app.get("/api/v1/articles", Some("garbage")).await.status, StatusCode::UNAUTHORIZED);
+
+    let author = app.token(Role::Author);
+    let res = app.call(Method::POST, "/api/v1/articles", Some(&author), Some(create.clone())).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    assert_eq!(gql_code(&app.gql(mutation, json!({}), Some(&author)).await), "FORBIDDEN");
+    assert_eq!(app.article_rows().await, 0);
+
+    for role in [Role::Editor, Role::Admin] {
+        let res = app.call(Method::POST, "/api/v1/articles", Some(&app.token(role)), Some(create.clone())).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{role}: {}", res.text);
+        assert!(res.header("location").unwrap().starts_with("/api/v1/articles/"));
+    }
+    // Every write route is guarded.
+    let id = app.create(json!({ "title": "Guarded" })).await["id"].as_str().unwrap().to_string();
+    for (method, path) in [
+        (Method::PATCH, format!("/api/v1/articles/{id}")),
+        (Method::POST, format!("/api/v1/articles/{id}/publish")),
+        (Method::POST, format!("/api/v1/articles/{id}/unpublish")),
+        (Method::DELETE, format!("/api/v1/articles/{id}")),
+    ] {
+        let body = (method == Method::PATCH).then(|| json!({ "title": "x" }));
+        let res = app.call(method.clone(), &path, None, body.clone()).await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        let res = app.call(method.clone(), &path, Some(&author), body).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{method} {path}");
+    }
+    for m in [
+        format!("mutation {{ updateArticle(id: \"{id}\", input: {{title: \"x\"}}) {{ id }} }}"),
+        format!("mutation {{ publishArticle(id: \"{id}\") {{ id }} }}"),
+        format!("mutation {{ unpublishArticle(id: \"{id}\") {{ id }} }}"),
+        format!("mutation {{ deleteArticle(id: \"{id}\") }}"),
+    ] {
+        assert_eq!(gql_code(&app.gql(&m, json!({}), None).await), "UNAUTHENTICATED", "{m}");
+        assert_eq!(gql_code(&app.gql(&m, json!({}), Some(&author)).await), "FORBIDDEN", "{m}");
+    }
+}
+
+db_test!(issuer_and_audience_are_enforced_when_configured);
+async fn issuer_and_audience_are_enforced_when_configured(app: TestApp) {
+    let strict = colophon::auth::Jwt::hs256(SECRET, Some("colophon-test".into()), Some("authoring".into()));
+    let router = colophon::app::router(colophon::app::AppState::new(app.content.clone(), strict.clone()));
+    let app = crate::support::TestApp { router, jwt: strict, ..app };
+    let now = jsonwebtoken::get_current_timestamp();
+    let plain = forged(json!({ "sub": "x", "role": "editor", "exp": now + 600 }), Algorithm::HS256, SECRET);
+    let res = app.call(Method::POST, "/api/v1/articles", Some(&plain), Some(json!({ "title": "t" }))).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.text);
+    let good = app.editor();
+    let res = app.call(Method::POST, "/api/v1/articles", Some(&good), Some(json!({ "title": "t" }))).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+}

@@ -1,0 +1,12 @@
+//! Integration tests through the public interfaces: the axum `Router` in-process, and the
+//! real `colophon` binary on 127.0.0.1. Every storage test runs on SQLite and PostgreSQL.
+
+mod support;
+
+mod auth;
+mod contracts;
+mod corpus;
+mod lifecycle;
+mod pagination;
+mod server;
+mod validation;

@@ -1,0 +1,201 @@
+//! The real binary on 127.0.0.1: the README's commands, configuration errors, and a
+//! newcomer's first write and read over real HTTP.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{Backend, fresh_database};
+
+const BIN: &str = env!("CARGO_BIN_EXE_colophon");
+
+struct Server {
+    child: Child,
+    base: String,
+    token: Option<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `colophon serve` on a free port and waits for it to say where it listens.
+fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path) -> Server {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve").args(["--addr", "127.0.0.1:0"]).args(args).current_dir(dir);
+    cmd.env_remove("DATABASE_URL").env_remove("COLOPHON_JWT_SECRET").env_remove("COLOPHON_ADDR");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start colophon");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut base = None;
+    let mut token = None;
+    let mut seen = Vec::new();
+    let demo = args.contains(&"--demo");
+    while let Some(Ok(line)) = lines.next() {
+        seen.push(line.clone());
+        if let Some(rest) = line.strip_prefix("colophon listening on ") {
+            base = Some(rest.split_whitespace().next().unwrap().to_string());
+        }
+        if line.contains("editor token") {
+            token = lines.next().and_then(Result::ok).map(|t| t.trim().to_string());
+            break;
+        }
+        if base.is_some() && !demo && line.contains("OpenAPI") {
+            break;
+        }
+    }
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    let base = base.unwrap_or_else(|| panic!("server did not start: {seen:?}"));
+    Server { child, base, token }
+}
+
+async fn gql(client: &reqwest::Client, base: &str, query: &str, vars: Value, token: Option<&str>) -> Value {
+    let mut req = client.post(format!("{base}/graphql")).json(&json!({ "query": query, "variables": vars }));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    req.send().await.unwrap().json().await.unwrap()
+}
+
+async fn newcomer_tour(server: &Server) {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let base = &server.base;
+    assert_eq!(client.get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    assert_eq!(client.get(format!("{base}/readyz")).send().await.unwrap().status(), 200);
+    let page = client.get(format!("{base}/graphql")).header("accept", "text/html").send().await.unwrap();
+    assert!(page.text().await.unwrap().contains("graphiql"), "GraphiQL is served");
+
+    // Demo content: a dozen articles, one series, a draft readers cannot see.
+    let list: Value =
+        client.get(format!("{base}/api/v1/articles?limit=100")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["meta"]["total"], 11, "{list}");
+    assert!(list["data"].as_array().unwrap().iter().any(|a| a["series"]["title"] == "Building a Content API"));
+
+    // Create and publish with the printed token; read back the same on both faces.
+    let token = server.token.as_deref().expect("the demo prints an editor token");
+    let v = gql(
+        &client,
+        base,
+        "mutation($i: CreateArticleInput!) { createArticle(input: $i) { id } }",
+        json!({ "i": { "title": "My first article", "body": "Hello, *world*.", "tags": ["Rust"] } }),
+        Some(token),
+    )
+    .await;
+    let id = v["data"]["createArticle"]["id"].as_str().unwrap_or_else(|| panic!("{v}")).to_string();
+    let res = client.post(format!("{base}/api/v1/articles/{id}/publish")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let rest: Value =
+        client.get(format!("{base}/api/v1/articles/my-first-article")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(rest["data"]["html"], "<p>Hello, <em>world</em>.</p>\n");
+    let g =
+        gql(&client, base, "{ article(slug: \"my-first-article\") { id title html status } }", json!({}), None).await;
+    assert_eq!(
+        g["data"]["article"],
+        json!({ "id": id, "title": "My first article", "html": rest["data"]["html"], "status": "PUBLISHED" })
+    );
+
+    let spec = client.get(format!("{base}/api/v1/openapi.yaml")).send().await.unwrap().text().await.unwrap();
+    assert!(spec.starts_with("openapi: 3.1"), "{}", &spec[..40.min(spec.len())]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_server_on_sqlite_from_an_empty_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&["--demo"], &[], dir.path());
+    assert!(dir.path().join("colophon.db").exists(), "the default database is colophon.db in the working directory");
+    newcomer_tour(&server).await;
+    drop(server);
+    // A second start on the same file does not load the demo twice.
+    let server = start(&["--demo"], &[], dir.path());
+    let list: Value =
+        reqwest::get(format!("{}/api/v1/articles?limit=100", server.base)).await.unwrap().json().await.unwrap();
+    assert_eq!(list["meta"]["total"], 12);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_server_on_postgres() {
+    let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&["--demo", "--database-url", &url], &[], dir.path());
+    newcomer_tour(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_from_the_cli_authorize_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "cli-secret-cli-secret-cli-secret-cli";
+    let out = Command::new(BIN)
+        .args(["token", "--sub", "ci", "--role", "editor", "--ttl", "10m"])
+        .env("COLOPHON_JWT_SECRET", secret)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(token.lines().count(), 1, "the token alone on stdout");
+    let server = start(&[], &[("COLOPHON_JWT_SECRET", secret)], dir.path());
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/articles", server.base))
+        .bearer_auth(token.trim())
+        .json(&json!({ "title": "From CI" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["author"]["name"], "ci");
+}
+
+#[test]
+fn bad_settings_exit_2_naming_the_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], envs: &[(&str, &str)]| {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).current_dir(dir.path()).env_remove("COLOPHON_JWT_SECRET").env_remove("DATABASE_URL");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).trim().to_string())
+    };
+    let (code, err) = run(&["serve"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("COLOPHON_JWT_SECRET") && err.lines().count() == 1, "{err}");
+    let (code, err) = run(&["serve"], &[("COLOPHON_JWT_SECRET", "short")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("at least 32"), "{err}");
+    let (code, err) = run(&["serve", "--demo", "--addr", "nowhere"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("COLOPHON_ADDR"), "{err}");
+    let (code, err) = run(&["serve", "--demo"], &[("DATABASE_URL", "mysql://x")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("DATABASE_URL"), "{err}");
+    let (code, err) = run(
+        &["token", "--sub", "x", "--role", "editor", "--ttl", "forever"],
+        &[("COLOPHON_JWT_SECRET", &"s".repeat(32))],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--ttl"), "{err}");
+    let (code, _) = run(&["token", "--sub", "x", "--role", "root"], &[("COLOPHON_JWT_SECRET", &"s".repeat(32))]);
+    assert_eq!(code, Some(2));
+    assert!(!dir.path().join("colophon.db").exists(), "a bad setting touches nothing");
+}
+
+#[test]
+fn migrate_applies_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["migrate", "--database-url", "sqlite://m.db?mode=rwc"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("m.db").exists());
+}
