@@ -175,7 +175,7 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     let local = listener.local_addr().map_err(|e| Failure::Runtime(e.to_string()))?;
     eprintln!("colophon listening on http://{local} ({} database)", db::backend_name(content.db()));
     eprintln!("  GraphiQL:  http://{local}/graphql");
-    eprintln!("  REST:      http://{local}/api/v1/articles");
+    eprintln!("  REST:      http://{local}/api/v1  (e.g. /api/v1/articles)");
     eprintln!("  OpenAPI:   http://{local}/api/v1/openapi.yaml");
     if demo_mode {
         if matches!(secret_source, SecretSource::GeneratedForDemo) {

@@ -162,3 +162,34 @@ async fn bad_page_arguments_are_named(app: TestApp) {
         assert_eq!(res.json()["errors"][0]["field"], field, "{url}");
     }
 }
+
+db_test!(sub_second_times_sort_as_instants);
+async fn sub_second_times_sort_as_instants(app: TestApp) {
+    // SQLite keeps times as RFC 3339 text; whole, milli- and microsecond values must still
+    // sort as instants, not as strings.
+    let times =
+        ["2025-01-01T10:00:00.5Z", "2025-01-01T10:00:00Z", "2025-01-01T10:00:00.000001Z", "2025-01-01T10:00:00.25Z"];
+    for (i, t) in times.iter().enumerate() {
+        let a = app.create(json!({ "title": format!("t{i}") })).await;
+        app.publish(a["id"].as_str().unwrap(), Some(t)).await;
+    }
+    let v = app.gql_ok("{ articles(orderBy: PUBLISHED_ASC) { nodes { publishedAt } } }", json!({}), None).await;
+    let got: Vec<&str> =
+        v["articles"]["nodes"].as_array().unwrap().iter().map(|n| n["publishedAt"].as_str().unwrap()).collect();
+    assert_eq!(
+        got,
+        ["2025-01-01T10:00:00Z", "2025-01-01T10:00:00.000001Z", "2025-01-01T10:00:00.250Z", "2025-01-01T10:00:00.500Z"]
+    );
+    // Cursor paging across them loses nothing.
+    let page1 =
+        app.gql_ok("{ articles(first: 2, orderBy: PUBLISHED_ASC) { pageInfo { endCursor } } }", json!({}), None).await;
+    let c = page1["articles"]["pageInfo"]["endCursor"].clone();
+    let page2 = app
+        .gql_ok(
+            "query($c: String) { articles(first: 5, after: $c, orderBy: PUBLISHED_ASC) { nodes { publishedAt } } }",
+            json!({ "c": c }),
+            None,
+        )
+        .await;
+    assert_eq!(page2["articles"]["nodes"].as_array().unwrap().len(), 2);
+}
