@@ -4,6 +4,7 @@
 use chrono::{Duration, Utc};
 use sea_orm::{EntityTrait, PaginatorTrait};
 
+use crate::content::site::SitePatch;
 use crate::content::{Content, ContentError, NewArticle, Principal, Role, Viewer, taxonomy};
 use crate::entities::article;
 
@@ -155,6 +156,19 @@ pub async fn load_if_empty(content: &Content) -> Result<usize, ContentError> {
         return Ok(0);
     }
     let editor = Viewer(Some(Principal { subject: "demo-editor".into(), role: Role::Editor }));
+    let admin = Viewer(Some(Principal { subject: "demo-admin".into(), role: Role::Admin }));
+    content
+        .update_site(
+            &admin,
+            SitePatch {
+                title: Some("Colophon Demo".into()),
+                description: Some(
+                    "Deep dives into backend development, system design, and distributed systems.".into(),
+                ),
+                url: Some("http://127.0.0.1:8080".into()),
+            },
+        )
+        .await?;
     for (name, parent) in CATEGORIES {
         let parent_id = match parent {
             Some(p) => Some(taxonomy::category_by_name(content.db(), p, None).await?.id),

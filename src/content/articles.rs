@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::cursor::{Cursor, SortKey};
 use super::input::non_empty;
-use super::model::{ArticleView, AuthorRef, CategoryRef, Page, SeriesRef, TagRef, effective_status, is_public};
+use super::model::{ArticleView, AuthorRef, Page, effective_status, is_public};
 use super::text::{self, slugify};
 use super::{
     ArticlePatch, ArticleStatus, Content, ContentError, NewArticle, Principal, Result, Viewer, taxonomy, users,
@@ -38,15 +38,21 @@ pub enum ArticleOrder {
     PublishedAsc,
     Title,
     UpdatedDesc,
+    /// Series reading order: by part number.
+    SeriesPart,
+    /// Best search match first; needs a search text.
+    Relevance,
 }
 
 impl ArticleOrder {
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             ArticleOrder::PublishedDesc => "published_desc",
             ArticleOrder::PublishedAsc => "published_asc",
             ArticleOrder::Title => "title",
             ArticleOrder::UpdatedDesc => "updated_desc",
+            ArticleOrder::SeriesPart => "series_part",
+            ArticleOrder::Relevance => "relevance",
         }
     }
 
@@ -57,14 +63,31 @@ impl ArticleOrder {
             ArticleOrder::PublishedAsc => (article::Column::PublishedAt, Order::Asc, true),
             ArticleOrder::Title => (article::Column::Title, Order::Asc, false),
             ArticleOrder::UpdatedDesc => (article::Column::UpdatedAt, Order::Desc, false),
+            ArticleOrder::SeriesPart => (article::Column::SeriesPart, Order::Asc, false),
+            // Relevance pages by offset; this column only breaks ties.
+            ArticleOrder::Relevance => (article::Column::Id, Order::Desc, false),
         }
     }
 
-    fn key_of(self, row: &article::Model) -> SortKey {
+    pub(crate) fn key_of(self, row: &article::Model) -> SortKey {
         match self {
             ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => SortKey::Time(row.published_at),
             ArticleOrder::Title => SortKey::Text(row.title.clone()),
             ArticleOrder::UpdatedDesc => SortKey::Time(Some(row.updated_at)),
+            ArticleOrder::SeriesPart => SortKey::Int(row.series_part.unwrap_or(0) as i64),
+            ArticleOrder::Relevance => SortKey::Int(0),
+        }
+    }
+
+    /// The SQL column this order sorts by, its direction, for raw queries.
+    pub(crate) fn column_sql(self) -> (&'static str, bool) {
+        match self {
+            ArticleOrder::PublishedDesc => ("published_at", false),
+            ArticleOrder::PublishedAsc => ("published_at", true),
+            ArticleOrder::Title => ("title", true),
+            ArticleOrder::UpdatedDesc => ("updated_at", false),
+            ArticleOrder::SeriesPart => ("series_part", true),
+            ArticleOrder::Relevance => ("id", false),
         }
     }
 }
@@ -86,11 +109,12 @@ pub struct PageArgNames {
     pub after: &'static str,
     pub last: &'static str,
     pub before: &'static str,
+    pub order: &'static str,
 }
 
 impl Default for PageArgNames {
     fn default() -> Self {
-        Self { first: "first", after: "after", last: "last", before: "before" }
+        Self { first: "first", after: "after", last: "last", before: "before", order: "orderBy" }
     }
 }
 
@@ -100,6 +124,30 @@ enum Direction {
 }
 
 impl PageArgs {
+    /// Forward paging over a non-article list whose cursors carry `order`.
+    pub(crate) fn forward_cursor(&self, order: &str) -> Result<(u64, Option<Cursor>)> {
+        if self.last.is_some() || self.before.is_some() {
+            return Err(ContentError::field(self.names.last, "is not supported here; page forward"));
+        }
+        let size = match self.first {
+            None => PAGE_DEFAULT,
+            Some(v) if (1..=PAGE_MAX as i64).contains(&v) => v as u64,
+            Some(_) => return Err(ContentError::field(self.names.first, format!("must be between 1 and {PAGE_MAX}"))),
+        };
+        let after = self.after.as_deref().map(|r| Cursor::decode(r, order, self.names.after)).transpose()?;
+        Ok((size, after))
+    }
+
+    /// For nested connections, which page forward only.
+    pub(crate) fn forward_only(&self, order: ArticleOrder) -> Result<(u64, Option<Cursor>)> {
+        match self.resolve(order)? {
+            Direction::Forward { size, after } => Ok((size, after)),
+            Direction::Backward { .. } => {
+                Err(ContentError::field(self.names.last, "is not supported here; page forward"))
+            }
+        }
+    }
+
     fn resolve(&self, order: ArticleOrder) -> Result<Direction> {
         let n = self.names;
         let size = |v: Option<i64>, field: &str| -> Result<u64> {
@@ -129,7 +177,20 @@ impl PageArgs {
 pub struct ArticleQuery {
     /// Editors only: list articles in this state instead of the published ones.
     pub status: Option<ArticleStatus>,
+    /// A tag slug (old slugs too).
     pub tag: Option<String>,
+    /// Tag slugs, all of which an article must have.
+    pub tags: Vec<String>,
+    /// A category slug; its descendants' articles are included.
+    pub category: Option<String>,
+    /// A series slug.
+    pub series: Option<String>,
+    /// An author id.
+    pub author: Option<String>,
+    pub published_after: Option<DateTime<Utc>>,
+    pub published_before: Option<DateTime<Utc>>,
+    /// Full-text search text; any text is safe.
+    pub search: Option<String>,
     pub order: ArticleOrder,
     pub page: PageArgs,
 }
@@ -157,6 +218,7 @@ fn after_cursor(col: article::Column, dir: &Order, nullable: bool, nulls_last: b
     let (beyond, equal) = match &cursor.key {
         SortKey::Time(Some(t)) => (if asc { col.gt(*t) } else { col.lt(*t) }, col.eq(*t)),
         SortKey::Text(s) => (if asc { col.gt(s.as_str()) } else { col.lt(s.as_str()) }, col.eq(s.as_str())),
+        SortKey::Int(n) => (if asc { col.gt(*n) } else { col.lt(*n) }, col.eq(*n)),
         SortKey::Time(None) => {
             let mut c = Condition::any().add(Condition::all().add(col.is_null()).add(id_beyond));
             if nullable && !nulls_last {
@@ -199,6 +261,101 @@ impl Content {
         Ok(load_views(db, vec![row]).await?.pop())
     }
 
+    /// The filters of a list query other than status, as one condition.
+    async fn filter_condition(&self, query: &ArticleQuery) -> Result<Condition> {
+        use sea_orm::sea_query::Query;
+        let db = self.db();
+        let mut cond = Condition::all();
+        let nothing = || Expr::cust("1 = 0");
+        let tag_slugs: Vec<&String> = query.tag.iter().chain(query.tags.iter()).collect();
+        for slug in tag_slugs {
+            match super::tags::tag_by_slug(db, slug).await? {
+                Some(t) => {
+                    cond = cond.add(
+                        article::Column::Id.in_subquery(
+                            Query::select()
+                                .column(article_tag::Column::ArticleId)
+                                .from(article_tag::Entity)
+                                .and_where(article_tag::Column::TagId.eq(t.id))
+                                .to_owned(),
+                        ),
+                    )
+                }
+                None => cond = cond.add(nothing()),
+            }
+        }
+        if let Some(slug) = &query.category {
+            let tree = super::tree::CategoryTree::load(db).await?;
+            cond = match tree.by_slug(slug) {
+                Some(c) => cond.add(article::Column::CategoryId.is_in(tree.with_descendants(c.id))),
+                None => cond.add(nothing()),
+            };
+        }
+        if let Some(slug) = &query.series {
+            let found = series::Entity::find().filter(series::Column::Slug.eq(slug.as_str())).one(db).await?;
+            cond = match found {
+                Some(s) => cond.add(article::Column::SeriesId.eq(s.id)),
+                None => cond.add(nothing()),
+            };
+        }
+        if let Some(author) = &query.author {
+            cond = match parse_id(author) {
+                Some(id) => cond.add(article::Column::AuthorId.eq(id)),
+                None => cond.add(nothing()),
+            };
+        }
+        if let Some(t) = query.published_after {
+            cond = cond.add(article::Column::PublishedAt.gte(t));
+        }
+        if let Some(t) = query.published_before {
+            cond = cond.add(article::Column::PublishedAt.lt(t));
+        }
+        if let Some(text) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            cond = cond.add(super::search::matches_condition(db.get_database_backend(), text));
+        }
+        Ok(cond)
+    }
+
+    /// Relevance order pages by offset: scores are recomputed per query, so there is no
+    /// stable key to seek to.
+    async fn articles_by_relevance(
+        &self,
+        base: Select<article::Entity>,
+        text: &str,
+        page: &PageArgs,
+    ) -> Result<Page<ArticleView>> {
+        let db = self.db();
+        let (size, after) = page.forward_only(ArticleOrder::Relevance)?;
+        let offset = match after.map(|c| c.key) {
+            Some(SortKey::Int(n)) if n >= 0 => n as u64,
+            Some(_) => return Err(ContentError::field(page.names.after, "is not a valid cursor for this list")),
+            None => 0,
+        };
+        let total = base.clone().count(db).await?;
+        let rows = base
+            .order_by(super::search::score_expr(db.get_database_backend(), text), Order::Desc)
+            .order_by(article::Column::Id, Order::Desc)
+            .offset(offset)
+            .limit(size + 1)
+            .all(db)
+            .await?;
+        let more = rows.len() as u64 > size;
+        let views = load_views(db, rows.into_iter().take(size as usize).collect()).await?;
+        let items = views
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let c = Cursor {
+                    order: ArticleOrder::Relevance.code().into(),
+                    key: SortKey::Int((offset + i as u64 + 1) as i64),
+                    id: v.row.id,
+                };
+                (c.encode(), v)
+            })
+            .collect();
+        Ok(Page { items, has_next_page: more, has_previous_page: offset > 0, total })
+    }
+
     async fn find_by_slug(&self, slug: &str) -> Result<Option<article::Model>> {
         let db = self.db();
         if let Some(row) = article::Entity::find().filter(article::Column::Slug.eq(slug)).one(db).await? {
@@ -224,17 +381,13 @@ impl Content {
         let now = super::now();
         let status = query.status.unwrap_or(ArticleStatus::Published);
         let mut base = article::Entity::find().filter(status_condition(status, now));
-        if let Some(tag_slug) = &query.tag {
-            let tag_id = tag::Entity::find().filter(tag::Column::Slug.eq(tag_slug)).one(db).await?.map(|t| t.id);
-            base = base.filter(
-                article::Column::Id.in_subquery(
-                    sea_orm::sea_query::Query::select()
-                        .column(article_tag::Column::ArticleId)
-                        .from(article_tag::Entity)
-                        .and_where(article_tag::Column::TagId.eq(tag_id.unwrap_or(-1)))
-                        .to_owned(),
-                ),
-            );
+        base = base.filter(self.filter_condition(&query).await?);
+        let search = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if query.order == ArticleOrder::Relevance {
+            let Some(text) = search else {
+                return Err(ContentError::field(query.page.names.order, "RELEVANCE needs a search text"));
+            };
+            return self.articles_by_relevance(base, text, &query.page).await;
         }
         let total = base.clone().count(db).await?;
 
@@ -363,6 +516,7 @@ impl Content {
             set_tags(&txn, inserted.id, tags).await?;
         }
         record_revision(&txn, &inserted, principal).await?;
+        super::search::index_articles(&txn, &[inserted.id]).await?;
         let view = load_views(&txn, vec![inserted]).await?.pop().expect("one view");
         txn.commit().await?;
         Ok(view)
@@ -779,6 +933,7 @@ async fn apply_patch(
         set_tags(txn, current.id, tags).await?;
     }
     record_revision(txn, &next, principal).await?;
+    super::search::index_articles(txn, &[current.id]).await?;
     Ok(Some(next))
 }
 
@@ -816,8 +971,8 @@ async fn record_revision(db: &impl ConnectionTrait, row: &article::Model, princi
     Ok(())
 }
 
-async fn load_tags(db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<HashMap<i32, Vec<TagRef>>> {
-    let mut out: HashMap<i32, Vec<TagRef>> = HashMap::new();
+async fn load_tags(db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<HashMap<i32, Vec<tag::Model>>> {
+    let mut out: HashMap<i32, Vec<tag::Model>> = HashMap::new();
     if article_ids.is_empty() {
         return Ok(out);
     }
@@ -830,7 +985,7 @@ async fn load_tags(db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<Has
         .await?;
     for (link, t) in links {
         if let Some(t) = t {
-            out.entry(link.article_id).or_default().push(TagRef { id: t.id, slug: t.slug, name: t.name });
+            out.entry(link.article_id).or_default().push(t);
         }
     }
     Ok(out)
@@ -887,16 +1042,8 @@ pub(crate) async fn load_views(db: &impl ConnectionTrait, rows: Vec<article::Mod
         .into_iter()
         .map(|row| ArticleView {
             tags: tags.remove(&row.id).unwrap_or_default(),
-            category: row.category_id.and_then(|id| categories.get(&id)).map(|c| CategoryRef {
-                id: c.id,
-                slug: c.slug.clone(),
-                name: c.name.clone(),
-            }),
-            series: row.series_id.and_then(|id| series.get(&id)).map(|s| SeriesRef {
-                id: s.id,
-                slug: s.slug.clone(),
-                title: s.title.clone(),
-            }),
+            category: row.category_id.and_then(|id| categories.get(&id)).cloned(),
+            series: row.series_id.and_then(|id| series.get(&id)).cloned(),
             author: row
                 .author_id
                 .and_then(|id| authors.get(&id))
@@ -931,7 +1078,7 @@ mod tests {
         }
         let named = PageArgs {
             first: Some(0),
-            names: PageArgNames { first: "limit", after: "cursor", last: "last", before: "before" },
+            names: PageArgNames { first: "limit", after: "cursor", last: "last", before: "before", order: "sort" },
             ..Default::default()
         };
         match named.resolve(ArticleOrder::Title) {

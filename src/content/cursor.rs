@@ -16,6 +16,8 @@ pub enum SortKey {
     Time(Option<DateTime<Utc>>),
     #[serde(rename = "s")]
     Text(String),
+    #[serde(rename = "n")]
+    Int(i64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

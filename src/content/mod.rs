@@ -3,13 +3,21 @@
 //! GraphQL and the REST face. Nothing here knows HTTP or GraphQL.
 
 pub mod articles;
+pub mod categories;
 pub mod cursor;
 pub mod error;
+pub mod groups;
 pub mod input;
 pub mod model;
 pub mod principal;
+pub mod search;
+pub mod series;
+pub mod site;
+pub mod sql;
+pub mod tags;
 pub mod taxonomy;
 pub mod text;
+pub mod tree;
 pub mod users;
 
 pub use articles::{ArticleLookup, ArticleOrder, ArticleQuery, PageArgs};

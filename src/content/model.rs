@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::entities::article;
+use crate::entities::{article, category, series, tag};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ArticleStatus {
@@ -32,27 +32,6 @@ impl ArticleStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TagRef {
-    pub id: i32,
-    pub slug: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CategoryRef {
-    pub id: i32,
-    pub slug: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeriesRef {
-    pub id: i32,
-    pub slug: String,
-    pub title: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthorRef {
     pub id: i32,
     pub name: String,
@@ -61,9 +40,10 @@ pub struct AuthorRef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticleView {
     pub row: article::Model,
-    pub tags: Vec<TagRef>,
-    pub category: Option<CategoryRef>,
-    pub series: Option<SeriesRef>,
+    /// In the editor's order; the first is the primary tag.
+    pub tags: Vec<tag::Model>,
+    pub category: Option<category::Model>,
+    pub series: Option<series::Model>,
     pub author: Option<AuthorRef>,
 }
 

@@ -59,6 +59,15 @@ impl Viewer {
         matches!(self.0, Some(Principal { role: Role::Editor | Role::Admin, .. }))
     }
 
+    /// Site settings (and, later, users and webhooks).
+    pub fn require_admin(&self) -> Result<&Principal> {
+        match &self.0 {
+            None => Err(ContentError::Unauthenticated("a bearer token is required for this operation".into())),
+            Some(p) if p.role == Role::Admin => Ok(p),
+            Some(p) => Err(ContentError::Forbidden(format!("the {} role cannot do this; admin required", p.role))),
+        }
+    }
+
     /// Content writes. Authors get their own rules in the editorial-workflow work; until then
     /// only editors and admins write.
     pub fn require_editor(&self) -> Result<&Principal> {

@@ -7,5 +7,7 @@ pub mod article_slug_history;
 pub mod article_tag;
 pub mod category;
 pub mod series;
+pub mod site_setting;
 pub mod tag;
+pub mod tag_slug_history;
 pub mod user;

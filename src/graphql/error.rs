@@ -22,6 +22,10 @@ pub fn camel(field: &str) -> String {
 }
 
 pub fn to_graphql(err: ContentError) -> async_graphql::Error {
+    to_graphql_ref(&err)
+}
+
+pub fn to_graphql_ref(err: &ContentError) -> async_graphql::Error {
     let message = err.to_string();
     match err {
         ContentError::Validation(errors) => {
@@ -43,10 +47,13 @@ pub fn to_graphql(err: ContentError) -> async_graphql::Error {
         }
         ContentError::NotFound(_) => async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "NOT_FOUND")),
         ContentError::Conflict(_) => async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "CONFLICT")),
-        ContentError::VersionConflict { current, .. } => async_graphql::Error::new(message).extend_with(|_, e| {
-            e.set("code", "CONFLICT");
-            e.set("currentVersion", current);
-        }),
+        ContentError::VersionConflict { current, .. } => {
+            let current = *current;
+            async_graphql::Error::new(message).extend_with(move |_, e| {
+                e.set("code", "CONFLICT");
+                e.set("currentVersion", current);
+            })
+        }
         ContentError::Unauthenticated(_) => {
             async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
         }

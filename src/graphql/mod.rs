@@ -3,6 +3,8 @@
 //! (`error::to_graphql`).
 
 pub mod error;
+pub mod loaders;
+pub mod objects;
 pub mod types;
 
 use async_graphql::http::GraphiQLSource;
@@ -13,9 +15,22 @@ use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::app::AppState;
+use crate::content::categories::{CategoryPatch, NewCategory};
+use crate::content::series::{NewSeries, SeriesPatch};
+use crate::content::site::SitePatch;
+use crate::content::tags::{NewTag, TagPatch};
 use crate::content::{ArticleLookup, ArticleQuery, Content, ContentError, PageArgs, Viewer};
+use async_graphql::dataloader::DataLoader;
 use error::{GqlResult, to_graphql};
-use types::{Article, ArticleConnection, ArticleFilter, ArticleOrder, CreateArticleInput, UpdateArticleInput};
+use loaders::Loaders;
+use objects::{
+    ArchiveMonth, Article, ArticleConnection, Category, RequestCache, SearchConnection, SearchResult, Series,
+    SeriesConnection, Site, Tag, TagConnection, category_tree,
+};
+use types::{
+    ArticleFilter, ArticleOrder, CreateArticleInput, CreateCategoryInput, CreateSeriesInput, CreateTagInput, TagOrder,
+    UpdateArticleInput, UpdateCategoryInput, UpdateSeriesInput, UpdateSiteInput, UpdateTagInput,
+};
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -35,6 +50,26 @@ fn content<'a>(ctx: &'a Context<'_>) -> &'a Content {
 }
 
 pub struct QueryRoot;
+
+fn article_query(filter: ArticleFilter, order_by: Option<ArticleOrder>, page: PageArgs) -> ArticleQuery {
+    ArticleQuery {
+        status: filter.status.map(Into::into),
+        tag: filter.tag,
+        tags: filter.tags.unwrap_or_default(),
+        category: filter.category,
+        series: filter.series,
+        author: filter.author.map(|a| a.0),
+        published_after: filter.published_after.map(|t| t.0),
+        published_before: filter.published_before.map(|t| t.0),
+        search: filter.search,
+        order: order_by.unwrap_or_default().into(),
+        page,
+    }
+}
+
+fn forward(first: Option<i32>, after: Option<String>) -> PageArgs {
+    PageArgs { first: first.map(i64::from), after, ..Default::default() }
+}
 
 #[Object]
 impl QueryRoot {
@@ -69,20 +104,89 @@ impl QueryRoot {
         order_by: Option<ArticleOrder>,
     ) -> async_graphql::Result<ArticleConnection> {
         let viewer = viewer(ctx)?;
-        let filter = filter.unwrap_or_default();
-        let query = ArticleQuery {
-            status: filter.status.map(Into::into),
-            tag: filter.tag,
-            order: order_by.unwrap_or_default().into(),
-            page: PageArgs {
-                first: first.map(i64::from),
-                after,
-                last: last.map(i64::from),
-                before,
-                names: Default::default(),
-            },
+        let page = PageArgs {
+            first: first.map(i64::from),
+            after,
+            last: last.map(i64::from),
+            before,
+            names: Default::default(),
         };
-        Ok(content(ctx).articles(viewer, query).await.gql()?.into())
+        let query = article_query(filter.unwrap_or_default(), order_by, page);
+        Ok(ArticleConnection::from_page(content(ctx).articles(viewer, query).await.gql()?, Article))
+    }
+
+    /// A tag by slug (old slugs keep working).
+    async fn tag(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Tag>> {
+        viewer(ctx)?;
+        Ok(content(ctx).tag(&slug).await.gql()?.map(Tag))
+    }
+
+    /// Tags by name or by article count. Readers see tags with published articles.
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        order_by: Option<TagOrder>,
+    ) -> async_graphql::Result<TagConnection> {
+        let viewer = viewer(ctx)?;
+        let page =
+            content(ctx).tags(viewer, order_by.unwrap_or_default().into(), &forward(first, after)).await.gql()?;
+        Ok(TagConnection::from_page(page, |(t, _)| Tag(t)))
+    }
+
+    async fn category(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Category>> {
+        viewer(ctx)?;
+        let tree = category_tree(ctx).await?;
+        Ok(tree.by_slug(&slug).cloned().map(|row| Category { row, tree: tree.clone() }))
+    }
+
+    /// Every category, in tree order: parents before children, siblings by position.
+    async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
+        viewer(ctx)?;
+        let tree = category_tree(ctx).await?;
+        Ok(tree.ordered().iter().map(|row| Category { row: row.clone(), tree: tree.clone() }).collect())
+    }
+
+    async fn series(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Series>> {
+        viewer(ctx)?;
+        Ok(content(ctx).series(&slug).await.gql()?.map(Series))
+    }
+
+    /// Series by title. Readers see series with published articles.
+    async fn series_list(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<SeriesConnection> {
+        let viewer = viewer(ctx)?;
+        Ok(SeriesConnection::from_page(content(ctx).series_list(viewer, &forward(first, after)).await.gql()?, Series))
+    }
+
+    /// Published articles matching `query`, best first: title weighs most, then excerpt,
+    /// tags, body. Any text is safe.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<SearchConnection> {
+        viewer(ctx)?;
+        let page = content(ctx).search(&query, &forward(first, after)).await.gql()?;
+        Ok(SearchConnection::from_page(page, SearchResult::from))
+    }
+
+    /// Months with published articles, newest first.
+    async fn archive(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ArchiveMonth>> {
+        viewer(ctx)?;
+        Ok(content(ctx).archive().await.gql()?.into_iter().map(Into::into).collect())
+    }
+
+    async fn site(&self, ctx: &Context<'_>) -> async_graphql::Result<Site> {
+        viewer(ctx)?;
+        Ok(content(ctx).site().await.gql()?.into())
     }
 }
 
@@ -132,11 +236,125 @@ impl MutationRoot {
         content(ctx).delete_article(viewer, &id).await.gql()?;
         Ok(true)
     }
+
+    async fn create_tag(&self, ctx: &Context<'_>, input: CreateTagInput) -> async_graphql::Result<Tag> {
+        let viewer = viewer(ctx)?;
+        let input = NewTag { name: input.name, slug: input.slug, description: input.description };
+        Ok(Tag(content(ctx).create_tag(viewer, input).await.gql()?))
+    }
+
+    /// Rename (the slug stays unless given; an old slug keeps resolving) or describe a tag.
+    async fn update_tag(&self, ctx: &Context<'_>, id: ID, input: UpdateTagInput) -> async_graphql::Result<Tag> {
+        let viewer = viewer(ctx)?;
+        let patch = TagPatch { name: input.name, slug: input.slug, description: types::maybe(input.description) };
+        Ok(Tag(content(ctx).update_tag(viewer, &id, patch).await.gql()?))
+    }
+
+    /// Moves every article of `sourceId` to `targetId` and deletes the source; its slug
+    /// keeps resolving to the target.
+    async fn merge_tags(&self, ctx: &Context<'_>, source_id: ID, target_id: ID) -> async_graphql::Result<Tag> {
+        let viewer = viewer(ctx)?;
+        Ok(Tag(content(ctx).merge_tags(viewer, &source_id, &target_id).await.gql()?))
+    }
+
+    /// Deletes a tag and unlinks it from its articles.
+    async fn delete_tag(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let viewer = viewer(ctx)?;
+        content(ctx).delete_tag(viewer, &id).await.gql()?;
+        Ok(true)
+    }
+
+    async fn create_category(&self, ctx: &Context<'_>, input: CreateCategoryInput) -> async_graphql::Result<Category> {
+        let viewer = viewer(ctx)?;
+        let input = NewCategory {
+            name: input.name,
+            slug: input.slug,
+            description: input.description,
+            parent: input.parent,
+            position: input.position,
+        };
+        let row = content(ctx).create_category(viewer, input).await.gql()?;
+        fresh_category(ctx, row).await
+    }
+
+    /// Rename, move under another parent (never under itself or a descendant), reorder.
+    async fn update_category(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCategoryInput,
+    ) -> async_graphql::Result<Category> {
+        let viewer = viewer(ctx)?;
+        let patch = CategoryPatch {
+            name: input.name,
+            slug: input.slug,
+            description: types::maybe(input.description),
+            parent: types::maybe(input.parent),
+            position: input.position,
+        };
+        let row = content(ctx).update_category(viewer, &id, patch).await.gql()?;
+        fresh_category(ctx, row).await
+    }
+
+    /// Refused with CONFLICT while articles or child categories use it, unless
+    /// `reassignTo` names a category to take them over.
+    async fn delete_category(&self, ctx: &Context<'_>, id: ID, reassign_to: Option<ID>) -> async_graphql::Result<bool> {
+        let viewer = viewer(ctx)?;
+        content(ctx).delete_category(viewer, &id, reassign_to.as_ref().map(|r| r.as_str())).await.gql()?;
+        Ok(true)
+    }
+
+    async fn create_series(&self, ctx: &Context<'_>, input: CreateSeriesInput) -> async_graphql::Result<Series> {
+        let viewer = viewer(ctx)?;
+        let input = NewSeries { title: input.title, slug: input.slug, description: input.description };
+        Ok(Series(content(ctx).create_series(viewer, input).await.gql()?))
+    }
+
+    async fn update_series(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateSeriesInput,
+    ) -> async_graphql::Result<Series> {
+        let viewer = viewer(ctx)?;
+        let patch = SeriesPatch { title: input.title, slug: input.slug, description: types::maybe(input.description) };
+        Ok(Series(content(ctx).update_series(viewer, &id, patch).await.gql()?))
+    }
+
+    /// Refused with CONFLICT while articles belong to it.
+    async fn delete_series(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let viewer = viewer(ctx)?;
+        content(ctx).delete_series(viewer, &id).await.gql()?;
+        Ok(true)
+    }
+
+    /// Puts all of the series' articles in this order; the part numbers in use (gaps
+    /// included) are handed out in the new order.
+    async fn reorder_series(&self, ctx: &Context<'_>, id: ID, article_ids: Vec<ID>) -> async_graphql::Result<Series> {
+        let viewer = viewer(ctx)?;
+        let ids: Vec<String> = article_ids.into_iter().map(|i| i.0).collect();
+        Ok(Series(content(ctx).reorder_series(viewer, &id, &ids).await.gql()?))
+    }
+
+    /// Admins only.
+    async fn update_site(&self, ctx: &Context<'_>, input: UpdateSiteInput) -> async_graphql::Result<Site> {
+        let viewer = viewer(ctx)?;
+        let patch = SitePatch { title: input.title, description: input.description, url: input.url };
+        Ok(content(ctx).update_site(viewer, patch).await.gql()?.into())
+    }
+}
+
+/// A category just written, with a tree that includes the write.
+async fn fresh_category(ctx: &Context<'_>, row: crate::entities::category::Model) -> async_graphql::Result<Category> {
+    let tree = std::sync::Arc::new(content(ctx).category_tree().await.gql()?);
+    Ok(Category { row, tree })
 }
 
 pub fn build_schema(content: Content) -> AppSchema {
+    let loaders = DataLoader::new(Loaders { content: content.clone() }, tokio::spawn);
     Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .data(content)
+        .data(loaders)
         .limit_depth(16)
         .limit_complexity(5_000)
         .finish()
@@ -153,7 +371,7 @@ fn auth_of(state: &AppState, headers: &HeaderMap) -> RequestAuth {
 }
 
 pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, req: GraphQLRequest) -> GraphQLResponse {
-    let req = req.into_inner().data(auth_of(&state, &headers));
+    let req = req.into_inner().data(auth_of(&state, &headers)).data(RequestCache::default());
     state.schema.execute(req).await.into()
 }
 
@@ -175,7 +393,7 @@ pub async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri:
                 .into_response();
         }
     };
-    let mut req = req.data(auth_of(&state, &headers));
+    let mut req = req.data(auth_of(&state, &headers)).data(RequestCache::default());
     if is_mutation(&mut req) {
         // GraphQL over HTTP: GET must not change anything.
         let body = async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(

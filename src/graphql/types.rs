@@ -1,11 +1,9 @@
 //! GraphQL object types: thin views over the service's `ArticleView`.
 
-use async_graphql::{
-    ComplexObject, Enum, ID, InputObject, InputValueError, Object, Scalar, ScalarType, SimpleObject, Value,
-};
+use async_graphql::{Enum, ID, InputObject, InputValueError, Scalar, ScalarType, Value};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::content::{self, ArticleOrder as Order, ArticleView, Page};
+use crate::content::{self, ArticleOrder as Order};
 
 /// An RFC 3339 instant, written in UTC with `Z` (the same text the REST API sends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +45,8 @@ pub enum ArticleOrder {
     Title,
     /// Most recently changed first.
     UpdatedDesc,
+    /// Best match first; needs `filter.search`.
+    Relevance,
 }
 
 impl From<ArticleOrder> for Order {
@@ -56,6 +56,7 @@ impl From<ArticleOrder> for Order {
             ArticleOrder::PublishedAsc => Order::PublishedAsc,
             ArticleOrder::Title => Order::Title,
             ArticleOrder::UpdatedDesc => Order::UpdatedDesc,
+            ArticleOrder::Relevance => Order::Relevance,
         }
     }
 }
@@ -64,160 +65,25 @@ impl From<ArticleOrder> for Order {
 pub struct ArticleFilter {
     /// Editors only: articles in this state instead of the published ones.
     pub status: Option<ArticleStatus>,
-    /// Only articles with this tag (slug).
+    /// Only articles with this tag (slug; old slugs too).
     pub tag: Option<String>,
+    /// Only articles with all of these tags (slugs).
+    pub tags: Option<Vec<String>>,
+    /// Only articles in this category (slug) or its descendants.
+    pub category: Option<String>,
+    /// Only articles of this series (slug).
+    pub series: Option<String>,
+    /// Only articles by this author (id).
+    pub author: Option<ID>,
+    /// Published at or after this instant.
+    pub published_after: Option<DateTimeUtc>,
+    /// Published before this instant.
+    pub published_before: Option<DateTimeUtc>,
+    /// Full-text search; any text is safe.
+    pub search: Option<String>,
 }
 
-#[derive(SimpleObject, Clone, Debug)]
-pub struct Tag {
-    pub slug: String,
-    pub name: String,
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct Category {
-    pub slug: String,
-    pub name: String,
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct Series {
-    pub slug: String,
-    pub title: String,
-}
-
-#[derive(SimpleObject, Clone, Debug)]
-pub struct Author {
-    pub id: ID,
-    pub name: String,
-}
-
-pub struct Article(pub ArticleView);
-
-#[Object]
-impl Article {
-    /// Opaque identifier.
-    async fn id(&self) -> ID {
-        ID(self.0.row.id.to_string())
-    }
-    async fn slug(&self) -> &str {
-        &self.0.row.slug
-    }
-    async fn title(&self) -> &str {
-        &self.0.row.title
-    }
-    /// The editor's excerpt, or one derived from the body (at most 200 characters, cut on a
-    /// word boundary, ending in "…" when cut).
-    async fn excerpt(&self) -> &str {
-        &self.0.row.excerpt
-    }
-    /// Markdown source.
-    async fn body(&self) -> &str {
-        &self.0.row.body
-    }
-    /// Sanitized HTML rendered from `body`.
-    async fn html(&self) -> &str {
-        &self.0.row.html
-    }
-    async fn word_count(&self) -> i32 {
-        self.0.row.word_count
-    }
-    /// Minutes at 200 words a minute, at least 1.
-    async fn reading_minutes(&self) -> i32 {
-        self.0.row.reading_minutes
-    }
-    async fn status(&self) -> ArticleStatus {
-        self.0.status(content::now()).into()
-    }
-    async fn published_at(&self) -> Option<DateTimeUtc> {
-        self.0.row.published_at.map(DateTimeUtc)
-    }
-    async fn created_at(&self) -> DateTimeUtc {
-        DateTimeUtc(self.0.row.created_at)
-    }
-    async fn updated_at(&self) -> DateTimeUtc {
-        DateTimeUtc(self.0.row.updated_at)
-    }
-    /// Increases with every change; pass it as `expectedVersion` to update safely.
-    async fn version(&self) -> i32 {
-        self.0.row.version
-    }
-    /// In the order the editor gave them; the first is the primary tag.
-    async fn tags(&self) -> Vec<Tag> {
-        self.0.tags.iter().map(|t| Tag { slug: t.slug.clone(), name: t.name.clone() }).collect()
-    }
-    async fn category(&self) -> Option<Category> {
-        self.0.category.as_ref().map(|c| Category { slug: c.slug.clone(), name: c.name.clone() })
-    }
-    async fn series(&self) -> Option<Series> {
-        self.0.series.as_ref().map(|s| Series { slug: s.slug.clone(), title: s.title.clone() })
-    }
-    async fn series_part(&self) -> Option<i32> {
-        self.0.row.series_part
-    }
-    async fn author(&self) -> Option<Author> {
-        self.0.author.as_ref().map(|a| Author { id: ID(a.id.to_string()), name: a.name.clone() })
-    }
-    async fn cover_image_url(&self) -> Option<&str> {
-        self.0.row.cover_image_url.as_deref()
-    }
-    async fn canonical_url(&self) -> Option<&str> {
-        self.0.row.canonical_url.as_deref()
-    }
-    async fn seo_title(&self) -> Option<&str> {
-        self.0.row.seo_title.as_deref()
-    }
-    async fn seo_description(&self) -> Option<&str> {
-        self.0.row.seo_description.as_deref()
-    }
-}
-
-#[derive(SimpleObject)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
-}
-
-#[derive(SimpleObject)]
-pub struct ArticleEdge {
-    pub cursor: String,
-    pub node: Article,
-}
-
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct ArticleConnection {
-    pub edges: Vec<ArticleEdge>,
-    pub page_info: PageInfo,
-    /// How many articles match, across all pages.
-    pub total_count: u64,
-}
-
-#[ComplexObject]
-impl ArticleConnection {
-    /// The articles of this page, without cursors.
-    async fn nodes(&self) -> Vec<Article> {
-        self.edges.iter().map(|e| Article(e.node.0.clone())).collect()
-    }
-}
-
-impl From<Page<ArticleView>> for ArticleConnection {
-    fn from(page: Page<ArticleView>) -> Self {
-        let page_info = PageInfo {
-            has_next_page: page.has_next_page,
-            has_previous_page: page.has_previous_page,
-            start_cursor: page.start_cursor().map(str::to_string),
-            end_cursor: page.end_cursor().map(str::to_string),
-        };
-        ArticleConnection {
-            edges: page.items.into_iter().map(|(cursor, v)| ArticleEdge { cursor, node: Article(v) }).collect(),
-            page_info,
-            total_count: page.total,
-        }
-    }
-}
+// Objects live in `objects.rs`; this file holds scalars, enums and inputs.
 
 #[derive(InputObject, Debug)]
 pub struct CreateArticleInput {
@@ -304,4 +170,84 @@ impl From<UpdateArticleInput> for content::ArticlePatch {
             seo_description: patch(i.seo_description),
         }
     }
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug, Default)]
+pub enum TagOrder {
+    /// By name (the default).
+    #[default]
+    Name,
+    /// Most published articles first.
+    ArticleCount,
+}
+
+impl From<TagOrder> for content::tags::TagOrder {
+    fn from(o: TagOrder) -> Self {
+        match o {
+            TagOrder::Name => content::tags::TagOrder::Name,
+            TagOrder::ArticleCount => content::tags::TagOrder::ArticleCount,
+        }
+    }
+}
+
+#[derive(InputObject, Debug)]
+pub struct CreateTagInput {
+    pub name: String,
+    /// Derived from the name when absent.
+    pub slug: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Omitted fields are kept; the slug stays unless given, and an old slug keeps resolving.
+#[derive(InputObject, Debug)]
+pub struct UpdateTagInput {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: async_graphql::MaybeUndefined<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct CreateCategoryInput {
+    pub name: String,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    /// The parent category's id or slug; a root category without one.
+    pub parent: Option<String>,
+    /// Order among siblings, ascending; after the last sibling when absent.
+    pub position: Option<i32>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct UpdateCategoryInput {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: async_graphql::MaybeUndefined<String>,
+    /// The new parent's id or slug; `null` makes it a root. Never itself or a descendant.
+    pub parent: async_graphql::MaybeUndefined<String>,
+    pub position: Option<i32>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct CreateSeriesInput {
+    pub title: String,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct UpdateSeriesInput {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub description: async_graphql::MaybeUndefined<String>,
+}
+
+#[derive(InputObject, Debug)]
+pub struct UpdateSiteInput {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub url: Option<String>,
+}
+
+pub fn maybe<T>(v: async_graphql::MaybeUndefined<T>) -> Option<Option<T>> {
+    patch(v)
 }

@@ -8,11 +8,12 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Auth, JsonBody, QueryParams, parse_json};
-use super::problem::Problem;
+use super::problem::{Problem, ReadErrors};
 use crate::app::AppState;
 use crate::content::articles::PageArgNames;
 use crate::content::{
-    ArticleLookup, ArticleOrder, ArticlePatch, ArticleQuery, ArticleStatus, ArticleView, NewArticle, PageArgs,
+    ArticleLookup, ArticleOrder, ArticlePatch, ArticleQuery, ArticleStatus, ArticleView, Content, ContentError,
+    NewArticle, PageArgs,
 };
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -98,11 +99,51 @@ pub struct Article {
     pub category: Option<CategoryRefDto>,
     pub series: Option<SeriesRefDto>,
     pub series_part: Option<i32>,
+    /// The published part before this one in the series, across gaps.
+    pub previous_in_series: Option<ArticleLink>,
+    /// The published part after this one in the series, across gaps.
+    pub next_in_series: Option<ArticleLink>,
     pub author: Option<AuthorDto>,
     pub cover_image_url: Option<String>,
     pub canonical_url: Option<String>,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
+}
+
+/// Enough of an article to link to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleLink {
+    pub slug: String,
+    pub title: String,
+}
+
+impl From<&ArticleView> for ArticleLink {
+    fn from(v: &ArticleView) -> Self {
+        ArticleLink { slug: v.row.slug.clone(), title: v.row.title.clone() }
+    }
+}
+
+/// REST articles for service views, with series neighbours loaded for all of them at once.
+pub async fn article_dtos(content: &Content, views: Vec<ArticleView>) -> Result<Vec<Article>, ContentError> {
+    let positions: Vec<(i32, i32)> =
+        views.iter().filter_map(|v| Some((v.row.series_id?, v.row.series_part?))).collect();
+    let neighbours = content.series_neighbours(&positions).await?;
+    Ok(views
+        .into_iter()
+        .map(|v| {
+            let around = v.row.series_id.zip(v.row.series_part).and_then(|k| neighbours.get(&k));
+            let mut a = Article::from(v);
+            if let Some((prev, next)) = around {
+                a.previous_in_series = prev.as_ref().map(ArticleLink::from);
+                a.next_in_series = next.as_ref().map(ArticleLink::from);
+            }
+            a
+        })
+        .collect())
+}
+
+pub async fn article_dto(content: &Content, view: ArticleView) -> Result<Article, ContentError> {
+    Ok(article_dtos(content, vec![view]).await?.pop().expect("one article"))
 }
 
 impl From<ArticleView> for Article {
@@ -127,6 +168,8 @@ impl From<ArticleView> for Article {
             category: v.category.map(|c| CategoryRefDto { slug: c.slug, name: c.name }),
             series: v.series.map(|s| SeriesRefDto { slug: s.slug, title: s.title }),
             series_part: r.series_part,
+            previous_in_series: None,
+            next_in_series: None,
             author: v.author.map(|a| AuthorDto { id: a.id.to_string(), name: a.name }),
             cover_image_url: r.cover_image_url,
             canonical_url: r.canonical_url,
@@ -167,6 +210,9 @@ pub enum Sort {
     Title,
     #[serde(rename = "-updated_at")]
     UpdatedDesc,
+    /// Best search match first; needs `q`.
+    #[serde(rename = "relevance")]
+    Relevance,
 }
 
 impl From<Sort> for ArticleOrder {
@@ -176,6 +222,7 @@ impl From<Sort> for ArticleOrder {
             Sort::PublishedAsc => ArticleOrder::PublishedAsc,
             Sort::Title => ArticleOrder::Title,
             Sort::UpdatedDesc => ArticleOrder::UpdatedDesc,
+            Sort::Relevance => ArticleOrder::Relevance,
         }
     }
 }
@@ -194,11 +241,26 @@ pub struct ListParams {
     /// Editors only: list articles in this state instead of the published ones.
     #[param(inline)]
     pub status: Option<Status>,
-    /// Only articles with this tag (slug).
+    /// Only articles with this tag (slug; old slugs too).
     pub tag: Option<String>,
+    /// Only articles with all of these tags: slugs separated by commas.
+    pub tags: Option<String>,
+    /// Only articles in this category (slug) or its descendants.
+    pub category: Option<String>,
+    /// Only articles of this series (slug).
+    pub series: Option<String>,
+    /// Only articles by this author (id).
+    pub author: Option<String>,
+    /// Full-text search; any text is safe.
+    pub q: Option<String>,
+    /// Published at or after this instant (RFC 3339).
+    pub published_after: Option<DateTime<Utc>>,
+    /// Published before this instant (RFC 3339).
+    pub published_before: Option<DateTime<Utc>>,
 }
 
-const LIST_NAMES: PageArgNames = PageArgNames { first: "limit", after: "cursor", last: "limit", before: "cursor" };
+pub const LIST_NAMES: PageArgNames =
+    PageArgNames { first: "limit", after: "cursor", last: "limit", before: "cursor", order: "sort" };
 
 /// List articles, newest first. Readers see published articles; editors may pass `status`.
 #[utoipa::path(
@@ -225,6 +287,17 @@ pub async fn list_articles(
     let query = ArticleQuery {
         status: params.status.map(Into::into),
         tag: params.tag.clone(),
+        tags: params
+            .tags
+            .as_deref()
+            .map(|t| t.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default(),
+        category: params.category.clone(),
+        series: params.series.clone(),
+        author: params.author.clone(),
+        published_after: params.published_after,
+        published_before: params.published_before,
+        search: params.q.clone(),
         order: sort.into(),
         page: PageArgs { first: params.limit, after: params.cursor.clone(), names: LIST_NAMES, ..Default::default() },
     };
@@ -240,7 +313,7 @@ pub async fn list_articles(
         }
     }
     let body = ArticleList {
-        data: page.items.into_iter().map(|(_, v)| v.into()).collect(),
+        data: article_dtos(&state.content, page.items.into_iter().map(|(_, v)| v).collect()).await?,
         meta: ListMeta { total: page.total, limit, next_cursor },
     };
     Ok((headers, axum::Json(body)).into_response())
@@ -266,18 +339,18 @@ pub async fn get_article(
     Path(slug): Path<String>,
 ) -> Result<Response, Problem> {
     match state.content.article(&viewer, ArticleLookup::SlugOrId(slug.clone())).await? {
-        Some(view) => Ok(article_response(StatusCode::OK, view)),
+        Some(view) => article_response(&state.content, StatusCode::OK, view).await,
         None => Err(Problem::not_found(format!("article `{slug}` not found"))),
     }
 }
 
-fn article_response(status: StatusCode, view: ArticleView) -> Response {
+async fn article_response(content: &Content, status: StatusCode, view: ArticleView) -> Result<Response, Problem> {
     let etag = format!("\"{}\"", view.row.version);
-    let mut res = (status, axum::Json(ArticleData { data: view.into() })).into_response();
+    let mut res = (status, axum::Json(ArticleData { data: article_dto(content, view).await? })).into_response();
     if let Ok(v) = HeaderValue::from_str(&etag) {
         res.headers_mut().insert(header::ETAG, v);
     }
-    res
+    Ok(res)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -350,7 +423,7 @@ pub async fn create_article(
 ) -> Result<Response, Problem> {
     let view = state.content.create_article(&viewer, body.into()).await?;
     let location = format!("/api/v1/articles/{}", view.row.id);
-    let mut res = article_response(StatusCode::CREATED, view);
+    let mut res = article_response(&state.content, StatusCode::CREATED, view).await?;
     if let Ok(v) = HeaderValue::from_str(&location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
@@ -358,7 +431,7 @@ pub async fn create_article(
 }
 
 /// `Some(None)` for an explicit null, `None` (via `default`) for an absent field.
-fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Ok(Some(Option::deserialize(d)?))
 }
 
@@ -462,7 +535,7 @@ pub async fn update_article(
 ) -> Result<Response, Problem> {
     let expected = if_match_version(&headers)?;
     let view = state.content.update_article(&viewer, &id, body.into(), expected).await?;
-    Ok(article_response(StatusCode::OK, view))
+    article_response(&state.content, StatusCode::OK, view).await
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
@@ -510,7 +583,7 @@ pub async fn publish_article(
         parse_json(&body)?
     };
     let view = state.content.publish_article(&viewer, &id, input.published_at).await?;
-    Ok(article_response(StatusCode::OK, view))
+    article_response(&state.content, StatusCode::OK, view).await
 }
 
 /// Take an article back to draft.
@@ -534,7 +607,7 @@ pub async fn unpublish_article(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let view = state.content.unpublish_article(&viewer, &id).await?;
-    Ok(article_response(StatusCode::OK, view))
+    article_response(&state.content, StatusCode::OK, view).await
 }
 
 /// Delete an article (it moves to the trash and disappears from every read).
@@ -558,4 +631,44 @@ pub async fn delete_article(
 ) -> Result<StatusCode, Problem> {
     state.content.delete_article(&viewer, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RelatedParams {
+    /// How many, 1–50 (default 5).
+    #[param(minimum = 1, maximum = 50)]
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleArray {
+    pub data: Vec<Article>,
+}
+
+/// Published articles sharing the most tags with this one, then the newest.
+#[utoipa::path(
+    get,
+    path = "/api/v1/articles/{id}/related",
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id, its slug, or an old slug of it"), RelatedParams),
+    security((), ("bearer" = [])),
+    responses((status = 200, description = "Related articles, best first", body = ArticleArray), ReadErrors)
+)]
+pub async fn related_articles(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<RelatedParams>,
+) -> Result<axum::Json<ArticleArray>, Problem> {
+    let limit = params.limit.unwrap_or(5);
+    if !(1..=50).contains(&limit) {
+        return Err(ContentError::field("limit", "must be between 1 and 50").into());
+    }
+    let Some(view) = state.content.article(&viewer, ArticleLookup::SlugOrId(id.clone())).await? else {
+        return Err(Problem::not_found(format!("article `{id}` not found")));
+    };
+    let mut related = state.content.related(&[view.row.id], limit as u64).await?;
+    let views = related.remove(&view.row.id).unwrap_or_default();
+    Ok(axum::Json(ArticleArray { data: article_dtos(&state.content, views).await? }))
 }

@@ -3,8 +3,12 @@
 //! generated from the same code that serves the requests.
 
 pub mod articles;
+pub mod categories;
 pub mod extract;
 pub mod problem;
+pub mod series;
+pub mod site;
+pub mod tags;
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -24,7 +28,13 @@ and link the next page with an RFC 8288 `Link` header. Writes need `Authorizatio
     ),
     servers((url = "/", description = "This server")),
     modifiers(&BearerAuth),
-    tags((name = "articles", description = "Articles: reads for everyone, writes for editors")),
+    tags(
+        (name = "articles", description = "Articles: reads for everyone, writes for editors"),
+        (name = "tags", description = "Tags and tag pages"),
+        (name = "categories", description = "The category tree, topic index and category pages"),
+        (name = "series", description = "Series and their parts in order"),
+        (name = "site", description = "Site facts, the archive and search"),
+    ),
 )]
 struct ApiDoc;
 
@@ -46,6 +56,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(articles::get_article, articles::update_article, articles::delete_article))
         .routes(routes!(articles::publish_article))
         .routes(routes!(articles::unpublish_article))
+        .routes(routes!(articles::related_articles))
+        .routes(routes!(tags::list_tags, tags::create_tag))
+        .routes(routes!(tags::get_tag, tags::update_tag, tags::delete_tag))
+        .routes(routes!(tags::merge_tag))
+        .routes(routes!(categories::list_categories, categories::create_category))
+        .routes(routes!(categories::get_category, categories::update_category, categories::delete_category))
+        .routes(routes!(series::list_series, series::create_series))
+        .routes(routes!(series::get_series, series::update_series, series::delete_series))
+        .routes(routes!(series::reorder_series))
+        .routes(routes!(site::get_site, site::update_site))
+        .routes(routes!(site::get_archive))
+        .routes(routes!(site::search))
 }
 
 /// The OpenAPI document as YAML: what `openapi.yaml` holds and `/api/v1/openapi.yaml` serves.

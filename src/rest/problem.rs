@@ -102,3 +102,52 @@ impl IntoResponse for ContentError {
         Problem::from(self).into_response()
     }
 }
+
+// Documented error answers, grouped by what a route can do. Every status a route can
+// answer is listed in the OpenAPI document.
+
+/// Errors of a public read.
+#[derive(utoipa::IntoResponses)]
+pub enum ReadErrors {
+    /// A query parameter does not parse.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// The bearer token is invalid (a read never needs one, but a bad one is refused).
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// Nothing by that name, or not visible to the caller.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// A parameter is out of range or a cursor is not valid.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
+/// Errors of a write.
+#[derive(utoipa::IntoResponses)]
+pub enum WriteErrors {
+    /// The body is not valid JSON, or a parameter does not parse.
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// No valid bearer token.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// The token's role may not do this.
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// Nothing by that name.
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// A slug is taken, or the thing is still in use.
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// The body is too large.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// The body is not JSON.
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// A field is invalid.
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}

@@ -242,7 +242,8 @@ pub fn snake_keys(v: &Value) -> Value {
 /// Every article field, as GraphQL selects it.
 pub const ARTICLE_FIELDS: &str = "id slug title excerpt body html wordCount readingMinutes status publishedAt \
 createdAt updatedAt version tags { slug name } category { slug name } series { slug title } seriesPart \
-author { id name } coverImageUrl canonicalUrl seoTitle seoDescription";
+previousInSeries { slug title } nextInSeries { slug title } author { id name } coverImageUrl canonicalUrl seoTitle \
+seoDescription";
 
 /// A GraphQL article normalized to the REST shape: snake_case keys, lowercase status.
 pub fn gql_article_as_rest(v: &Value) -> Value {

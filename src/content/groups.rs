@@ -1,0 +1,250 @@
+//! Batched reads for nested fields: per-group counts, the first page of articles of many
+//! tags, categories or series at once, related articles and series neighbours. Each runs a
+//! fixed number of statements however many groups it serves, so a topic index with every
+//! category and its articles stays a handful of queries.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use super::articles::{PageArgs, load_views};
+use super::cursor::{Cursor, SortKey};
+use super::model::{ArticleView, Page};
+use super::sql::{Sql, push_visible};
+use super::{ArticleOrder, Content, ContentError, Result};
+use crate::entities::article;
+
+/// What a group's articles hang from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Grouping {
+    Tag,
+    /// Keys are category ids; a group may list several (a category with its descendants).
+    Category,
+    Series,
+}
+
+/// One group: the caller's id for it and the keys whose articles it holds.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: i32,
+    pub keys: Vec<i32>,
+}
+
+impl Grouping {
+    /// FROM … JOIN grp: one row per (group, article).
+    fn join(self) -> &'static str {
+        match self {
+            Grouping::Tag => {
+                "FROM article_tags at JOIN grp ON at.tag_id = grp.k JOIN articles a ON a.id = at.article_id"
+            }
+            Grouping::Category => "FROM articles a JOIN grp ON a.category_id = grp.k",
+            Grouping::Series => "FROM articles a JOIN grp ON a.series_id = grp.k",
+        }
+    }
+}
+
+fn push_groups(sql: &mut Sql, groups: &[Group]) {
+    sql.push("WITH grp (g, k) AS (VALUES ");
+    let mut first = true;
+    for g in groups {
+        for k in &g.keys {
+            if !first {
+                sql.push(", ");
+            }
+            first = false;
+            sql.push("(").bind(g.id).push(", ").bind(*k).push(")");
+        }
+    }
+    sql.push(") ");
+}
+
+fn has_keys(groups: &[Group]) -> bool {
+    groups.iter().any(|g| !g.keys.is_empty())
+}
+
+impl Content {
+    /// Published articles per group.
+    pub async fn group_counts(&self, grouping: Grouping, groups: &[Group]) -> Result<HashMap<i32, u64>> {
+        let mut out: HashMap<i32, u64> = groups.iter().map(|g| (g.id, 0)).collect();
+        if !has_keys(groups) {
+            return Ok(out);
+        }
+        let db = self.db();
+        let mut sql = Sql::new(db.get_database_backend());
+        push_groups(&mut sql, groups);
+        sql.push("SELECT grp.g AS g, COUNT(*) AS n ").push(grouping.join()).push(" WHERE ");
+        push_visible(&mut sql, "a", super::now());
+        sql.push(" GROUP BY grp.g");
+        for row in db.query_all_raw(sql.build()).await? {
+            let g: i32 = row.try_get("", "g")?;
+            let n: i64 = row.try_get("", "n")?;
+            out.insert(g, n as u64);
+        }
+        Ok(out)
+    }
+
+    /// A page of published articles for each group, in `order`, after the same cursor.
+    pub async fn grouped_articles(
+        &self,
+        grouping: Grouping,
+        groups: &[Group],
+        order: ArticleOrder,
+        page: &PageArgs,
+    ) -> Result<HashMap<i32, Page<ArticleView>>> {
+        let (size, after) = page.forward_only(order)?;
+        let totals = self.group_counts(grouping, groups).await?;
+        let mut out: HashMap<i32, Page<ArticleView>> = groups
+            .iter()
+            .map(|g| {
+                let empty =
+                    Page { items: Vec::new(), has_next_page: false, has_previous_page: after.is_some(), total: 0 };
+                (g.id, Page { total: totals.get(&g.id).copied().unwrap_or(0), ..empty })
+            })
+            .collect();
+        if !has_keys(groups) {
+            return Ok(out);
+        }
+        let db = self.db();
+        let (col, asc) = order.column_sql();
+        let dir = if asc { "ASC" } else { "DESC" };
+        let mut sql = Sql::new(db.get_database_backend());
+        push_groups(&mut sql, groups);
+        sql.push(&format!(
+            "SELECT x.g AS g, x.id AS id FROM (SELECT grp.g AS g, a.id AS id, \
+             ROW_NUMBER() OVER (PARTITION BY grp.g ORDER BY a.{col} {dir}, a.id {dir}) AS rn "
+        ))
+        .push(grouping.join())
+        .push(" WHERE ");
+        push_visible(&mut sql, "a", super::now());
+        if let Some(c) = &after {
+            let cmp = if asc { ">" } else { "<" };
+            sql.push(&format!(" AND (a.{col} {cmp} "));
+            bind_key(&mut sql, &c.key)?;
+            sql.push(&format!(" OR (a.{col} = "));
+            bind_key(&mut sql, &c.key)?;
+            sql.push(&format!(" AND a.id {cmp} ")).bind(c.id).push("))");
+        }
+        sql.push(") x WHERE x.rn <= ").bind(size as i64 + 1).push(" ORDER BY x.g, x.rn");
+        let pairs: Vec<(i32, i32)> = db
+            .query_all_raw(sql.build())
+            .await?
+            .into_iter()
+            .map(|r| Ok((r.try_get::<i32>("", "g")?, r.try_get::<i32>("", "id")?)))
+            .collect::<Result<_, sea_orm::DbErr>>()?;
+        let views = views_by_id(db, pairs.iter().map(|(_, id)| *id)).await?;
+        for (g, id) in pairs {
+            let Some(page) = out.get_mut(&g) else { continue };
+            if page.items.len() as u64 == size {
+                page.has_next_page = true;
+                continue;
+            }
+            if let Some(v) = views.get(&id) {
+                let cursor = Cursor { order: order.code().into(), key: order.key_of(&v.row), id };
+                page.items.push((cursor.encode(), v.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Published articles sharing the most tags with each article, then the newest; never
+    /// the article itself.
+    pub async fn related(&self, article_ids: &[i32], first: u64) -> Result<HashMap<i32, Vec<ArticleView>>> {
+        let mut out: HashMap<i32, Vec<ArticleView>> = article_ids.iter().map(|id| (*id, Vec::new())).collect();
+        if article_ids.is_empty() || first == 0 {
+            return Ok(out);
+        }
+        let db = self.db();
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push(
+            "SELECT x.src AS src, x.id AS id FROM (SELECT t1.article_id AS src, a.id AS id, \
+             ROW_NUMBER() OVER (PARTITION BY t1.article_id ORDER BY COUNT(*) DESC, a.published_at DESC, a.id DESC) AS rn \
+             FROM article_tags t1 JOIN article_tags t2 ON t2.tag_id = t1.tag_id AND t2.article_id <> t1.article_id \
+             JOIN articles a ON a.id = t2.article_id WHERE t1.article_id IN ",
+        )
+        .bind_list(article_ids.iter().copied())
+        .push(" AND ");
+        push_visible(&mut sql, "a", super::now());
+        sql.push(" GROUP BY t1.article_id, a.id, a.published_at) x WHERE x.rn <= ")
+            .bind(first as i64)
+            .push(" ORDER BY x.src, x.rn");
+        let pairs: Vec<(i32, i32)> = db
+            .query_all_raw(sql.build())
+            .await?
+            .into_iter()
+            .map(|r| Ok((r.try_get::<i32>("", "src")?, r.try_get::<i32>("", "id")?)))
+            .collect::<Result<_, sea_orm::DbErr>>()?;
+        let views = views_by_id(db, pairs.iter().map(|(_, id)| *id)).await?;
+        for (src, id) in pairs {
+            if let (Some(list), Some(v)) = (out.get_mut(&src), views.get(&id)) {
+                list.push(v.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    /// The published parts before and after each (series, part), across gaps.
+    pub async fn series_neighbours(
+        &self,
+        positions: &[(i32, i32)],
+    ) -> Result<HashMap<(i32, i32), (Option<ArticleView>, Option<ArticleView>)>> {
+        let mut out = HashMap::new();
+        if positions.is_empty() {
+            return Ok(out);
+        }
+        let db = self.db();
+        let mut series_ids: Vec<i32> = positions.iter().map(|(s, _)| *s).collect();
+        series_ids.sort_unstable();
+        series_ids.dedup();
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push("SELECT a.id AS id, a.series_id AS s, a.series_part AS p FROM articles a WHERE a.series_id IN ")
+            .bind_list(series_ids)
+            .push(" AND ");
+        push_visible(&mut sql, "a", super::now());
+        sql.push(" ORDER BY a.series_id, a.series_part");
+        let mut parts: HashMap<i32, Vec<(i32, i32)>> = HashMap::new();
+        for r in db.query_all_raw(sql.build()).await? {
+            let (id, s, p): (i32, i32, i32) = (r.try_get("", "id")?, r.try_get("", "s")?, r.try_get("", "p")?);
+            parts.entry(s).or_default().push((p, id));
+        }
+        let mut wanted = Vec::new();
+        let mut pairs = Vec::new();
+        for &(s, part) in positions {
+            let list = parts.get(&s).map(Vec::as_slice).unwrap_or(&[]);
+            let prev = list.iter().rev().find(|(p, _)| *p < part).map(|(_, id)| *id);
+            let next = list.iter().find(|(p, _)| *p > part).map(|(_, id)| *id);
+            wanted.extend(prev);
+            wanted.extend(next);
+            pairs.push(((s, part), prev, next));
+        }
+        let views = views_by_id(db, wanted).await?;
+        for (key, prev, next) in pairs {
+            out.insert(key, (prev.and_then(|id| views.get(&id).cloned()), next.and_then(|id| views.get(&id).cloned())));
+        }
+        Ok(out)
+    }
+}
+
+fn bind_key(sql: &mut Sql, key: &SortKey) -> Result<()> {
+    match key {
+        SortKey::Time(Some(t)) => sql.bind(*t),
+        SortKey::Text(s) => sql.bind(s.clone()),
+        SortKey::Int(n) => sql.bind(*n as i32),
+        SortKey::Time(None) => return Err(ContentError::field("after", "is not a valid cursor for this list")),
+    };
+    Ok(())
+}
+
+/// Article views for ids, loaded in one batch.
+pub(crate) async fn views_by_id(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<HashMap<i32, ArticleView>> {
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = article::Entity::find().filter(article::Column::Id.is_in(ids)).all(db).await?;
+    Ok(load_views(db, rows).await?.into_iter().map(|v| (v.row.id, v)).collect())
+}

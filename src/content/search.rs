@@ -1,0 +1,248 @@
+//! Full-text search: FTS5 with bm25 on SQLite, a weighted tsvector with ts_rank on
+//! PostgreSQL. Title weighs most, then excerpt, tags, body. The index is written in the same
+//! transaction as the article. User text never reaches the query syntax unescaped, so
+//! quotes, operators and FTS syntax cannot cause an error.
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{Condition, ConnectionTrait, DbBackend};
+
+use super::cursor::{Cursor, SortKey};
+use super::groups::views_by_id;
+use super::model::{ArticleView, Page};
+use super::sql::{Sql, push_visible};
+use super::{ArticleOrder, Content, ContentError, PageArgs, Result};
+
+/// Marks around matched words in snippets, replaced by `<mark>` after the snippet text is
+/// HTML-escaped (private-use characters, so they never occur in real text).
+const MARK_START: char = '\u{E000}';
+const MARK_END: char = '\u{E001}';
+
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub article: ArticleView,
+    /// HTML-escaped text around the match, matched words in `<mark>`.
+    pub snippet: String,
+    pub score: f64,
+}
+
+/// An FTS5 query matching every word of `text` (AND), each quoted so nothing in it is syntax.
+/// `None` when the text has no words at all.
+pub fn fts5_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(32)
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Articles matching `text`, as a condition on `articles`.
+pub fn matches_condition(backend: DbBackend, text: &str) -> Condition {
+    match backend {
+        DbBackend::Postgres => Condition::all().add(Expr::cust_with_values(
+            r#""articles"."id" IN (SELECT article_id FROM article_search WHERE document @@ websearch_to_tsquery('english', ?))"#,
+            [text.to_string()],
+        )),
+        _ => match fts5_query(text) {
+            Some(q) => Condition::all().add(Expr::cust_with_values(
+                r#""articles"."id" IN (SELECT rowid FROM article_search WHERE article_search MATCH ?)"#,
+                [q],
+            )),
+            None => Condition::all().add(Expr::cust("1 = 0")),
+        },
+    }
+}
+
+/// A relevance score for `articles` rows; higher is better.
+pub fn score_expr(backend: DbBackend, text: &str) -> Expr {
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_values(
+            r#"ts_rank((SELECT document FROM article_search WHERE article_id = "articles"."id"), websearch_to_tsquery('english', ?))"#,
+            [text.to_string()],
+        ),
+        _ => Expr::cust_with_values(
+            r#"(SELECT -bm25(article_search, 10.0, 4.0, 2.0, 1.0) FROM article_search WHERE article_search MATCH ? AND rowid = "articles"."id")"#,
+            [fts5_query(text).unwrap_or_else(|| "\"\"".into())],
+        ),
+    }
+}
+
+/// Writes the index entry of each article from its current row and tags.
+pub async fn index_articles(db: &impl ConnectionTrait, ids: &[i32]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    match backend {
+        DbBackend::Postgres => {
+            sql.push(
+                "INSERT INTO article_search (article_id, document) SELECT a.id, \
+                 setweight(to_tsvector('english', a.title), 'A') || \
+                 setweight(to_tsvector('english', a.excerpt), 'B') || \
+                 setweight(to_tsvector('english', COALESCE((SELECT string_agg(t.name, ' ') FROM article_tags at \
+                 JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id), '')), 'C') || \
+                 setweight(to_tsvector('english', a.plain_text), 'D') FROM articles a WHERE a.id IN ",
+            )
+            .bind_list(ids.iter().copied())
+            .push(" ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document");
+            db.execute_raw(sql.build()).await?;
+        }
+        _ => {
+            sql.push("DELETE FROM article_search WHERE rowid IN ").bind_list(ids.iter().copied());
+            db.execute_raw(sql.build()).await?;
+            let mut sql = Sql::new(backend);
+            sql.push(
+                "INSERT INTO article_search (rowid, title, excerpt, tags, body) SELECT a.id, a.title, a.excerpt, \
+                 COALESCE((SELECT group_concat(t.name, ' ') FROM article_tags at JOIN tags t ON t.id = at.tag_id \
+                 WHERE at.article_id = a.id), ''), a.plain_text FROM articles a WHERE a.id IN ",
+            )
+            .bind_list(ids.iter().copied());
+            db.execute_raw(sql.build()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Escapes the snippet's text and turns the match marks into `<mark>` elements.
+fn snippet_html(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 16);
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            MARK_START => out.push_str("<mark>"),
+            MARK_END => out.push_str("</mark>"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Content {
+    /// Published articles matching `text`, best first. Pages by offset (scores are
+    /// recomputed per query, so there is no stable key to seek to).
+    pub async fn search(&self, text: &str, page: &PageArgs) -> Result<Page<SearchHit>> {
+        let (size, after) = page.forward_only(ArticleOrder::Relevance)?;
+        let offset = match after.map(|c| c.key) {
+            Some(SortKey::Int(n)) if n >= 0 => n,
+            Some(_) => return Err(ContentError::field(page.names.after, "is not a valid cursor for this list")),
+            None => 0,
+        };
+        let text = text.trim();
+        let empty = Page { items: Vec::new(), has_next_page: false, has_previous_page: offset > 0, total: 0 };
+        if text.chars().count() > 500 {
+            return Err(ContentError::field("query", "must be at most 500 characters"));
+        }
+        let db = self.db();
+        let backend = db.get_database_backend();
+        let now = super::now();
+        let (hits_sql, count_sql) = match backend {
+            DbBackend::Postgres => {
+                let mut from = Sql::new(backend);
+                let build_from = |sql: &mut Sql| {
+                    sql.push(
+                        " FROM article_search s JOIN articles a ON a.id = s.article_id, \
+                         websearch_to_tsquery('english', ",
+                    )
+                    .bind(text.to_string())
+                    .push(") q WHERE s.document @@ q AND ");
+                    push_visible(sql, "a", now);
+                };
+                from.push("SELECT COUNT(*) AS n");
+                build_from(&mut from);
+                let mut hits = Sql::new(backend);
+                // Headlines are costly: make them only for the page's rows.
+                hits.push("SELECT x.id AS id, x.score AS score, ts_headline('english', x.plain_text, x.q, ")
+                    .bind(format!(
+                        "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…"
+                    ))
+                    .push(") AS snippet FROM (SELECT a.id AS id, a.plain_text AS plain_text, q, ts_rank(s.document, q) AS score");
+                build_from(&mut hits);
+                hits.push(" ORDER BY score DESC, a.id DESC LIMIT ")
+                    .bind(size as i64 + 1)
+                    .push(" OFFSET ")
+                    .bind(offset)
+                    .push(") x ORDER BY x.score DESC, x.id DESC");
+                (hits, from)
+            }
+            _ => {
+                let Some(q) = fts5_query(text) else { return Ok(empty) };
+                let build_from = |sql: &mut Sql| {
+                    sql.push(" FROM article_search JOIN articles a ON a.id = article_search.rowid WHERE article_search MATCH ")
+                        .bind(q.clone())
+                        .push(" AND ");
+                    push_visible(sql, "a", now);
+                };
+                let mut count = Sql::new(backend);
+                count.push("SELECT COUNT(*) AS n");
+                build_from(&mut count);
+                let mut hits = Sql::new(backend);
+                hits.push("SELECT a.id AS id, -bm25(article_search, 10.0, 4.0, 2.0, 1.0) AS score, snippet(article_search, -1, ")
+                    .bind(MARK_START.to_string())
+                    .push(", ")
+                    .bind(MARK_END.to_string())
+                    .push(", '…', 16) AS snippet");
+                build_from(&mut hits);
+                hits.push(" ORDER BY score DESC, a.id DESC LIMIT ").bind(size as i64 + 1).push(" OFFSET ").bind(offset);
+                (hits, count)
+            }
+        };
+        let total: i64 =
+            db.query_one_raw(count_sql.build()).await?.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+        let rows = db.query_all_raw(hits_sql.build()).await?;
+        let mut hits = Vec::new();
+        for r in &rows {
+            let id: i32 = r.try_get("", "id")?;
+            let score: f64 = match backend {
+                DbBackend::Postgres => r.try_get::<f32>("", "score")? as f64,
+                _ => r.try_get("", "score")?,
+            };
+            let snippet: String = r.try_get("", "snippet")?;
+            hits.push((id, score, snippet));
+        }
+        let more = hits.len() as u64 > size;
+        hits.truncate(size as usize);
+        let views = views_by_id(db, hits.iter().map(|(id, _, _)| *id)).await?;
+        let items = hits
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, (id, score, snippet))| {
+                let article = views.get(&id)?.clone();
+                let c = Cursor {
+                    order: ArticleOrder::Relevance.code().into(),
+                    key: SortKey::Int(offset + i as i64 + 1),
+                    id,
+                };
+                Some((c.encode(), SearchHit { article, snippet: snippet_html(&snippet), score }))
+            })
+            .collect();
+        Ok(Page { items, has_next_page: more, has_previous_page: offset > 0, total: total as u64 })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_never_becomes_syntax() {
+        assert_eq!(fts5_query("rust async").as_deref(), Some("\"rust\" \"async\""));
+        assert_eq!(
+            fts5_query("\"unbalanced AND (NOT* title:x) OR -y ^z").as_deref(),
+            Some("\"unbalanced\" \"AND\" \"NOT\" \"title\" \"x\" \"OR\" \"y\" \"z\"")
+        );
+        assert_eq!(fts5_query("  ** \" () "), None);
+        assert_eq!(fts5_query("C# Node.js"), Some("\"C\" \"Node\" \"js\"".into()));
+    }
+
+    #[test]
+    fn snippets_are_escaped_around_marks() {
+        let raw = format!("a <script> {MARK_START}rust{MARK_END} & \"b\"");
+        assert_eq!(snippet_html(&raw), "a &lt;script&gt; <mark>rust</mark> &amp; &quot;b&quot;");
+    }
+}

@@ -1,0 +1,256 @@
+//! Series: reads with published-article counts, and editors' management (create, rename,
+//! describe, reorder parts, delete).
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
+
+use super::articles::{PageArgs, parse_id};
+use super::cursor::{Cursor, SortKey};
+use super::input::{Checker, non_empty};
+use super::model::Page;
+use super::sql::{Sql, push_visible};
+use super::tags::DESCRIPTION_MAX;
+use super::text::slugify;
+use super::{Content, ContentError, Result, Viewer};
+use crate::entities::{article, series};
+
+#[derive(Debug, Clone, Default)]
+pub struct NewSeries {
+    pub title: String,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SeriesPatch {
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<Option<String>>,
+}
+
+pub async fn find_series(db: &impl ConnectionTrait, key: &str) -> Result<series::Model> {
+    if let Some(id) = parse_id(key)
+        && let Some(s) = series::Entity::find_by_id(id).one(db).await?
+    {
+        return Ok(s);
+    }
+    series::Entity::find()
+        .filter(series::Column::Slug.eq(key))
+        .one(db)
+        .await?
+        .ok_or_else(|| ContentError::NotFound(format!("series `{key}`")))
+}
+
+async fn ensure_slug_free(db: &impl ConnectionTrait, slug: &str, own: Option<i32>) -> Result<()> {
+    let taken =
+        series::Entity::find().filter(series::Column::Slug.eq(slug)).one(db).await?.is_some_and(|s| Some(s.id) != own);
+    if taken {
+        return Err(ContentError::Conflict(format!("series slug `{slug}` is already taken")));
+    }
+    Ok(())
+}
+
+fn check(c: &mut Checker, title: Option<&String>, slug: Option<&String>, description: Option<&String>) {
+    if let Some(t) = title {
+        c.title("title", t);
+    }
+    if let Some(s) = slug {
+        c.slug("slug", s);
+    }
+    if let Some(d) = description {
+        c.text("description", d, DESCRIPTION_MAX);
+    }
+}
+
+impl Content {
+    pub async fn series(&self, slug: &str) -> Result<Option<series::Model>> {
+        Ok(series::Entity::find().filter(series::Column::Slug.eq(slug)).one(self.db()).await?)
+    }
+
+    /// Series by title. Readers see series with published articles; editors see all.
+    pub async fn series_list(&self, viewer: &Viewer, page: &PageArgs) -> Result<Page<series::Model>> {
+        let db = self.db();
+        let backend = db.get_database_backend();
+        let (size, after) = page.forward_cursor("series_title")?;
+        let now = super::now();
+        let build = |sql: &mut Sql, with_cursor: bool| -> Result<()> {
+            sql.push("SELECT s.id AS id, s.title AS title FROM series s");
+            let mut clauses = Vec::new();
+            if !viewer.sees_unpublished() {
+                clauses.push(());
+                sql.push(" WHERE EXISTS (SELECT 1 FROM articles a WHERE a.series_id = s.id AND ");
+                push_visible(sql, "a", now);
+                sql.push(")");
+            }
+            if let (Some(c), true) = (&after, with_cursor) {
+                let SortKey::Text(title) = &c.key else {
+                    return Err(ContentError::field(page.names.after, "is not a valid cursor for this list"));
+                };
+                sql.push(if clauses.is_empty() { " WHERE " } else { " AND " });
+                sql.push("(s.title > ").bind(title.clone()).push(" OR (s.title = ").bind(title.clone());
+                sql.push(" AND s.id > ").bind(c.id).push("))");
+            }
+            Ok(())
+        };
+        let mut count = Sql::new(backend);
+        count.push("SELECT COUNT(*) AS n FROM (");
+        build(&mut count, false)?;
+        count.push(") x");
+        let total: i64 = db.query_one_raw(count.build()).await?.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
+        let mut list = Sql::new(backend);
+        build(&mut list, true)?;
+        list.push(" ORDER BY s.title ASC, s.id ASC LIMIT ").bind(size as i64 + 1);
+        let mut ids = Vec::new();
+        for r in db.query_all_raw(list.build()).await? {
+            ids.push(r.try_get::<i32>("", "id")?);
+        }
+        let more = ids.len() as u64 > size;
+        ids.truncate(size as usize);
+        let mut models: HashMap<i32, series::Model> = series::Entity::find()
+            .filter(series::Column::Id.is_in(ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect();
+        let items = ids
+            .into_iter()
+            .filter_map(|id| {
+                let s = models.remove(&id)?;
+                let c = Cursor { order: "series_title".into(), key: SortKey::Text(s.title.clone()), id };
+                Some((c.encode(), s))
+            })
+            .collect();
+        Ok(Page { items, has_next_page: more, has_previous_page: after.is_some(), total: total as u64 })
+    }
+
+    pub async fn create_series(&self, viewer: &Viewer, input: NewSeries) -> Result<series::Model> {
+        viewer.require_editor()?;
+        let mut c = Checker::default();
+        check(&mut c, Some(&input.title), input.slug.as_ref(), input.description.as_ref());
+        c.finish()?;
+        let txn = self.begin_write().await?;
+        let slug = input.slug.clone().unwrap_or_else(|| slugify(&input.title));
+        if slug.is_empty() {
+            return Err(ContentError::field("title", "must contain at least one letter or digit"));
+        }
+        ensure_slug_free(&txn, &slug, None).await?;
+        let now = super::now();
+        let created = series::ActiveModel {
+            slug: Set(slug.clone()),
+            title: Set(input.title.trim().to_string()),
+            description: Set(non_empty(input.description)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(|e| ContentError::from_db(e, || format!("series slug `{slug}` is already taken")))?;
+        txn.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn update_series(&self, viewer: &Viewer, key: &str, patch: SeriesPatch) -> Result<series::Model> {
+        viewer.require_editor()?;
+        let mut c = Checker::default();
+        check(&mut c, patch.title.as_ref(), patch.slug.as_ref(), patch.description.clone().flatten().as_ref());
+        c.finish()?;
+        let txn = self.begin_write().await?;
+        let current = find_series(&txn, key).await?;
+        let mut am: series::ActiveModel = current.clone().into();
+        if let Some(t) = &patch.title {
+            am.title = Set(t.trim().to_string());
+        }
+        if let Some(s) = &patch.slug
+            && *s != current.slug
+        {
+            ensure_slug_free(&txn, s, Some(current.id)).await?;
+            am.slug = Set(s.clone());
+        }
+        if let Some(d) = patch.description {
+            am.description = Set(non_empty(d));
+        }
+        am.updated_at = Set(super::now());
+        let updated =
+            am.update(&txn).await.map_err(|e| ContentError::from_db(e, || "series slug is already taken".into()))?;
+        txn.commit().await?;
+        Ok(updated)
+    }
+
+    /// Refused with a conflict while articles belong to it.
+    pub async fn delete_series(&self, viewer: &Viewer, key: &str) -> Result<()> {
+        viewer.require_editor()?;
+        let txn = self.begin_write().await?;
+        let s = find_series(&txn, key).await?;
+        let n = article::Entity::find().filter(article::Column::SeriesId.eq(s.id)).count(&txn).await?;
+        if n > 0 {
+            return Err(ContentError::Conflict(format!(
+                "series `{}` still has {n} article(s); take them out of it first",
+                s.slug
+            )));
+        }
+        series::Entity::delete_by_id(s.id).exec(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Puts the series' articles in the given order. The part numbers the series already
+    /// uses are kept, gaps included, and handed out in the new order.
+    pub async fn reorder_series(&self, viewer: &Viewer, key: &str, article_ids: &[String]) -> Result<series::Model> {
+        viewer.require_editor()?;
+        let txn = self.begin_write().await?;
+        let s = find_series(&txn, key).await?;
+        super::lock_for_txn(&txn, &format!("series:{}", s.slug)).await?;
+        let members = article::Entity::find()
+            .filter(article::Column::SeriesId.eq(s.id))
+            .order_by_asc(article::Column::SeriesPart)
+            .all(&txn)
+            .await?;
+        let mut wanted = Vec::new();
+        for raw in article_ids {
+            match parse_id(raw).filter(|id| members.iter().any(|m| m.id == *id)) {
+                Some(id) if !wanted.contains(&id) => wanted.push(id),
+                Some(_) => return Err(ContentError::field("article_ids", format!("lists `{raw}` twice"))),
+                None => {
+                    return Err(ContentError::field("article_ids", format!("`{raw}` is not an article of this series")));
+                }
+            }
+        }
+        if wanted.len() != members.len() {
+            return Err(ContentError::field(
+                "article_ids",
+                format!("must list all {} articles of the series (got {})", members.len(), wanted.len()),
+            ));
+        }
+        let parts: Vec<i32> = members.iter().filter_map(|m| m.series_part).collect();
+        // Two passes so no intermediate state breaks the (series, part) uniqueness.
+        for (i, id) in wanted.iter().enumerate() {
+            article::Entity::update_many()
+                .set(article::ActiveModel { series_part: Set(Some(-(i as i32) - 1)), ..Default::default() })
+                .filter(article::Column::Id.eq(*id))
+                .exec(&txn)
+                .await?;
+        }
+        let now = super::now();
+        for (id, part) in wanted.iter().zip(parts) {
+            let m = members.iter().find(|m| m.id == *id).expect("member");
+            article::Entity::update_many()
+                .set(article::ActiveModel {
+                    series_part: Set(Some(part)),
+                    version: Set(m.version + 1),
+                    updated_at: Set(now),
+                    ..Default::default()
+                })
+                .filter(article::Column::Id.eq(*id))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(s)
+    }
+}

@@ -1,0 +1,424 @@
+//! GraphQL object types: thin views over what the service returns. Nested lists and
+//! counts go through the DataLoaders, so a page of parents costs a fixed number of queries.
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, ID, Object, SimpleObject};
+
+use super::error::to_graphql_ref;
+use super::loaders::{ArticlesKey, CountKey, Loaders, NeighboursKey, RelatedKey};
+use super::types::{ArticleStatus, DateTimeUtc};
+use crate::content::groups::Grouping;
+use crate::content::model::{ArticleView, Page};
+use crate::content::search::SearchHit;
+use crate::content::site::{ArchiveMonth as Month, SiteView};
+use crate::content::tree::CategoryTree;
+use crate::content::{self, ContentError};
+use crate::entities::{category, series, tag};
+
+/// Per-request memo: the category tree is read once per request, whatever asks for it.
+#[derive(Default)]
+pub struct RequestCache {
+    tree: tokio::sync::OnceCell<Arc<CategoryTree>>,
+}
+
+pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<CategoryTree>> {
+    let cache = ctx.data_unchecked::<RequestCache>();
+    let content = ctx.data_unchecked::<content::Content>();
+    cache
+        .tree
+        .get_or_try_init(|| async { content.category_tree().await.map(Arc::new) })
+        .await
+        .cloned()
+        .map_err(|e| to_graphql_ref(&e))
+}
+
+fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<Loaders> {
+    ctx.data_unchecked::<DataLoader<Loaders>>()
+}
+
+fn load_err(e: Arc<ContentError>) -> async_graphql::Error {
+    to_graphql_ref(&e)
+}
+
+async fn count(
+    ctx: &Context<'_>,
+    grouping: Grouping,
+    id: i32,
+    include_descendants: bool,
+) -> async_graphql::Result<u64> {
+    Ok(loader(ctx).load_one(CountKey { grouping, id, include_descendants }).await.map_err(load_err)?.unwrap_or(0))
+}
+
+async fn articles(
+    ctx: &Context<'_>,
+    grouping: Grouping,
+    id: i32,
+    include_descendants: bool,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<ArticleConnection> {
+    let key = ArticlesKey { grouping, id, include_descendants, first, after };
+    let page = loader(ctx).load_one(key).await.map_err(load_err)?;
+    Ok(page.map(|p| ArticleConnection::from_page(p, Article)).unwrap_or_default())
+}
+
+#[derive(SimpleObject, Clone, Default)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// A Relay connection type and its edge type for one node type.
+macro_rules! connection {
+    ($conn:ident, $edge:ident, $node:ty) => {
+        #[derive(SimpleObject, Clone)]
+        pub struct $edge {
+            pub cursor: String,
+            pub node: $node,
+        }
+
+        /// A page: `edges` with cursors, or just `nodes`; `totalCount` counts across pages.
+        #[derive(SimpleObject, Clone, Default)]
+        pub struct $conn {
+            pub edges: Vec<$edge>,
+            /// The items of this page, without cursors.
+            pub nodes: Vec<$node>,
+            pub page_info: PageInfo,
+            /// How many items match, across all pages.
+            pub total_count: u64,
+        }
+
+        impl $conn {
+            pub fn from_page<U>(page: Page<U>, wrap: impl Fn(U) -> $node) -> Self {
+                let page_info = PageInfo {
+                    has_next_page: page.has_next_page,
+                    has_previous_page: page.has_previous_page,
+                    start_cursor: page.start_cursor().map(str::to_string),
+                    end_cursor: page.end_cursor().map(str::to_string),
+                };
+                let edges: Vec<$edge> =
+                    page.items.into_iter().map(|(cursor, u)| $edge { cursor, node: wrap(u) }).collect();
+                $conn {
+                    nodes: edges.iter().map(|e| e.node.clone()).collect(),
+                    edges,
+                    page_info,
+                    total_count: page.total,
+                }
+            }
+        }
+    };
+}
+
+connection!(ArticleConnection, ArticleEdge, Article);
+connection!(TagConnection, TagEdge, Tag);
+connection!(SeriesConnection, SeriesEdge, Series);
+connection!(SearchConnection, SearchEdge, SearchResult);
+
+#[derive(Clone)]
+pub struct Article(pub ArticleView);
+
+#[Object]
+impl Article {
+    /// Opaque identifier.
+    async fn id(&self) -> ID {
+        ID(self.0.row.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.row.slug
+    }
+    async fn title(&self) -> &str {
+        &self.0.row.title
+    }
+    /// The editor's excerpt, or one derived from the body (at most 200 characters, cut on a
+    /// word boundary, ending in "…" when cut).
+    async fn excerpt(&self) -> &str {
+        &self.0.row.excerpt
+    }
+    /// Markdown source.
+    async fn body(&self) -> &str {
+        &self.0.row.body
+    }
+    /// Sanitized HTML rendered from `body`.
+    async fn html(&self) -> &str {
+        &self.0.row.html
+    }
+    async fn word_count(&self) -> i32 {
+        self.0.row.word_count
+    }
+    /// Minutes at 200 words a minute, at least 1.
+    async fn reading_minutes(&self) -> i32 {
+        self.0.row.reading_minutes
+    }
+    async fn status(&self) -> ArticleStatus {
+        self.0.status(content::now()).into()
+    }
+    async fn published_at(&self) -> Option<DateTimeUtc> {
+        self.0.row.published_at.map(DateTimeUtc)
+    }
+    async fn created_at(&self) -> DateTimeUtc {
+        DateTimeUtc(self.0.row.created_at)
+    }
+    async fn updated_at(&self) -> DateTimeUtc {
+        DateTimeUtc(self.0.row.updated_at)
+    }
+    /// Increases with every change; pass it as `expectedVersion` to update safely.
+    async fn version(&self) -> i32 {
+        self.0.row.version
+    }
+    /// In the order the editor gave them; the first is the primary tag.
+    async fn tags(&self) -> Vec<Tag> {
+        self.0.tags.iter().cloned().map(Tag).collect()
+    }
+    /// The first tag.
+    async fn primary_tag(&self) -> Option<Tag> {
+        self.0.tags.first().cloned().map(Tag)
+    }
+    async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Category>> {
+        let Some(row) = self.0.category.clone() else { return Ok(None) };
+        Ok(Some(Category { row, tree: category_tree(ctx).await? }))
+    }
+    async fn series(&self) -> Option<Series> {
+        self.0.series.clone().map(Series)
+    }
+    /// The part number within the series ("part 3 of 6"); parts may have gaps.
+    async fn series_part(&self) -> Option<i32> {
+        self.0.row.series_part
+    }
+    /// The published part before this one in the series, across gaps.
+    async fn previous_in_series(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Article>> {
+        Ok(self.neighbours(ctx).await?.0.map(Article))
+    }
+    /// The published part after this one in the series, across gaps.
+    async fn next_in_series(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Article>> {
+        Ok(self.neighbours(ctx).await?.1.map(Article))
+    }
+    /// Published articles sharing the most tags with this one, then the newest; never this
+    /// article itself.
+    async fn related(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5, validator(minimum = 0, maximum = 50))] first: i32,
+    ) -> async_graphql::Result<Vec<Article>> {
+        let key = RelatedKey { article_id: self.0.row.id, first: first as u64 };
+        let list = loader(ctx).load_one(key).await.map_err(load_err)?.unwrap_or_default();
+        Ok(list.into_iter().map(Article).collect())
+    }
+    async fn author(&self) -> Option<Author> {
+        self.0.author.as_ref().map(|a| Author { id: ID(a.id.to_string()), name: a.name.clone() })
+    }
+    async fn cover_image_url(&self) -> Option<&str> {
+        self.0.row.cover_image_url.as_deref()
+    }
+    async fn canonical_url(&self) -> Option<&str> {
+        self.0.row.canonical_url.as_deref()
+    }
+    async fn seo_title(&self) -> Option<&str> {
+        self.0.row.seo_title.as_deref()
+    }
+    async fn seo_description(&self) -> Option<&str> {
+        self.0.row.seo_description.as_deref()
+    }
+}
+
+impl Article {
+    async fn neighbours(&self, ctx: &Context<'_>) -> async_graphql::Result<(Option<ArticleView>, Option<ArticleView>)> {
+        let (Some(s), Some(p)) = (self.0.row.series_id, self.0.row.series_part) else { return Ok((None, None)) };
+        Ok(loader(ctx).load_one(NeighboursKey(s, p)).await.map_err(load_err)?.unwrap_or((None, None)))
+    }
+}
+
+#[derive(SimpleObject, Clone, Debug)]
+pub struct Author {
+    pub id: ID,
+    pub name: String,
+}
+
+#[derive(Clone)]
+pub struct Tag(pub tag::Model);
+
+#[Object]
+impl Tag {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Published articles with this tag.
+    async fn article_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        count(ctx, Grouping::Tag, self.0.id, false).await
+    }
+    /// Published articles with this tag, newest first.
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ArticleConnection> {
+        articles(ctx, Grouping::Tag, self.0.id, false, first, after).await
+    }
+}
+
+#[derive(Clone)]
+pub struct Category {
+    pub row: category::Model,
+    pub tree: Arc<CategoryTree>,
+}
+
+impl Category {
+    fn wrap(&self, row: &category::Model) -> Category {
+        Category { row: row.clone(), tree: self.tree.clone() }
+    }
+}
+
+#[Object]
+impl Category {
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.row.slug
+    }
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.row.description.as_deref()
+    }
+    /// Order among siblings, ascending.
+    async fn position(&self) -> i32 {
+        self.row.position
+    }
+    async fn parent(&self) -> Option<Category> {
+        self.row.parent_id.and_then(|p| self.tree.get(p)).map(|p| self.wrap(p))
+    }
+    /// Direct children, in order.
+    async fn children(&self) -> Vec<Category> {
+        self.tree.children(Some(self.row.id)).into_iter().map(|c| self.wrap(c)).collect()
+    }
+    /// From the root down to the parent, for breadcrumbs.
+    async fn ancestors(&self) -> Vec<Category> {
+        self.tree.ancestors(self.row.id).into_iter().map(|c| self.wrap(c)).collect()
+    }
+    /// 0 for a root category.
+    async fn depth(&self) -> i32 {
+        self.tree.depth(self.row.id) as i32
+    }
+    /// Published articles in this category (and its descendants, if asked).
+    async fn article_count(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = false)] include_descendants: bool,
+    ) -> async_graphql::Result<u64> {
+        count(ctx, Grouping::Category, self.row.id, include_descendants).await
+    }
+    /// Published articles, newest first.
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] include_descendants: bool,
+    ) -> async_graphql::Result<ArticleConnection> {
+        articles(ctx, Grouping::Category, self.row.id, include_descendants, first, after).await
+    }
+}
+
+#[derive(Clone)]
+pub struct Series(pub series::Model);
+
+#[Object]
+impl Series {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Published parts.
+    async fn article_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        count(ctx, Grouping::Series, self.0.id, false).await
+    }
+    /// Published parts in part order.
+    async fn articles(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ArticleConnection> {
+        articles(ctx, Grouping::Series, self.0.id, false, first, after).await
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct SearchResult {
+    pub article: Article,
+    /// HTML-escaped text around the match, matched words in `<mark>`.
+    pub snippet: String,
+    /// Higher is better; comparable within one search only.
+    pub score: f64,
+}
+
+impl From<SearchHit> for SearchResult {
+    fn from(h: SearchHit) -> Self {
+        SearchResult { article: Article(h.article), snippet: h.snippet, score: h.score }
+    }
+}
+
+/// The publication's own facts and counts (published content only).
+#[derive(SimpleObject)]
+pub struct Site {
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    pub article_count: u64,
+    /// Tags with at least one published article.
+    pub tag_count: u64,
+    pub category_count: u64,
+    /// Series with at least one published article.
+    pub series_count: u64,
+}
+
+impl From<SiteView> for Site {
+    fn from(s: SiteView) -> Self {
+        Site {
+            title: s.title,
+            description: s.description,
+            url: s.url,
+            article_count: s.article_count,
+            tag_count: s.tag_count,
+            category_count: s.category_count,
+            series_count: s.series_count,
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ArchiveMonth {
+    pub year: i32,
+    /// 1–12.
+    pub month: i32,
+    pub count: u64,
+}
+
+impl From<Month> for ArchiveMonth {
+    fn from(m: Month) -> Self {
+        ArchiveMonth { year: m.year, month: m.month as i32, count: m.count }
+    }
+}
