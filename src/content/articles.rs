@@ -310,8 +310,12 @@ impl Content {
         if let Some(t) = query.published_before {
             cond = cond.add(article::Column::PublishedAt.lt(t));
         }
-        if let Some(text) = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            cond = cond.add(super::search::matches_condition(db.get_database_backend(), text));
+        // A search with nothing searchable in it matches nothing (rather than everything).
+        if let Some(text) = query.search.as_deref().map(clean_search) {
+            cond = match text.is_empty() {
+                true => cond.add(nothing()),
+                false => cond.add(super::search::matches_condition(db.get_database_backend(), &text)),
+            };
         }
         Ok(cond)
     }
@@ -358,6 +362,9 @@ impl Content {
 
     async fn find_by_slug(&self, slug: &str) -> Result<Option<article::Model>> {
         let db = self.db();
+        if !text::is_valid_slug(slug) {
+            return Ok(None);
+        }
         if let Some(row) = article::Entity::find().filter(article::Column::Slug.eq(slug)).one(db).await? {
             return Ok(Some(row));
         }
@@ -382,12 +389,11 @@ impl Content {
         let status = query.status.unwrap_or(ArticleStatus::Published);
         let mut base = article::Entity::find().filter(status_condition(status, now));
         base = base.filter(self.filter_condition(&query).await?);
-        let search = query.search.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if query.order == ArticleOrder::Relevance {
-            let Some(text) = search else {
+            let Some(text) = query.search.as_deref().map(clean_search) else {
                 return Err(ContentError::field(query.page.names.order, "RELEVANCE needs a search text"));
             };
-            return self.articles_by_relevance(base, text, &query.page).await;
+            return self.articles_by_relevance(base, &text, &query.page).await;
         }
         let total = base.clone().count(db).await?;
 
@@ -683,6 +689,11 @@ fn order_select(
         select = select.order_by(Expr::col(col).is_null(), nulls);
     }
     select.order_by(col, dir.clone()).order_by(article::Column::Id, dir.clone())
+}
+
+/// Search text without control characters (PostgreSQL refuses NUL in text).
+pub(crate) fn clean_search(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string()
 }
 
 pub(crate) fn parse_id(id: &str) -> Option<i32> {

@@ -35,6 +35,12 @@ pub struct CategoryPatch {
 }
 
 async fn find_category(db: &impl ConnectionTrait, key: &str, field: &str) -> Result<category::Model> {
+    if !super::text::is_valid_slug(key) {
+        return Err(match field {
+            "" => ContentError::NotFound(format!("category `{}`", key.escape_debug())),
+            f => ContentError::field(f, "is not a category slug or id"),
+        });
+    }
     if let Some(id) = parse_id(key)
         && let Some(c) = category::Entity::find_by_id(id).one(db).await?
     {

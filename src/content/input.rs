@@ -56,11 +56,23 @@ impl Checker {
         self.0.push(FieldError::new(field, message));
     }
 
+    /// NUL cannot be stored in PostgreSQL text, and no editor means to send one.
+    fn no_nul(&mut self, field: &str, s: &str) -> bool {
+        if s.contains('\0') {
+            self.push(field, "must not contain NUL characters");
+            return false;
+        }
+        true
+    }
+
     pub fn finish(self) -> Result<()> {
         if self.0.is_empty() { Ok(()) } else { Err(ContentError::Validation(self.0)) }
     }
 
     pub fn title(&mut self, field: &str, title: &str) {
+        if !self.no_nul(field, title) {
+            return;
+        }
         let n = title.trim().chars().count();
         if n == 0 {
             self.push(field, "must not be empty");
@@ -79,12 +91,18 @@ impl Checker {
     }
 
     pub fn body(&mut self, field: &str, body: &str) {
+        if !self.no_nul(field, body) {
+            return;
+        }
         if body.len() > BODY_MAX_BYTES {
             self.push(field, format!("must be at most {BODY_MAX_BYTES} bytes (1 MiB); got {}", body.len()));
         }
     }
 
     pub fn text(&mut self, field: &str, text: &str, max: usize) {
+        if !self.no_nul(field, text) {
+            return;
+        }
         let n = text.chars().count();
         if n > max {
             self.push(field, format!("must be at most {max} characters (got {n})"));
@@ -92,6 +110,9 @@ impl Checker {
     }
 
     pub fn name(&mut self, field: &str, name: &str) {
+        if !self.no_nul(field, name) {
+            return;
+        }
         let n = name.trim().chars().count();
         if n == 0 {
             self.push(field, "must not be empty");
@@ -103,6 +124,9 @@ impl Checker {
     }
 
     pub fn url(&mut self, field: &str, url: &str) {
+        if !self.no_nul(field, url) {
+            return;
+        }
         let ok_scheme = url.starts_with("https://") || url.starts_with("http://");
         if url.len() > URL_MAX {
             self.push(field, format!("must be at most {URL_MAX} characters"));

@@ -37,11 +37,14 @@ pub fn fts5_query(text: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
+// Custom expressions take `$1` on PostgreSQL (where `?` is an operator) and `?` on SQLite
+// (where `$1` would be a named parameter and upset the positional ones around it).
+
 /// Articles matching `text`, as a condition on `articles`.
 pub fn matches_condition(backend: DbBackend, text: &str) -> Condition {
     match backend {
         DbBackend::Postgres => Condition::all().add(Expr::cust_with_values(
-            r#""articles"."id" IN (SELECT article_id FROM article_search WHERE document @@ websearch_to_tsquery('english', ?))"#,
+            r#""articles"."id" IN (SELECT article_id FROM article_search WHERE document @@ websearch_to_tsquery('english', $1))"#,
             [text.to_string()],
         )),
         _ => match fts5_query(text) {
@@ -58,7 +61,7 @@ pub fn matches_condition(backend: DbBackend, text: &str) -> Condition {
 pub fn score_expr(backend: DbBackend, text: &str) -> Expr {
     match backend {
         DbBackend::Postgres => Expr::cust_with_values(
-            r#"ts_rank((SELECT document FROM article_search WHERE article_id = "articles"."id"), websearch_to_tsquery('english', ?))"#,
+            r#"ts_rank((SELECT document FROM article_search WHERE article_id = "articles"."id"), websearch_to_tsquery('english', $1))"#,
             [text.to_string()],
         ),
         _ => Expr::cust_with_values(
@@ -133,7 +136,8 @@ impl Content {
             Some(_) => return Err(ContentError::field(page.names.after, "is not a valid cursor for this list")),
             None => 0,
         };
-        let text = text.trim();
+        let cleaned = super::articles::clean_search(text);
+        let text = cleaned.as_str();
         let empty = Page { items: Vec::new(), has_next_page: false, has_previous_page: offset > 0, total: 0 };
         if text.chars().count() > 500 {
             return Err(ContentError::field("query", "must be at most 500 characters"));

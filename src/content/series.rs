@@ -33,6 +33,9 @@ pub struct SeriesPatch {
 }
 
 pub async fn find_series(db: &impl ConnectionTrait, key: &str) -> Result<series::Model> {
+    if !super::text::is_valid_slug(key) {
+        return Err(ContentError::NotFound(format!("series `{}`", key.escape_debug())));
+    }
     if let Some(id) = parse_id(key)
         && let Some(s) = series::Entity::find_by_id(id).one(db).await?
     {
@@ -68,6 +71,9 @@ fn check(c: &mut Checker, title: Option<&String>, slug: Option<&String>, descrip
 
 impl Content {
     pub async fn series(&self, slug: &str) -> Result<Option<series::Model>> {
+        if !super::text::is_valid_slug(slug) {
+            return Ok(None);
+        }
         Ok(series::Entity::find().filter(series::Column::Slug.eq(slug)).one(self.db()).await?)
     }
 
@@ -217,7 +223,10 @@ impl Content {
                 Some(id) if !wanted.contains(&id) => wanted.push(id),
                 Some(_) => return Err(ContentError::field("article_ids", format!("lists `{raw}` twice"))),
                 None => {
-                    return Err(ContentError::field("article_ids", format!("`{raw}` is not an article of this series")));
+                    return Err(ContentError::field(
+                        "article_ids",
+                        format!("`{raw}` is not an article of this series"),
+                    ));
                 }
             }
         }

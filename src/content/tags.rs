@@ -47,6 +47,9 @@ pub struct TagPatch {
 
 /// A tag by its slug, or by a slug it had before a rename or merge.
 pub async fn tag_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<tag::Model>> {
+    if !super::text::is_valid_slug(slug) {
+        return Ok(None);
+    }
     if let Some(t) = tag::Entity::find().filter(tag::Column::Slug.eq(slug)).one(db).await? {
         return Ok(Some(t));
     }
@@ -58,6 +61,9 @@ pub async fn tag_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option
 
 /// A tag named in a write: by id, else by slug (old slugs too).
 async fn find_tag(db: &impl ConnectionTrait, key: &str) -> Result<tag::Model> {
+    if !super::text::is_valid_slug(key) {
+        return Err(ContentError::NotFound(format!("tag `{}`", key.escape_debug())));
+    }
     if let Some(id) = parse_id(key)
         && let Some(t) = tag::Entity::find_by_id(id).one(db).await?
     {

@@ -11,6 +11,7 @@ use crate::content::groups::{Group, Grouping};
 use crate::content::model::{ArticleView, Page};
 use crate::content::tree::CategoryTree;
 use crate::content::{ArticleOrder, Content, ContentError, PageArgs};
+use crate::graphql::objects::Neighbours;
 
 pub type LoadError = Arc<ContentError>;
 
@@ -34,6 +35,8 @@ pub struct ArticlesKey {
     pub include_descendants: bool,
     pub first: Option<i32>,
     pub after: Option<String>,
+    /// Also load the series neighbours of every article in the batch, in one go.
+    pub with_neighbours: bool,
 }
 
 /// The published parts around (series id, part).
@@ -94,27 +97,44 @@ impl Loader<CountKey> for Loaders {
 }
 
 impl Loader<ArticlesKey> for Loaders {
-    type Value = Page<ArticleView>;
+    type Value = (Page<ArticleView>, Arc<Neighbours>);
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ArticlesKey]) -> Result<HashMap<ArticlesKey, Page<ArticleView>>, LoadError> {
+    async fn load(&self, keys: &[ArticlesKey]) -> Result<HashMap<ArticlesKey, Self::Value>, LoadError> {
         let mut out = HashMap::new();
-        type Bucket = (Grouping, bool, Option<i32>, Option<String>);
+        type Bucket = (Grouping, bool, Option<i32>, Option<String>, bool);
         let mut buckets: HashMap<Bucket, Vec<i32>> = HashMap::new();
         for k in keys {
-            buckets.entry((k.grouping, k.include_descendants, k.first, k.after.clone())).or_default().push(k.id);
+            let bucket = (k.grouping, k.include_descendants, k.first, k.after.clone(), k.with_neighbours);
+            buckets.entry(bucket).or_default().push(k.id);
         }
-        for ((grouping, descendants, first, after), ids) in buckets {
+        for ((grouping, descendants, first, after, with_neighbours), ids) in buckets {
             let groups = groups_for(&self.content, grouping, ids.iter().map(|id| (*id, descendants))).await?;
             let order =
                 if grouping == Grouping::Series { ArticleOrder::SeriesPart } else { ArticleOrder::PublishedDesc };
             let page = PageArgs { first: first.map(i64::from), after: after.clone(), ..Default::default() };
             let mut pages = self.content.grouped_articles(grouping, &groups, order, &page).await?;
+            let neighbours = if with_neighbours {
+                let positions: Vec<(i32, i32)> = pages
+                    .values()
+                    .flat_map(|p| p.items.iter())
+                    .filter_map(|(_, v)| Some((v.row.series_id?, v.row.series_part?)))
+                    .collect();
+                Arc::new(self.content.series_neighbours(&positions).await?)
+            } else {
+                Arc::new(Neighbours::new())
+            };
             for id in ids {
                 if let Some(p) = pages.remove(&id) {
-                    let key =
-                        ArticlesKey { grouping, id, include_descendants: descendants, first, after: after.clone() };
-                    out.insert(key, p);
+                    let key = ArticlesKey {
+                        grouping,
+                        id,
+                        include_descendants: descendants,
+                        first,
+                        after: after.clone(),
+                        with_neighbours,
+                    };
+                    out.insert(key, (p, neighbours.clone()));
                 }
             }
         }

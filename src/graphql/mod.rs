@@ -25,7 +25,7 @@ use error::{GqlResult, to_graphql};
 use loaders::Loaders;
 use objects::{
     ArchiveMonth, Article, ArticleConnection, Category, RequestCache, SearchConnection, SearchResult, Series,
-    SeriesConnection, Site, Tag, TagConnection, category_tree,
+    SeriesConnection, Site, Tag, TagConnection, category_tree, neighbours_for,
 };
 use types::{
     ArticleFilter, ArticleOrder, CreateArticleInput, CreateCategoryInput, CreateSeriesInput, CreateTagInput, TagOrder,
@@ -87,7 +87,7 @@ impl QueryRoot {
             (None, Some(id)) => ArticleLookup::Id(id.0),
             _ => return Err(to_graphql(ContentError::field("slug", "give exactly one of `slug` or `id`"))),
         };
-        Ok(content(ctx).article(viewer, lookup).await.gql()?.map(Article))
+        Ok(content(ctx).article(viewer, lookup).await.gql()?.map(Article::new))
     }
 
     /// Articles, newest first by default. Page forward with `first`/`after` or backward with
@@ -112,7 +112,9 @@ impl QueryRoot {
             names: Default::default(),
         };
         let query = article_query(filter.unwrap_or_default(), order_by, page);
-        Ok(ArticleConnection::from_page(content(ctx).articles(viewer, query).await.gql()?, Article))
+        let page = content(ctx).articles(viewer, query).await.gql()?;
+        let neighbours = neighbours_for(ctx, &page.items.iter().map(|(_, v)| v).collect::<Vec<_>>()).await?;
+        Ok(ArticleConnection::from_page(page, Article::with(&neighbours)))
     }
 
     /// A tag by slug (old slugs keep working).
@@ -175,7 +177,12 @@ impl QueryRoot {
     ) -> async_graphql::Result<SearchConnection> {
         viewer(ctx)?;
         let page = content(ctx).search(&query, &forward(first, after)).await.gql()?;
-        Ok(SearchConnection::from_page(page, SearchResult::from))
+        let neighbours = neighbours_for(ctx, &page.items.iter().map(|(_, h)| &h.article).collect::<Vec<_>>()).await?;
+        Ok(SearchConnection::from_page(page, |h| SearchResult {
+            article: Article::with(&neighbours)(h.article),
+            snippet: h.snippet,
+            score: h.score,
+        }))
     }
 
     /// Months with published articles, newest first.
@@ -197,7 +204,7 @@ impl MutationRoot {
     /// Create a draft article. Editors and admins.
     async fn create_article(&self, ctx: &Context<'_>, input: CreateArticleInput) -> async_graphql::Result<Article> {
         let viewer = viewer(ctx)?;
-        Ok(Article(content(ctx).create_article(viewer, input.into()).await.gql()?))
+        Ok(Article::new(content(ctx).create_article(viewer, input.into()).await.gql()?))
     }
 
     /// Change an article. With `expectedVersion`, the change applies only to that version
@@ -210,7 +217,7 @@ impl MutationRoot {
         expected_version: Option<i32>,
     ) -> async_graphql::Result<Article> {
         let viewer = viewer(ctx)?;
-        Ok(Article(content(ctx).update_article(viewer, &id, input.into(), expected_version).await.gql()?))
+        Ok(Article::new(content(ctx).update_article(viewer, &id, input.into(), expected_version).await.gql()?))
     }
 
     /// Publish now, back-date with a past `publishedAt`, or schedule with a future one.
@@ -221,13 +228,13 @@ impl MutationRoot {
         published_at: Option<types::DateTimeUtc>,
     ) -> async_graphql::Result<Article> {
         let viewer = viewer(ctx)?;
-        Ok(Article(content(ctx).publish_article(viewer, &id, published_at.map(|t| t.0)).await.gql()?))
+        Ok(Article::new(content(ctx).publish_article(viewer, &id, published_at.map(|t| t.0)).await.gql()?))
     }
 
     /// Take an article back to draft.
     async fn unpublish_article(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Article> {
         let viewer = viewer(ctx)?;
-        Ok(Article(content(ctx).unpublish_article(viewer, &id).await.gql()?))
+        Ok(Article::new(content(ctx).unpublish_article(viewer, &id).await.gql()?))
     }
 
     /// Move an article to the trash; it disappears from every read.

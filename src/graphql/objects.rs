@@ -1,6 +1,7 @@
 //! GraphQL object types: thin views over what the service returns. Nested lists and
 //! counts go through the DataLoaders, so a page of parents costs a fixed number of queries.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
@@ -59,9 +60,12 @@ async fn articles(
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<ArticleConnection> {
-    let key = ArticlesKey { grouping, id, include_descendants, first, after };
-    let page = loader(ctx).load_one(key).await.map_err(load_err)?;
-    Ok(page.map(|p| ArticleConnection::from_page(p, Article)).unwrap_or_default())
+    let with_neighbours = wants_neighbours(ctx);
+    let key = ArticlesKey { grouping, id, include_descendants, first, after, with_neighbours };
+    let Some((page, neighbours)) = loader(ctx).load_one(key).await.map_err(load_err)? else {
+        return Ok(ArticleConnection::default());
+    };
+    Ok(ArticleConnection::from_page(page, Article::with(&neighbours)))
 }
 
 #[derive(SimpleObject, Clone, Default)]
@@ -118,8 +122,42 @@ connection!(TagConnection, TagEdge, Tag);
 connection!(SeriesConnection, SeriesEdge, Series);
 connection!(SearchConnection, SearchEdge, SearchResult);
 
+/// The published parts around each (series id, part) of a batch of articles.
+pub type Neighbours = HashMap<(i32, i32), (Option<ArticleView>, Option<ArticleView>)>;
+
 #[derive(Clone)]
-pub struct Article(pub ArticleView);
+pub struct Article(pub ArticleView, pub Option<Arc<Neighbours>>);
+
+impl Article {
+    pub fn new(view: ArticleView) -> Self {
+        Article(view, None)
+    }
+
+    /// With the series neighbours of its whole batch, loaded up front.
+    pub fn with(neighbours: &Arc<Neighbours>) -> impl Fn(ArticleView) -> Article + '_ {
+        move |view| Article(view, Some(neighbours.clone()))
+    }
+}
+
+/// Whether the selection under the current field reaches `previousInSeries` or
+/// `nextInSeries` of its articles (through `nodes`, `edges.node`, or directly).
+pub fn wants_neighbours(ctx: &Context<'_>) -> bool {
+    let look = ctx.look_ahead();
+    let asks =
+        |f: async_graphql::Lookahead<'_>| f.field("previousInSeries").exists() || f.field("nextInSeries").exists();
+    asks(look.field("nodes")) || asks(look.field("edges").field("node")) || asks(look.field("article")) || asks(look)
+}
+
+/// Neighbours for every article of a page, in one batch, when the query asks for them.
+pub async fn neighbours_for(ctx: &Context<'_>, views: &[&ArticleView]) -> async_graphql::Result<Arc<Neighbours>> {
+    if !wants_neighbours(ctx) {
+        return Ok(Arc::new(Neighbours::new()));
+    }
+    let positions: Vec<(i32, i32)> =
+        views.iter().filter_map(|v| Some((v.row.series_id?, v.row.series_part?))).collect();
+    let content = ctx.data_unchecked::<content::Content>();
+    Ok(Arc::new(content.series_neighbours(&positions).await.map_err(|e| to_graphql_ref(&e))?))
+}
 
 #[Object]
 impl Article {
@@ -190,11 +228,11 @@ impl Article {
     }
     /// The published part before this one in the series, across gaps.
     async fn previous_in_series(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Article>> {
-        Ok(self.neighbours(ctx).await?.0.map(Article))
+        Ok(self.neighbours(ctx).await?.0.map(Article::new))
     }
     /// The published part after this one in the series, across gaps.
     async fn next_in_series(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Article>> {
-        Ok(self.neighbours(ctx).await?.1.map(Article))
+        Ok(self.neighbours(ctx).await?.1.map(Article::new))
     }
     /// Published articles sharing the most tags with this one, then the newest; never this
     /// article itself.
@@ -205,7 +243,7 @@ impl Article {
     ) -> async_graphql::Result<Vec<Article>> {
         let key = RelatedKey { article_id: self.0.row.id, first: first as u64 };
         let list = loader(ctx).load_one(key).await.map_err(load_err)?.unwrap_or_default();
-        Ok(list.into_iter().map(Article).collect())
+        Ok(list.into_iter().map(Article::new).collect())
     }
     async fn author(&self) -> Option<Author> {
         self.0.author.as_ref().map(|a| Author { id: ID(a.id.to_string()), name: a.name.clone() })
@@ -227,6 +265,9 @@ impl Article {
 impl Article {
     async fn neighbours(&self, ctx: &Context<'_>) -> async_graphql::Result<(Option<ArticleView>, Option<ArticleView>)> {
         let (Some(s), Some(p)) = (self.0.row.series_id, self.0.row.series_part) else { return Ok((None, None)) };
+        if let Some(found) = self.1.as_ref().and_then(|n| n.get(&(s, p))) {
+            return Ok(found.clone());
+        }
         Ok(loader(ctx).load_one(NeighboursKey(s, p)).await.map_err(load_err)?.unwrap_or((None, None)))
     }
 }
@@ -377,7 +418,7 @@ pub struct SearchResult {
 
 impl From<SearchHit> for SearchResult {
     fn from(h: SearchHit) -> Self {
-        SearchResult { article: Article(h.article), snippet: h.snippet, score: h.score }
+        SearchResult { article: Article::new(h.article), snippet: h.snippet, score: h.score }
     }
 }
 

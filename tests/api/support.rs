@@ -129,6 +129,8 @@ pub async fn connect_migrated(url: &str) -> DatabaseConnection {
 
 impl TestApp {
     pub async fn new(backend: Backend) -> Option<TestApp> {
+        // Server-side errors are logged; show them with the failing test's output.
+        let _ = tracing_subscriber::fmt().with_env_filter("colophon=warn").with_test_writer().try_init();
         let (url, dir) = fresh_database(backend).await?;
         let db = connect_migrated(&url).await;
         let content = Content::new(db);
