@@ -258,3 +258,49 @@ async fn site_settings_are_for_admins(app: TestApp) {
         .await;
     assert_eq!(v["updateSite"], json!({ "title": "Deeper Dives", "url": "https://example.com" }));
 }
+
+db_test!(articles_move_between_series_and_filter_by_author);
+async fn articles_move_between_series_and_filter_by_author(app: TestApp) {
+    let editor = app.editor();
+    let a = published(&app, json!({ "title": "Part A", "series": "First", "series_part": 4 })).await;
+    published(&app, json!({ "title": "Part B", "series": "Second", "series_part": 1 })).await;
+    let id = a["id"].as_str().unwrap();
+    // Into another series at a chosen part, then out of any series.
+    let v = app
+        .gql_ok(
+            "mutation($id: ID!) { updateArticle(id: $id, input: {series: \"Second\", seriesPart: 3}) { series { slug articleCount } seriesPart previousInSeries { slug } } }",
+            json!({ "id": id }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(
+        v["updateArticle"],
+        json!({ "series": { "slug": "second", "articleCount": 2 }, "seriesPart": 3, "previousInSeries": { "slug": "part-b" } })
+    );
+    let res = app
+        .call(Method::PATCH, &format!("/api/v1/articles/{id}"), Some(&editor), Some(json!({ "series_part": 1 })))
+        .await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "part 1 of Second is taken: {}", res.text);
+    let res = app
+        .call(Method::PATCH, &format!("/api/v1/articles/{id}"), Some(&editor), Some(json!({ "series": null })))
+        .await;
+    assert_eq!(res.json()["data"]["series"], Value::Null);
+    assert_eq!(app.get("/api/v1/series/first", None).await.json()["data"]["article_count"], 0);
+
+    // Author filter, by the author's id, on both faces.
+    let other = app.token_for("someone-else", Role::Editor);
+    let c = app
+        .call(Method::POST, "/api/v1/articles", Some(&other), Some(json!({ "title": "By someone else" })))
+        .await
+        .json();
+    app.publish(c["data"]["id"].as_str().unwrap(), None).await;
+    let author_id = c["data"]["author"]["id"].as_str().unwrap().to_string();
+    let r = app.get(&format!("/api/v1/articles?author={author_id}"), None).await.json();
+    assert_eq!(r["meta"]["total"], 1);
+    assert_eq!(r["data"][0]["title"], "By someone else");
+    let v = app
+        .gql_ok("query($a: ID) { articles(filter: {author: $a}) { totalCount } }", json!({ "a": author_id }), None)
+        .await;
+    assert_eq!(v["articles"]["totalCount"], 1);
+    assert_eq!(app.get("/api/v1/articles?author=999999", None).await.json()["meta"]["total"], 0);
+}
