@@ -22,7 +22,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(content: Content, jwt: Jwt) -> Self {
-        let schema = graphql::build_schema(content.clone());
+        let schema = graphql::build_schema(content.clone(), jwt.clone());
         Self { content, jwt, schema }
     }
 }

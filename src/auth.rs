@@ -26,6 +26,15 @@ struct Claims {
     aud: Option<String>,
 }
 
+#[derive(Debug, Serialize, Deserialize)]
+struct PreviewClaims {
+    sub: String,
+    aid: i32,
+    typ: String,
+    exp: u64,
+    iat: u64,
+}
+
 #[derive(Clone)]
 pub struct Jwt {
     encoding: EncodingKey,
@@ -99,6 +108,33 @@ impl Jwt {
             return Err("the token's subject is empty".into());
         }
         Ok(Principal { subject: data.claims.sub, role })
+    }
+
+    /// A token that opens one article (any state) for `ttl`, for reviewers without an
+    /// account. It carries no role, so it never passes as an access token.
+    pub fn issue_preview(&self, article_id: i32, ttl: Duration) -> (String, u64) {
+        let now = jsonwebtoken::get_current_timestamp();
+        let exp = now + ttl.as_secs();
+        let claims = PreviewClaims {
+            sub: format!("preview:{article_id}"),
+            aid: article_id,
+            typ: "preview".into(),
+            exp,
+            iat: now,
+        };
+        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).expect("HS256 signing cannot fail");
+        (token, exp)
+    }
+
+    /// The article a preview token opens, if it is ours, unexpired and a preview token.
+    pub fn verify_preview(&self, token: &str) -> Option<i32> {
+        let mut v = Validation::new(Algorithm::HS256);
+        v.leeway = 0;
+        v.validate_aud = false;
+        v.set_required_spec_claims(&["exp", "sub"]);
+        let data = decode::<PreviewClaims>(token, &self.decoding, &v).ok()?;
+        (data.claims.typ == "preview" && data.claims.sub == format!("preview:{}", data.claims.aid))
+            .then_some(data.claims.aid)
     }
 
     /// The viewer behind an `Authorization` header value. No header is an anonymous
@@ -203,6 +239,24 @@ mod tests {
         for bad in ["Basic abc", "Bearer", "Bearer ", &t] {
             assert!(matches!(jwt.viewer(Some(bad)), Err(ContentError::Unauthenticated(_))), "{bad}");
         }
+    }
+
+    #[test]
+    fn preview_tokens_open_one_article_and_nothing_else() {
+        let jwt = Jwt::hs256(SECRET, None, None);
+        let (t, _) = jwt.issue_preview(42, Duration::from_secs(60));
+        assert_eq!(jwt.verify_preview(&t), Some(42));
+        assert!(jwt.verify(&t).is_err(), "a preview token is not an access token");
+        let access = jwt.issue("a", Role::Admin, Duration::from_secs(60));
+        assert_eq!(jwt.verify_preview(&access), None, "an access token is not a preview token");
+        let other = Jwt::hs256(b"another-secret-another-secret-xx", None, None);
+        assert_eq!(other.verify_preview(&t), None);
+        let expired = sign(
+            serde_json::json!({"sub": "preview:42", "aid": 42, "typ": "preview", "exp": now() - 10, "iat": now() - 100}),
+            Algorithm::HS256,
+            SECRET,
+        );
+        assert_eq!(jwt.verify_preview(&expired), None);
     }
 
     #[test]

@@ -36,6 +36,18 @@ pub fn check_database_url(raw: &str) -> Result<String, ConfigError> {
     Ok(raw.to_string())
 }
 
+/// How often the scheduler looks for articles that fell due (`COLOPHON_SCHEDULER_INTERVAL`,
+/// seconds, default 10).
+pub fn scheduler_interval(raw: Option<&str>) -> Result<std::time::Duration, ConfigError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(std::time::Duration::from_secs(10)),
+        Some(s) => match s.parse::<u64>() {
+            Ok(n) if (1..=3600).contains(&n) => Ok(std::time::Duration::from_secs(n)),
+            _ => Err(bad("COLOPHON_SCHEDULER_INTERVAL", format!("`{s}` must be a number of seconds from 1 to 3600"))),
+        },
+    }
+}
+
 /// Where the JWT secret came from, so `serve --demo` can say it made one.
 pub enum SecretSource {
     Environment,

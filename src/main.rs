@@ -54,10 +54,40 @@ enum Command {
         #[arg(long, default_value = "1h")]
         ttl: String,
     },
+    /// Manage accounts (for the first admin, and scripts).
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
     /// Print a published contract: the GraphQL SDL or the OpenAPI document.
     Schema {
         #[arg(value_enum)]
         which: Contract,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Read the password from standard input (the only way to give it).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account: it can no longer sign in, and its refresh tokens stop working.
+    Disable {
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -134,6 +164,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{}", jwt.issue(&sub, role.into(), ttl));
             Ok(())
         }
+        Command::User { action, db } => user_command(action, &db.database_url).await,
         Command::Schema { which } => {
             match which {
                 Contract::Graphql => print!("{}", colophon::graphql::sdl()),
@@ -144,6 +175,42 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
+async fn user_command(action: UserCommand, database_url: &str) -> Result<(), Failure> {
+    use colophon::content::accounts::{NewUser, UserPatch, cli_admin};
+    let url = config::check_database_url(database_url)?;
+    let conn = connect(&url).await?;
+    db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
+    let content = Content::new(conn);
+    let admin = cli_admin();
+    let fail = |e: colophon::content::ContentError| Failure::Runtime(e.to_string());
+    match action {
+        UserCommand::Create { email, name, role, password_stdin: _ } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| Failure::Runtime(format!("cannot read the password from standard input: {e}")))?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let u = content
+                .create_user(&admin, NewUser { email, name, role: role.into(), password })
+                .await
+                .map_err(fail)?;
+            println!("{}\t{}\t{}", u.id, u.email.unwrap_or_default(), u.role);
+        }
+        UserCommand::List => {
+            for u in content.users(&admin).await.map_err(fail)? {
+                let state = if u.disabled { "disabled" } else { "active" };
+                println!("{}\t{}\t{}\t{}\t{}", u.id, u.email.unwrap_or(u.subject), u.display_name, u.role, state);
+            }
+        }
+        UserCommand::Disable { email } => {
+            let patch = UserPatch { disabled: Some(true), ..Default::default() };
+            let u = content.update_user(&admin, &email, patch).await.map_err(fail)?;
+            eprintln!("disabled {}", u.email.unwrap_or_default());
+        }
+    }
+    Ok(())
+}
+
 async fn connect(url: &str) -> Result<sea_orm::DatabaseConnection, Failure> {
     db::connect(url).await.map_err(|e| Failure::Runtime(format!("cannot open the database: {e}")))
 }
@@ -152,6 +219,7 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     let addr = config::parse_addr(addr)?;
     let url = config::check_database_url(database_url)?;
     let (jwt, secret_source) = config::jwt_from_env(env, demo_mode)?;
+    let scheduler_every = config::scheduler_interval(env("COLOPHON_SCHEDULER_INTERVAL").as_deref())?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -184,11 +252,25 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
         let token = jwt.issue("demo-editor", Role::Editor, std::time::Duration::from_secs(24 * 3600));
         eprintln!("  editor token (24h, demo only):\n{token}");
     }
+    // Publishes scheduled articles as they fall due, starting with any that fell due while
+    // the server was down. Safe with several instances on one database.
+    tokio::spawn(scheduler(content.clone(), scheduler_every));
     let state = app::AppState::new(content, jwt);
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| Failure::Runtime(format!("server error: {e}")))
+}
+
+async fn scheduler(content: Content, every: std::time::Duration) {
+    loop {
+        match content.publish_due().await {
+            Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "published scheduled articles"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "the scheduler could not publish due articles"),
+        }
+        tokio::time::sleep(every).await;
+    }
 }
 
 async fn shutdown_signal() {

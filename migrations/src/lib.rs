@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_content_model;
 mod m20261123_000002_taxonomy_search_site;
+mod m20261123_000003_editorial;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_content_model::Migration),
             Box::new(m20261123_000002_taxonomy_search_site::Migration),
+            Box::new(m20261123_000003_editorial::Migration),
         ]
     }
 }

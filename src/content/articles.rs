@@ -212,7 +212,13 @@ fn status_condition(status: ArticleStatus, now: DateTime<Utc>) -> Condition {
 
 /// Rows strictly after `cursor` when ordered by (`col` `dir`, id `dir`). With `nullable`,
 /// NULL keys sort last when `nulls_last`, first otherwise.
-fn after_cursor(col: article::Column, dir: &Order, nullable: bool, nulls_last: bool, cursor: &Cursor) -> Condition {
+pub(crate) fn after_cursor(
+    col: article::Column,
+    dir: &Order,
+    nullable: bool,
+    nulls_last: bool,
+    cursor: &Cursor,
+) -> Condition {
     let asc = matches!(dir, Order::Asc);
     let id_beyond = if asc { article::Column::Id.gt(cursor.id) } else { article::Column::Id.lt(cursor.id) };
     let (beyond, equal) = match &cursor.key {
@@ -238,6 +244,17 @@ impl Content {
     /// One article, or `None` when it does not exist or the viewer may not see it: readers
     /// cannot tell an unpublished article from a missing one.
     pub async fn article(&self, viewer: &Viewer, lookup: ArticleLookup) -> Result<Option<ArticleView>> {
+        self.article_with_preview(viewer, lookup, None).await
+    }
+
+    /// Like `article`, and a valid preview token for this very article (`preview_of`, its id
+    /// as the token names it) opens it in any state.
+    pub async fn article_with_preview(
+        &self,
+        viewer: &Viewer,
+        lookup: ArticleLookup,
+        preview_of: Option<i32>,
+    ) -> Result<Option<ArticleView>> {
         let db = self.db();
         let row = match &lookup {
             ArticleLookup::Id(id) => match parse_id(id) {
@@ -255,10 +272,37 @@ impl Content {
         };
         let now = super::now();
         let Some(row) = row.filter(|r| r.deleted_at.is_none()) else { return Ok(None) };
-        if !viewer.sees_unpublished() && !is_public(&row, now) {
+        let previewed = preview_of == Some(row.id);
+        if !previewed && !is_public(&row, now) && !viewer.sees_unpublished() && !self.owns(viewer, &row).await? {
             return Ok(None);
         }
         Ok(load_views(db, vec![row]).await?.pop())
+    }
+
+    /// Whether the viewer is the article's author.
+    pub(crate) async fn owns(&self, viewer: &Viewer, row: &article::Model) -> Result<bool> {
+        let Some(p) = viewer.principal() else { return Ok(false) };
+        Ok(match (users::find_user(self.db(), &p.subject).await?, row.author_id) {
+            (Some(u), Some(author)) => u.id == author,
+            _ => false,
+        })
+    }
+
+    /// Authors may change only their own drafts; editors and admins anything.
+    async fn authorize_edit(&self, principal: &Principal, row: &article::Model) -> Result<()> {
+        if principal.role >= super::Role::Editor {
+            return Ok(());
+        }
+        let own = self.owns(&Viewer(Some(principal.clone())), row).await?;
+        if !own {
+            return Err(ContentError::Forbidden("authors may change only their own articles".into()));
+        }
+        if effective_status(row, super::now()) != ArticleStatus::Draft {
+            return Err(ContentError::Forbidden(
+                "authors may change only drafts; this article is no longer a draft".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// The filters of a list query other than status, as one condition.
@@ -377,17 +421,22 @@ impl Content {
     /// A page of articles. Without a status filter this is the public list (published
     /// articles whose time has come) for everyone, editors included.
     pub async fn articles(&self, viewer: &Viewer, query: ArticleQuery) -> Result<Page<ArticleView>> {
-        if query.status.is_some() && !viewer.sees_unpublished() {
-            return Err(match viewer.principal() {
-                None => ContentError::Unauthenticated("filtering by status needs an editor token".into()),
-                Some(_) => ContentError::Forbidden("only editors and admins may filter by status".into()),
-            });
+        if query.status.is_some() && viewer.principal().is_none() {
+            return Err(ContentError::Unauthenticated("filtering by status needs a token".into()));
         }
         let direction = query.page.resolve(query.order)?;
         let db = self.db();
         let now = super::now();
         let status = query.status.unwrap_or(ArticleStatus::Published);
         let mut base = article::Entity::find().filter(status_condition(status, now));
+        // Authors list only their own articles by status.
+        if query.status.is_some() && !viewer.sees_unpublished() {
+            let me = match viewer.principal() {
+                Some(p) => users::find_user(db, &p.subject).await?.map(|u| u.id),
+                None => None,
+            };
+            base = base.filter(article::Column::AuthorId.eq(me.unwrap_or(-1)));
+        }
         base = base.filter(self.filter_condition(&query).await?);
         if query.order == ArticleOrder::Relevance {
             let Some(text) = query.search.as_deref().map(clean_search) else {
@@ -432,7 +481,7 @@ impl Content {
     }
 
     pub async fn create_article(&self, viewer: &Viewer, input: NewArticle) -> Result<ArticleView> {
-        let principal = viewer.require_editor()?;
+        let principal = viewer.require_writer()?;
         input.validate()?;
         // A derived slug or series part can be taken by a concurrent writer between our check
         // and our insert; the unique index refuses it and we derive again. A value the client
@@ -523,6 +572,7 @@ impl Content {
         }
         record_revision(&txn, &inserted, principal).await?;
         super::search::index_articles(&txn, &[inserted.id]).await?;
+        super::audit::record(&txn, &principal.subject, "article.create", format!("article:{}", inserted.id)).await?;
         let view = load_views(&txn, vec![inserted]).await?.pop().expect("one view");
         txn.commit().await?;
         Ok(view)
@@ -535,7 +585,19 @@ impl Content {
         patch: ArticlePatch,
         expected_version: Option<i32>,
     ) -> Result<ArticleView> {
-        let principal = viewer.require_editor()?;
+        self.update_article_as(viewer, id, patch, expected_version, "article.update").await
+    }
+
+    /// An update recorded in the audit log as `action`.
+    pub(crate) async fn update_article_as(
+        &self,
+        viewer: &Viewer,
+        id: &str,
+        patch: ArticlePatch,
+        expected_version: Option<i32>,
+        action: &str,
+    ) -> Result<ArticleView> {
+        let principal = viewer.require_writer()?;
         patch.validate()?;
         let id = parse_id(id).ok_or_else(|| not_found(id))?;
         // Without an expected version the client asked for last-writer-wins; a concurrent
@@ -543,6 +605,7 @@ impl Content {
         for _ in 0..5 {
             let txn = self.begin_write().await?;
             let current = live_article(&txn, id).await?;
+            self.authorize_edit(principal, &current).await?;
             if let Some(expected) = expected_version
                 && expected != current.version
             {
@@ -550,6 +613,7 @@ impl Content {
             }
             match apply_patch(&txn, &current, &patch, principal).await? {
                 Some(updated) => {
+                    super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
                     let view = load_views(&txn, vec![updated]).await?.pop().expect("one view");
                     txn.commit().await?;
                     return Ok(view);
@@ -577,7 +641,7 @@ impl Content {
         let principal = viewer.require_editor()?;
         let id = parse_id(id).ok_or_else(|| not_found(id))?;
         let now = super::now();
-        self.transition(principal, id, |current| {
+        self.transition(principal, id, "article.publish", |current| {
             let at = match published_at {
                 Some(t) => super::truncate_micros(t),
                 None if effective_status(current, now) == ArticleStatus::Published => {
@@ -595,13 +659,14 @@ impl Content {
     pub async fn unpublish_article(&self, viewer: &Viewer, id: &str) -> Result<ArticleView> {
         let principal = viewer.require_editor()?;
         let id = parse_id(id).ok_or_else(|| not_found(id))?;
-        self.transition(principal, id, |_| (ArticleStatus::Draft, None)).await
+        self.transition(principal, id, "article.unpublish", |_| (ArticleStatus::Draft, None)).await
     }
 
     async fn transition(
         &self,
         principal: &Principal,
         id: i32,
+        action: &str,
         decide: impl Fn(&article::Model) -> (ArticleStatus, Option<DateTime<Utc>>),
     ) -> Result<ArticleView> {
         let txn = self.begin_write().await?;
@@ -631,17 +696,22 @@ impl Content {
             return Err(ContentError::Conflict("the article changed while publishing; try again".into()));
         }
         record_revision(&txn, &model, principal).await?;
+        let action = if status == ArticleStatus::Scheduled { "article.schedule" } else { action };
+        super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
         let view = load_views(&txn, vec![model]).await?.pop().expect("one view");
         txn.commit().await?;
         Ok(view)
     }
 
-    /// Moves an article to the trash: it disappears from every read at once.
+    /// Moves an article to the trash: it disappears from every read at once. Authors may
+    /// trash their own drafts.
     pub async fn delete_article(&self, viewer: &Viewer, id: &str) -> Result<()> {
-        viewer.require_editor()?;
+        let principal = viewer.require_writer()?;
         let id = parse_id(id).ok_or_else(|| not_found(id))?;
         let txn = self.begin_write().await?;
         let current = live_article(&txn, id).await?;
+        self.authorize_edit(principal, &current).await?;
+        super::audit::record(&txn, &principal.subject, "article.delete", format!("article:{id}")).await?;
         article::Entity::update_many()
             .set(article::ActiveModel {
                 deleted_at: Set(Some(super::now())),
@@ -704,11 +774,11 @@ pub(crate) fn parse_id(id: &str) -> Option<i32> {
     id.parse().ok().filter(|v| *v > 0)
 }
 
-fn not_found(id: impl std::fmt::Display) -> ContentError {
+pub(crate) fn not_found(id: impl std::fmt::Display) -> ContentError {
     ContentError::NotFound(format!("article `{id}`"))
 }
 
-async fn live_article(db: &impl ConnectionTrait, id: i32) -> Result<article::Model> {
+pub(crate) async fn live_article(db: &impl ConnectionTrait, id: i32) -> Result<article::Model> {
     article::Entity::find_by_id(id)
         .filter(article::Column::DeletedAt.is_null())
         .one(db)
@@ -949,7 +1019,11 @@ async fn apply_patch(
 }
 
 /// Stores the article's editable fields as they are after a change.
-async fn record_revision(db: &impl ConnectionTrait, row: &article::Model, principal: &Principal) -> Result<()> {
+pub(crate) async fn record_revision(
+    db: &impl ConnectionTrait,
+    row: &article::Model,
+    principal: &Principal,
+) -> Result<()> {
     let tags: Vec<String> =
         load_tags(db, &[row.id]).await?.remove(&row.id).unwrap_or_default().into_iter().map(|t| t.name).collect();
     let snapshot = serde_json::json!({

@@ -94,7 +94,7 @@ impl Content {
     }
 
     pub async fn create_category(&self, viewer: &Viewer, input: NewCategory) -> Result<category::Model> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let mut c = Checker::default();
         check_fields(&mut c, Some(&input.name), input.slug.as_ref(), input.description.as_ref());
         c.finish()?;
@@ -123,13 +123,14 @@ impl Content {
         .insert(&txn)
         .await
         .map_err(|e| ContentError::from_db(e, || format!("category slug `{slug}` is already taken")))?;
+        super::audit::record(&txn, &principal.subject, "category.create", format!("category:{}", created.slug)).await?;
         txn.commit().await?;
         Ok(created)
     }
 
     /// Renames, moves (never under itself or its own descendants) and reorders.
     pub async fn update_category(&self, viewer: &Viewer, key: &str, patch: CategoryPatch) -> Result<category::Model> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let mut c = Checker::default();
         check_fields(&mut c, patch.name.as_ref(), patch.slug.as_ref(), patch.description.clone().flatten().as_ref());
         c.finish()?;
@@ -177,6 +178,7 @@ impl Content {
         am.updated_at = Set(super::now());
         let updated =
             am.update(&txn).await.map_err(|e| ContentError::from_db(e, || "category slug is already taken".into()))?;
+        super::audit::record(&txn, &principal.subject, "category.update", format!("category:{}", current.slug)).await?;
         txn.commit().await?;
         Ok(updated)
     }
@@ -184,7 +186,7 @@ impl Content {
     /// Refused with a conflict while articles or child categories use it, unless
     /// `reassign_to` names a category to take them over.
     pub async fn delete_category(&self, viewer: &Viewer, key: &str, reassign_to: Option<&str>) -> Result<()> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let txn = self.begin_write().await?;
         let current = find_category(&txn, key, "").await?;
         let articles = article::Entity::find().filter(article::Column::CategoryId.eq(current.id)).count(&txn).await?;
@@ -221,6 +223,7 @@ impl Content {
             }
         }
         category::Entity::delete_by_id(current.id).exec(&txn).await?;
+        super::audit::record(&txn, &principal.subject, "category.delete", format!("category:{}", current.slug)).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -2,7 +2,9 @@
 //! rendering, publishing rules and authorization decisions live here, once, for both the
 //! GraphQL and the REST face. Nothing here knows HTTP or GraphQL.
 
+pub mod accounts;
 pub mod articles;
+pub mod audit;
 pub mod categories;
 pub mod cursor;
 pub mod error;
@@ -19,6 +21,7 @@ pub mod taxonomy;
 pub mod text;
 pub mod tree;
 pub mod users;
+pub mod workflow;
 
 pub use articles::{ArticleLookup, ArticleOrder, ArticleQuery, PageArgs};
 pub use error::{ContentError, FieldError, Result};

@@ -68,8 +68,19 @@ impl Viewer {
         }
     }
 
-    /// Content writes. Authors get their own rules in the editorial-workflow work; until then
-    /// only editors and admins write.
+    /// Anyone with a role: authors write their own drafts (the article commands check
+    /// ownership), editors and admins everything.
+    pub fn require_writer(&self) -> Result<&Principal> {
+        self.0
+            .as_ref()
+            .ok_or_else(|| ContentError::Unauthenticated("a bearer token is required for this operation".into()))
+    }
+
+    pub fn is_author(&self) -> bool {
+        matches!(self.0, Some(Principal { role: Role::Author, .. }))
+    }
+
+    /// Editors and admins: publishing, other people's articles, taxonomy.
     pub fn require_editor(&self) -> Result<&Principal> {
         match &self.0 {
             None => Err(ContentError::Unauthenticated("a bearer token is required for this operation".into())),

@@ -135,7 +135,7 @@ impl Content {
     }
 
     pub async fn create_series(&self, viewer: &Viewer, input: NewSeries) -> Result<series::Model> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let mut c = Checker::default();
         check(&mut c, Some(&input.title), input.slug.as_ref(), input.description.as_ref());
         c.finish()?;
@@ -157,12 +157,13 @@ impl Content {
         .insert(&txn)
         .await
         .map_err(|e| ContentError::from_db(e, || format!("series slug `{slug}` is already taken")))?;
+        super::audit::record(&txn, &principal.subject, "series.create", format!("series:{}", created.slug)).await?;
         txn.commit().await?;
         Ok(created)
     }
 
     pub async fn update_series(&self, viewer: &Viewer, key: &str, patch: SeriesPatch) -> Result<series::Model> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let mut c = Checker::default();
         check(&mut c, patch.title.as_ref(), patch.slug.as_ref(), patch.description.clone().flatten().as_ref());
         c.finish()?;
@@ -184,13 +185,14 @@ impl Content {
         am.updated_at = Set(super::now());
         let updated =
             am.update(&txn).await.map_err(|e| ContentError::from_db(e, || "series slug is already taken".into()))?;
+        super::audit::record(&txn, &principal.subject, "series.update", format!("series:{}", current.slug)).await?;
         txn.commit().await?;
         Ok(updated)
     }
 
     /// Refused with a conflict while articles belong to it.
     pub async fn delete_series(&self, viewer: &Viewer, key: &str) -> Result<()> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let txn = self.begin_write().await?;
         let s = find_series(&txn, key).await?;
         let n = article::Entity::find().filter(article::Column::SeriesId.eq(s.id)).count(&txn).await?;
@@ -201,6 +203,7 @@ impl Content {
             )));
         }
         series::Entity::delete_by_id(s.id).exec(&txn).await?;
+        super::audit::record(&txn, &principal.subject, "series.delete", format!("series:{}", s.slug)).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -208,7 +211,7 @@ impl Content {
     /// Puts the series' articles in the given order. The part numbers the series already
     /// uses are kept, gaps included, and handed out in the new order.
     pub async fn reorder_series(&self, viewer: &Viewer, key: &str, article_ids: &[String]) -> Result<series::Model> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let txn = self.begin_write().await?;
         let s = find_series(&txn, key).await?;
         super::lock_for_txn(&txn, &format!("series:{}", s.slug)).await?;
@@ -259,6 +262,7 @@ impl Content {
                 .exec(&txn)
                 .await?;
         }
+        super::audit::record(&txn, &principal.subject, "series.reorder", format!("series:{}", s.slug)).await?;
         txn.commit().await?;
         Ok(s)
     }

@@ -68,7 +68,7 @@ impl Content {
 
     /// Admins only.
     pub async fn update_site(&self, viewer: &Viewer, patch: SitePatch) -> Result<SiteView> {
-        viewer.require_admin()?;
+        let principal = viewer.require_admin()?;
         let mut c = Checker::default();
         if let Some(t) = &patch.title {
             c.title("title", t);
@@ -110,6 +110,7 @@ impl Content {
             )
             .exec_without_returning(&txn)
             .await?;
+        super::audit::record(&txn, &principal.subject, "site.update", "site").await?;
         txn.commit().await?;
         self.site().await
     }

@@ -186,7 +186,7 @@ impl Content {
     }
 
     pub async fn create_tag(&self, viewer: &Viewer, input: NewTag) -> Result<tag::Model> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let mut c = Checker::default();
         c.name("name", &input.name);
         if let Some(s) = &input.slug {
@@ -211,13 +211,14 @@ impl Content {
         .insert(&txn)
         .await
         .map_err(|e| ContentError::from_db(e, || format!("tag slug `{slug}` is already taken")))?;
+        super::audit::record(&txn, &principal.subject, "tag.create", format!("tag:{}", created.slug)).await?;
         txn.commit().await?;
         Ok(created)
     }
 
     /// Renames keep the slug unless a new one is given; a changed slug keeps resolving.
     pub async fn update_tag(&self, viewer: &Viewer, key: &str, patch: TagPatch) -> Result<tag::Model> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let mut c = Checker::default();
         if let Some(n) = &patch.name {
             c.name("name", n);
@@ -252,6 +253,7 @@ impl Content {
         if patch.name.is_some() {
             search::index_articles(&txn, &article_ids_with_tag(&txn, current.id).await?).await?;
         }
+        super::audit::record(&txn, &principal.subject, "tag.update", format!("tag:{}", current.slug)).await?;
         txn.commit().await?;
         Ok(updated)
     }
@@ -259,7 +261,7 @@ impl Content {
     /// Moves every article of `source` to `target` (keeping each article's tag order),
     /// deletes `source`, and keeps its slug resolving to `target`.
     pub async fn merge_tags(&self, viewer: &Viewer, source: &str, target: &str) -> Result<tag::Model> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let txn = self.begin_write().await?;
         let from = find_tag(&txn, source).await?;
         let into = find_tag(&txn, target).await?;
@@ -288,18 +290,20 @@ impl Content {
         tag::Entity::delete_by_id(from.id).exec(&txn).await?;
         remember_tag_slug(&txn, &from.slug, into.id, &into.slug).await?;
         search::index_articles(&txn, &affected).await?;
+        super::audit::record(&txn, &principal.subject, "tag.merge", format!("tag:{}", from.slug)).await?;
         txn.commit().await?;
         Ok(into)
     }
 
     /// Deletes a tag and unlinks it from its articles.
     pub async fn delete_tag(&self, viewer: &Viewer, key: &str) -> Result<()> {
-        viewer.require_editor()?;
+        let principal = viewer.require_editor()?;
         let txn = self.begin_write().await?;
         let t = find_tag(&txn, key).await?;
         let affected = article_ids_with_tag(&txn, t.id).await?;
         tag::Entity::delete_by_id(t.id).exec(&txn).await?;
         search::index_articles(&txn, &affected).await?;
+        super::audit::record(&txn, &principal.subject, "tag.delete", format!("tag:{}", t.slug)).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -27,3 +27,7 @@ pub async fn ensure_user(db: &impl ConnectionTrait, principal: &Principal) -> Re
         .await?
         .expect("user exists after upsert"))
 }
+
+pub async fn find_user(db: &impl ConnectionTrait, subject: &str) -> Result<Option<user::Model>> {
+    Ok(user::Entity::find().filter(user::Column::Subject.eq(subject)).one(db).await?)
+}

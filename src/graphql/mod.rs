@@ -2,6 +2,7 @@
 //! a browser. Resolvers are thin: they call `content::Content` and map errors once
 //! (`error::to_graphql`).
 
+pub mod editorial;
 pub mod error;
 pub mod loaders;
 pub mod objects;
@@ -15,12 +16,14 @@ use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::app::AppState;
+use crate::auth::Jwt;
 use crate::content::categories::{CategoryPatch, NewCategory};
 use crate::content::series::{NewSeries, SeriesPatch};
 use crate::content::site::SitePatch;
 use crate::content::tags::{NewTag, TagPatch};
 use crate::content::{ArticleLookup, ArticleQuery, Content, ContentError, PageArgs, Viewer};
 use async_graphql::dataloader::DataLoader;
+use editorial::{AuditConnection, AuthPayload, CreateUserInput, PreviewToken, UpdateUserInput, User};
 use error::{GqlResult, to_graphql};
 use loaders::Loaders;
 use objects::{
@@ -80,6 +83,9 @@ impl QueryRoot {
         ctx: &Context<'_>,
         slug: Option<String>,
         id: Option<ID>,
+        #[graphql(desc = "A token from `createPreviewToken`: opens that article in any state")] preview_token: Option<
+            String,
+        >,
     ) -> async_graphql::Result<Option<Article>> {
         let viewer = viewer(ctx)?;
         let lookup = match (slug, id) {
@@ -87,7 +93,44 @@ impl QueryRoot {
             (None, Some(id)) => ArticleLookup::Id(id.0),
             _ => return Err(to_graphql(ContentError::field("slug", "give exactly one of `slug` or `id`"))),
         };
-        Ok(content(ctx).article(viewer, lookup).await.gql()?.map(Article::new))
+        // A forged or expired preview token opens nothing; it is not an error.
+        let preview = preview_token.and_then(|t| ctx.data_unchecked::<Jwt>().verify_preview(&t));
+        Ok(content(ctx).article_with_preview(viewer, lookup, preview).await.gql()?.map(Article::new))
+    }
+
+    /// Trashed articles, most recently trashed first. Editors and admins.
+    async fn trash(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ArticleConnection> {
+        let viewer = viewer(ctx)?;
+        let page = content(ctx).trash(viewer, &forward(first, after)).await.gql()?;
+        Ok(ArticleConnection::from_page(page, Article::new))
+    }
+
+    /// The account behind the caller's token; null for a token without one.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).me(viewer).await.gql()?.map(Into::into))
+    }
+
+    /// Every account. Admins only.
+    async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).users(viewer).await.gql()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Every mutation, newest first. Admins only.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<AuditConnection> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).audit_log(viewer, &forward(first, after)).await.gql()?.into())
     }
 
     /// Articles, newest first by default. Page forward with `first`/`after` or backward with
@@ -343,6 +386,69 @@ impl MutationRoot {
         Ok(Series(content(ctx).reorder_series(viewer, &id, &ids).await.gql()?))
     }
 
+    /// Take an article out of the trash. Editors and admins.
+    async fn restore_article(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Article> {
+        let viewer = viewer(ctx)?;
+        Ok(Article::new(content(ctx).restore_article(viewer, &id).await.gql()?))
+    }
+
+    /// Delete a trashed article for good. Admins only.
+    async fn purge_article(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let viewer = viewer(ctx)?;
+        content(ctx).purge_article(viewer, &id).await.gql()?;
+        Ok(true)
+    }
+
+    /// Put back an article's content as it was at `version`, as a new version.
+    async fn restore_revision(
+        &self,
+        ctx: &Context<'_>,
+        article_id: ID,
+        version: i32,
+    ) -> async_graphql::Result<Article> {
+        let viewer = viewer(ctx)?;
+        Ok(Article::new(content(ctx).restore_revision(viewer, &article_id, version).await.gql()?))
+    }
+
+    /// A short-lived token that opens this one article for a reviewer without an account.
+    async fn create_preview_token(&self, ctx: &Context<'_>, article_id: ID) -> async_graphql::Result<PreviewToken> {
+        let viewer = viewer(ctx)?;
+        let jwt = ctx.data_unchecked::<Jwt>();
+        let (token, expires_at) = content(ctx).create_preview_token(viewer, jwt, &article_id).await.gql()?;
+        Ok(PreviewToken { token, expires_at: types::DateTimeUtc(expires_at) })
+    }
+
+    /// Sign in: an access token (15 minutes) and a refresh token (30 days).
+    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> async_graphql::Result<AuthPayload> {
+        let jwt = ctx.data_unchecked::<Jwt>();
+        Ok(content(ctx).login(jwt, &email, &password).await.gql()?.into())
+    }
+
+    /// Trade a refresh token for a new pair. Each works once; reusing a spent one revokes
+    /// every session of that sign-in.
+    async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<AuthPayload> {
+        let jwt = ctx.data_unchecked::<Jwt>();
+        Ok(content(ctx).refresh(jwt, &refresh_token).await.gql()?.into())
+    }
+
+    /// End the sign-in this refresh token belongs to.
+    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<bool> {
+        content(ctx).logout(&refresh_token).await.gql()?;
+        Ok(true)
+    }
+
+    /// Admins only.
+    async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> async_graphql::Result<User> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).create_user(viewer, input.into()).await.gql()?.into())
+    }
+
+    /// Admins only. Disabling ends the user's sessions.
+    async fn update_user(&self, ctx: &Context<'_>, id: ID, input: UpdateUserInput) -> async_graphql::Result<User> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).update_user(viewer, &id, input.into()).await.gql()?.into())
+    }
+
     /// Admins only.
     async fn update_site(&self, ctx: &Context<'_>, input: UpdateSiteInput) -> async_graphql::Result<Site> {
         let viewer = viewer(ctx)?;
@@ -357,10 +463,11 @@ async fn fresh_category(ctx: &Context<'_>, row: crate::entities::category::Model
     Ok(Category { row, tree })
 }
 
-pub fn build_schema(content: Content) -> AppSchema {
+pub fn build_schema(content: Content, jwt: Jwt) -> AppSchema {
     let loaders = DataLoader::new(Loaders { content: content.clone() }, tokio::spawn);
     Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .data(content)
+        .data(jwt)
         .data(loaders)
         .limit_depth(16)
         .limit_complexity(5_000)

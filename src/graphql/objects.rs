@@ -245,6 +245,16 @@ impl Article {
         let list = loader(ctx).load_one(key).await.map_err(load_err)?.unwrap_or_default();
         Ok(list.into_iter().map(Article::new).collect())
     }
+    /// Every stored version, newest first. Editors, and authors for their own articles.
+    async fn revisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::editorial::Revision>> {
+        let viewer = match &ctx.data_unchecked::<super::RequestAuth>().0 {
+            Ok(v) => v,
+            Err(reason) => return Err(to_graphql_ref(&ContentError::Unauthenticated(reason.clone()))),
+        };
+        let content = ctx.data_unchecked::<content::Content>();
+        let list = content.revisions(viewer, &self.0.row.id.to_string()).await.map_err(|e| to_graphql_ref(&e))?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
     async fn author(&self) -> Option<Author> {
         self.0.author.as_ref().map(|a| Author { id: ID(a.id.to_string()), name: a.name.clone() })
     }

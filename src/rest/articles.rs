@@ -319,29 +319,49 @@ pub async fn list_articles(
     Ok((headers, axum::Json(body)).into_response())
 }
 
-/// One article by slug (old slugs keep working) or id. Editors see every state.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GetArticleParams {
+    /// A preview token (from `POST /api/v1/articles/{id}/preview`): opens that article in any
+    /// state. A forged or expired one opens nothing.
+    pub preview: Option<String>,
+}
+
+/// One article by slug or id. An old slug answers 301 with the current URL. Readers see
+/// published articles; editors (and authors, their own) every state.
 #[utoipa::path(
     get,
     path = "/api/v1/articles/{id}",
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id, its slug, or an old slug of it")),
+    params(("id" = String, Path, description = "The article's id, its slug, or an old slug of it"), GetArticleParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The article; `ETag` carries its version", body = ArticleData,
             headers(("ETag" = String, description = "The article's version, for `If-Match` on PATCH"))),
-        (status = 401, description = "The bearer token is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 301, description = "An old slug: `Location` is the article's current URL",
+            headers(("Location" = String, description = "The current URL"))),
+        ReadErrors,
     )
 )]
 pub async fn get_article(
     State(state): State<AppState>,
     Auth(viewer): Auth,
     Path(slug): Path<String>,
+    QueryParams(params): QueryParams<GetArticleParams>,
 ) -> Result<Response, Problem> {
-    match state.content.article(&viewer, ArticleLookup::SlugOrId(slug.clone())).await? {
-        Some(view) => article_response(&state.content, StatusCode::OK, view).await,
-        None => Err(Problem::not_found(format!("article `{slug}` not found"))),
+    let preview = params.preview.as_deref().and_then(|t| state.jwt.verify_preview(t));
+    let lookup = ArticleLookup::SlugOrId(slug.clone());
+    let Some(view) = state.content.article_with_preview(&viewer, lookup, preview).await? else {
+        return Err(Problem::not_found(format!("article `{slug}` not found")));
+    };
+    if slug != view.row.slug && slug != view.row.id.to_string() && preview.is_none() {
+        let mut res = StatusCode::MOVED_PERMANENTLY.into_response();
+        if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/articles/{}", view.row.slug)) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+        return Ok(res);
     }
+    article_response(&state.content, StatusCode::OK, view).await
 }
 
 async fn article_response(content: &Content, status: StatusCode, view: ArticleView) -> Result<Response, Problem> {

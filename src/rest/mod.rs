@@ -4,6 +4,7 @@
 
 pub mod articles;
 pub mod categories;
+pub mod editorial;
 pub mod extract;
 pub mod problem;
 pub mod series;
@@ -34,6 +35,8 @@ and link the next page with an RFC 8288 `Link` header. Writes need `Authorizatio
         (name = "categories", description = "The category tree, topic index and category pages"),
         (name = "series", description = "Series and their parts in order"),
         (name = "site", description = "Site facts, the archive and search"),
+        (name = "editorial", description = "Revisions, the trash, previews and the audit log"),
+        (name = "auth", description = "Sign-in, sessions and accounts"),
     ),
 )]
 struct ApiDoc;
@@ -68,6 +71,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(site::get_site, site::update_site))
         .routes(routes!(site::get_archive))
         .routes(routes!(site::search))
+        .routes(routes!(editorial::list_revisions))
+        .routes(routes!(editorial::restore_revision))
+        .routes(routes!(editorial::list_trash))
+        .routes(routes!(editorial::restore_article))
+        .routes(routes!(editorial::purge_article))
+        .routes(routes!(editorial::create_preview_token))
+        .routes(routes!(editorial::sign_in))
+        .routes(routes!(editorial::refresh))
+        .routes(routes!(editorial::sign_out))
+        .routes(routes!(editorial::me))
+        .routes(routes!(editorial::list_users, editorial::create_user))
+        .routes(routes!(editorial::update_user))
+        .routes(routes!(editorial::audit_log))
 }
 
 /// The OpenAPI document as YAML: what `openapi.yaml` holds and `/api/v1/openapi.yaml` serves.
