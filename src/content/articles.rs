@@ -778,9 +778,13 @@ pub(crate) fn not_found(id: impl std::fmt::Display) -> ContentError {
     ContentError::NotFound(format!("article `{id}`"))
 }
 
+/// The article, not trashed, locked for the rest of the transaction (PostgreSQL `FOR
+/// UPDATE`; SQLite's write transaction already excludes other writers), so concurrent
+/// writers queue instead of failing their compare-and-swap.
 pub(crate) async fn live_article(db: &impl ConnectionTrait, id: i32) -> Result<article::Model> {
     article::Entity::find_by_id(id)
         .filter(article::Column::DeletedAt.is_null())
+        .lock_exclusive()
         .one(db)
         .await?
         .ok_or_else(|| not_found(id))

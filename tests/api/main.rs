@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod contracts;
 mod corpus;
+mod editorial;
 mod lifecycle;
 mod management;
 mod pagination;

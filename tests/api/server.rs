@@ -199,3 +199,80 @@ fn migrate_applies_and_exits() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(dir.path().join("m.db").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_from_the_cli_sign_in_and_the_scheduler_publishes() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "cli-secret-cli-secret-cli-secret-cli";
+    let mut child = Command::new(BIN)
+        .args(["user", "create", "--email", "eve@example.com", "--name", "Eve", "--role", "admin", "--password-stdin"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let list = Command::new(BIN).args(["user", "list"]).current_dir(dir.path()).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("eve@example.com"));
+
+    let server = start(&[], &[("COLOPHON_JWT_SECRET", secret), ("COLOPHON_SCHEDULER_INTERVAL", "1")], dir.path());
+    let client = reqwest::Client::new();
+    let base = &server.base;
+    let res = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({ "email": "eve@example.com", "password": "a long enough password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
+    let created: Value = client
+        .post(format!("{base}/api/v1/articles"))
+        .bearer_auth(&token)
+        .json(&json!({ "title": "Scheduled by Eve" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["data"]["id"].as_str().unwrap().to_string();
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
+    let res = client
+        .post(format!("{base}/api/v1/articles/{id}/publish"))
+        .bearer_auth(&token)
+        .json(&json!({ "published_at": soon }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["data"]["status"], "scheduled");
+    // The worker inside the server publishes it and records it as the system's doing.
+    let mut published = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let log: Value =
+            client.get(format!("{base}/api/v1/audit")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        if log["data"].as_array().unwrap().iter().any(|e| e["actor"] == "system" && e["action"] == "article.publish") {
+            published = true;
+            break;
+        }
+    }
+    assert!(published, "the scheduler did not publish the article");
+    let disable = Command::new(BIN)
+        .args(["user", "disable", "--email", "eve@example.com"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(disable.status.success());
+    let res = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({ "email": "eve@example.com", "password": "a long enough password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
