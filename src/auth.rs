@@ -42,6 +42,16 @@ pub struct Jwt {
     validation: Validation,
     issuer: Option<String>,
     audience: Option<String>,
+    external: Option<std::sync::Arc<ExternalIssuer>>,
+}
+
+/// An identity provider whose tokens (RS256, ES256 or EdDSA) we verify with its public key,
+/// reading the role from a configurable claim.
+struct ExternalIssuer {
+    algorithm: Algorithm,
+    key: DecodingKey,
+    validation: Validation,
+    role_claim: String,
 }
 
 impl Jwt {
@@ -70,7 +80,33 @@ impl Jwt {
             validation,
             issuer,
             audience,
+            external: None,
         }
+    }
+
+    /// Also accept tokens signed by an external identity provider's key (a PEM public key:
+    /// RSA for RS256, P-256 for ES256, Ed25519 for EdDSA). `role_claim` names the claim
+    /// holding the role (a dotted path like `realm.role`; a string or a list of strings).
+    /// Issuer and audience are enforced as for our own tokens.
+    pub fn with_public_key(mut self, pem: &[u8], role_claim: &str) -> Result<Self, String> {
+        let (algorithm, key) = if let Ok(k) = DecodingKey::from_ed_pem(pem) {
+            (Algorithm::EdDSA, k)
+        } else if let Ok(k) = DecodingKey::from_ec_pem(pem) {
+            (Algorithm::ES256, k)
+        } else if let Ok(k) = DecodingKey::from_rsa_pem(pem) {
+            (Algorithm::RS256, k)
+        } else {
+            return Err("is not a PEM public key (RSA, P-256 or Ed25519)".into());
+        };
+        let mut validation = self.validation.clone();
+        validation.algorithms = vec![algorithm];
+        let role_claim = role_claim.trim();
+        if role_claim.is_empty() {
+            return Err("the role claim name is empty".into());
+        }
+        self.external =
+            Some(std::sync::Arc::new(ExternalIssuer { algorithm, key, validation, role_claim: role_claim.into() }));
+        Ok(self)
     }
 
     /// A signed access token for `subject` with `role`, valid for `ttl`.
@@ -89,19 +125,12 @@ impl Jwt {
     }
 
     pub fn verify(&self, token: &str) -> Result<Principal, String> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(|e| {
-            use jsonwebtoken::errors::ErrorKind as K;
-            match e.kind() {
-                K::ExpiredSignature => "the token has expired".to_string(),
-                K::ImmatureSignature => "the token is not valid yet (nbf)".to_string(),
-                K::InvalidIssuer => "the token's issuer is not accepted".to_string(),
-                K::InvalidAudience => "the token's audience is not accepted".to_string(),
-                K::InvalidAlgorithm => "the token's algorithm is not accepted".to_string(),
-                K::InvalidSignature => "the token's signature is invalid".to_string(),
-                K::MissingRequiredClaim(c) => format!("the token lacks the `{c}` claim"),
-                _ => "the token is malformed".to_string(),
-            }
-        })?;
+        if let Some(ext) = &self.external
+            && jsonwebtoken::decode_header(token).is_ok_and(|h| h.alg == ext.algorithm)
+        {
+            return verify_external(ext, token);
+        }
+        let data = decode::<Claims>(token, &self.decoding, &self.validation).map_err(describe)?;
         let role = Role::parse(&data.claims.role)
             .ok_or_else(|| format!("the token's role `{}` is not author, editor or admin", data.claims.role))?;
         if data.claims.sub.is_empty() {
@@ -150,6 +179,40 @@ impl Jwt {
             .ok_or_else(|| ContentError::Unauthenticated("the Authorization header must be `Bearer <token>`".into()))?;
         self.verify(token).map(|p| Viewer(Some(p))).map_err(ContentError::Unauthenticated)
     }
+}
+
+fn describe(e: jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match e.kind() {
+        K::ExpiredSignature => "the token has expired".to_string(),
+        K::ImmatureSignature => "the token is not valid yet (nbf)".to_string(),
+        K::InvalidIssuer => "the token's issuer is not accepted".to_string(),
+        K::InvalidAudience => "the token's audience is not accepted".to_string(),
+        K::InvalidAlgorithm => "the token's algorithm is not accepted".to_string(),
+        K::InvalidSignature => "the token's signature is invalid".to_string(),
+        K::MissingRequiredClaim(c) => format!("the token lacks the `{c}` claim"),
+        _ => "the token is malformed".to_string(),
+    }
+}
+
+fn verify_external(ext: &ExternalIssuer, token: &str) -> Result<Principal, String> {
+    let data = decode::<serde_json::Value>(token, &ext.key, &ext.validation).map_err(describe)?;
+    let claims = data.claims;
+    let subject = claims.get("sub").and_then(|s| s.as_str()).filter(|s| !s.is_empty());
+    let subject = subject.ok_or("the token's subject is empty")?.to_string();
+    let mut value = Some(&claims);
+    for part in ext.role_claim.split('.') {
+        value = value.and_then(|v| v.get(part));
+    }
+    // A list of roles grants the highest one we know.
+    let role = match value {
+        Some(serde_json::Value::String(s)) => Role::parse(s),
+        Some(serde_json::Value::Array(list)) => list.iter().filter_map(|v| v.as_str()).filter_map(Role::parse).max(),
+        _ => None,
+    };
+    let role =
+        role.ok_or_else(|| format!("the token's `{}` claim names no author, editor or admin role", ext.role_claim))?;
+    Ok(Principal { subject, role })
 }
 
 /// Parses a lifetime like `90s`, `15m`, `1h` or `7d`.

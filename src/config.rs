@@ -80,7 +80,15 @@ pub fn jwt_from_env(
             ));
         }
     };
-    let jwt = Jwt::hs256(&secret, non_empty("COLOPHON_JWT_ISSUER"), non_empty("COLOPHON_JWT_AUDIENCE"));
+    let mut jwt = Jwt::hs256(&secret, non_empty("COLOPHON_JWT_ISSUER"), non_empty("COLOPHON_JWT_AUDIENCE"));
+    if let Some(path) = non_empty("COLOPHON_JWT_PUBLIC_KEY_FILE") {
+        let pem = std::fs::read(&path)
+            .map_err(|e| bad("COLOPHON_JWT_PUBLIC_KEY_FILE", format!("cannot read `{path}`: {e}")))?;
+        let claim = non_empty("COLOPHON_JWT_ROLE_CLAIM").unwrap_or_else(|| "role".into());
+        jwt = jwt
+            .with_public_key(&pem, &claim)
+            .map_err(|problem| bad("COLOPHON_JWT_PUBLIC_KEY_FILE", format!("`{path}` {problem}")))?;
+    }
     Ok((jwt, source))
 }
 

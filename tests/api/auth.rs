@@ -82,3 +82,68 @@ async fn issuer_and_audience_are_enforced_when_configured(app: TestApp) {
     let res = app.call(Method::POST, "/api/v1/articles", Some(&good), Some(json!({ "title": "t" }))).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
 }
+
+/// Editors who sign in elsewhere: tokens signed with an identity provider's key (generated
+/// here) are verified with its public key, the role read from a configured claim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn external_identity_provider_tokens_are_verified_with_its_public_key() {
+    use ed25519_dalek::pkcs8::{EncodePrivateKey, EncodePublicKey};
+
+    let Some(base) = crate::support::TestApp::new(crate::support::Backend::Sqlite).await else { return };
+    let now = jsonwebtoken::get_current_timestamp();
+    let ed = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let ed_private = ed.to_pkcs8_pem(Default::default()).unwrap();
+    let ed_public = ed.verifying_key().to_public_key_pem(Default::default()).unwrap();
+    let ec = p256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap();
+    let ec_private = ec.to_pkcs8_pem(Default::default()).unwrap();
+    let ec_public = ec.verifying_key().to_public_key_pem(Default::default()).unwrap();
+
+    for (alg, private, public) in [
+        (Algorithm::EdDSA, EncodingKey::from_ed_pem(ed_private.as_bytes()).unwrap(), ed_public),
+        (Algorithm::ES256, EncodingKey::from_ec_pem(ec_private.as_bytes()).unwrap(), ec_public),
+    ] {
+        let jwt =
+            colophon::auth::Jwt::hs256(SECRET, None, None).with_public_key(public.as_bytes(), "app.roles").unwrap();
+        let router = colophon::app::router(colophon::app::AppState::new(base.content.clone(), jwt.clone()));
+        let app = crate::support::TestApp { router, jwt, content: base.content.clone(), _dir: None };
+        let sign = |claims: serde_json::Value| encode(&Header::new(alg), &claims, &private).unwrap();
+        let editor = sign(json!({ "sub": "sso|ada", "exp": now + 600, "app": { "roles": ["reader", "editor"] } }));
+        let res = app
+            .call(Method::POST, "/api/v1/articles", Some(&editor), Some(json!({ "title": format!("Via {alg:?}") })))
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{alg:?}: {}", res.text);
+        assert_eq!(res.json()["data"]["author"]["name"], "sso|ada");
+        let author = sign(json!({ "sub": "sso|bob", "exp": now + 600, "app": { "roles": "author" } }));
+        let id = res.json()["data"]["id"].as_str().unwrap().to_string();
+        let res = app.call(Method::POST, &format!("/api/v1/articles/{id}/publish"), Some(&author), None).await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{alg:?}");
+        // No role, expired, or signed by another key: refused.
+        let no_role = sign(json!({ "sub": "sso|x", "exp": now + 600 }));
+        let expired = sign(json!({ "sub": "sso|x", "exp": now - 3600, "app": { "roles": "admin" } }));
+        let other_key = EncodingKey::from_ed_pem(
+            ed25519_dalek::SigningKey::from_bytes(&[8u8; 32]).to_pkcs8_pem(Default::default()).unwrap().as_bytes(),
+        )
+        .unwrap();
+        let forged = encode(
+            &Header::new(Algorithm::EdDSA),
+            &json!({ "sub": "x", "exp": now + 600, "app": { "roles": "admin" } }),
+            &other_key,
+        )
+        .unwrap();
+        for bad in [no_role, expired, forged] {
+            let res = app.call(Method::POST, "/api/v1/articles", Some(&bad), Some(json!({ "title": "no" }))).await;
+            assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{alg:?}: {}", res.text);
+        }
+        // Our own HS256 tokens keep working beside the provider's.
+        let res = app
+            .call(
+                Method::POST,
+                "/api/v1/articles",
+                Some(&app.editor()),
+                Some(json!({ "title": format!("Own {alg:?}") })),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED);
+    }
+    assert!(colophon::auth::Jwt::hs256(SECRET, None, None).with_public_key(b"not a key", "role").is_err());
+}

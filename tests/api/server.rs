@@ -171,6 +171,12 @@ fn bad_settings_exit_2_naming_the_setting() {
     let (code, err) = run(&["serve"], &[("COLOPHON_JWT_SECRET", "short")]);
     assert_eq!(code, Some(2));
     assert!(err.contains("at least 32"), "{err}");
+    let (code, err) = run(&["serve", "--demo"], &[("COLOPHON_JWT_PUBLIC_KEY_FILE", "/nonexistent/key.pem")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("COLOPHON_JWT_PUBLIC_KEY_FILE") && err.lines().count() == 1, "{err}");
+    let (code, err) = run(&["serve", "--demo"], &[("COLOPHON_SCHEDULER_INTERVAL", "often")]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("COLOPHON_SCHEDULER_INTERVAL"), "{err}");
     let (code, err) = run(&["serve", "--demo", "--addr", "nowhere"], &[]);
     assert_eq!(code, Some(2));
     assert!(err.contains("COLOPHON_ADDR"), "{err}");
