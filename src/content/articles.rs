@@ -644,7 +644,12 @@ impl Content {
         self.transition(principal, id, "article.publish", |current| {
             let at = match published_at {
                 Some(t) => super::truncate_micros(t),
-                None if effective_status(current, now) == ArticleStatus::Published => {
+                // Republishing (or bringing back an archived article) keeps its date.
+                None if matches!(
+                    effective_status(current, now),
+                    ArticleStatus::Published | ArticleStatus::Archived
+                ) =>
+                {
                     current.published_at.unwrap_or(now)
                 }
                 None => now,
@@ -660,6 +665,15 @@ impl Content {
         let principal = viewer.require_editor()?;
         let id = parse_id(id).ok_or_else(|| not_found(id))?;
         self.transition(principal, id, "article.unpublish", |_| (ArticleStatus::Draft, None)).await
+    }
+
+    /// Takes an article out of circulation without deleting it: readers no longer see it,
+    /// editors still do, and publishing it again brings it back.
+    pub async fn archive_article(&self, viewer: &Viewer, id: &str) -> Result<ArticleView> {
+        let principal = viewer.require_editor()?;
+        let id = parse_id(id).ok_or_else(|| not_found(id))?;
+        self.transition(principal, id, "article.archive", |current| (ArticleStatus::Archived, current.published_at))
+            .await
     }
 
     async fn transition(

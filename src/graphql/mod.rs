@@ -280,6 +280,12 @@ impl MutationRoot {
         Ok(Article::new(content(ctx).unpublish_article(viewer, &id).await.gql()?))
     }
 
+    /// Archive an article: readers no longer see it; publishing brings it back.
+    async fn archive_article(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Article> {
+        let viewer = viewer(ctx)?;
+        Ok(Article::new(content(ctx).archive_article(viewer, &id).await.gql()?))
+    }
+
     /// Move an article to the trash; it disappears from every read.
     async fn delete_article(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
         let viewer = viewer(ctx)?;

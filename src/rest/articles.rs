@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{Auth, JsonBody, QueryParams, parse_json};
-use super::problem::{Problem, ReadErrors};
+use super::problem::{Problem, ReadErrors, WriteErrors};
 use crate::app::AppState;
 use crate::content::articles::PageArgNames;
 use crate::content::{
@@ -627,6 +627,24 @@ pub async fn unpublish_article(
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let view = state.content.unpublish_article(&viewer, &id).await?;
+    article_response(&state.content, StatusCode::OK, view).await
+}
+
+/// Archive an article: readers no longer see it; publishing brings it back.
+#[utoipa::path(
+    post,
+    path = "/api/v1/articles/{id}/archive",
+    tag = "articles",
+    params(("id" = String, Path, description = "The article's id")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "Archived", body = ArticleData), WriteErrors)
+)]
+pub async fn archive_article(
+    State(state): State<AppState>,
+    Auth(viewer): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, Problem> {
+    let view = state.content.archive_article(&viewer, &id).await?;
     article_response(&state.content, StatusCode::OK, view).await
 }
 

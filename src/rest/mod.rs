@@ -59,6 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(articles::get_article, articles::update_article, articles::delete_article))
         .routes(routes!(articles::publish_article))
         .routes(routes!(articles::unpublish_article))
+        .routes(routes!(articles::archive_article))
         .routes(routes!(articles::related_articles))
         .routes(routes!(tags::list_tags, tags::create_tag))
         .routes(routes!(tags::get_tag, tags::update_tag, tags::delete_tag))

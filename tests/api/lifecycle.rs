@@ -120,6 +120,21 @@ async fn publishing_states_decide_visibility(app: TestApp) {
     let v = app.gql("{ articles(filter: {status: DRAFT}) { totalCount } }", json!({}), None).await;
     assert_eq!(gql_code(&v), "UNAUTHENTICATED");
 
+    // Archiving takes it out of public reads; editors still find it; publishing brings it back.
+    let res = app.call(Method::POST, &format!("/api/v1/articles/{}/archive", id(&a)), Some(&editor), None).await;
+    assert_eq!(res.json()["data"]["status"], "archived");
+    assert_eq!(app.get("/api/v1/articles/back-dated-import", None).await.status, StatusCode::NOT_FOUND);
+    let archived =
+        app.gql_ok("{ articles(filter: {status: ARCHIVED}) { nodes { slug } } }", json!({}), Some(&editor)).await;
+    assert_eq!(archived["articles"]["nodes"], json!([{ "slug": "back-dated-import" }]));
+    let v = app
+        .gql("mutation($id: ID!) { archiveArticle(id: $id) { status } }", json!({ "id": id(&a) }), Some(&author))
+        .await;
+    assert_eq!(gql_code(&v), "FORBIDDEN");
+    let back = app.publish(&id(&a), None).await;
+    assert_eq!(back["status"], "published");
+    assert_eq!(back["published_at"], "2024-04-15T09:30:00Z", "bringing it back keeps its date");
+
     // Unpublishing takes it out of every public read.
     let res = app.call(Method::POST, &format!("/api/v1/articles/{}/unpublish", id(&a)), Some(&editor), None).await;
     assert_eq!(res.json()["data"]["status"], "draft");
