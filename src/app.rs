@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/graphql", get(graphql::graphql_get).post(graphql::graphql_post))
+        .route("/graphql", get(graphql::http::graphql_get).post(graphql::http::graphql_post))
         .route("/api/v1/openapi.yaml", get(openapi_yaml))
         .merge(api)
         .fallback(not_found)

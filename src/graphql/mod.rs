@@ -4,18 +4,14 @@
 
 pub mod editorial;
 pub mod error;
+pub mod http;
 pub mod loaders;
 pub mod objects;
 pub mod types;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::{Context, EmptySubscription, ID, Object, Schema};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
-use axum::http::{HeaderMap, header};
-use axum::response::{Html, IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::auth::Jwt;
 use crate::content::categories::{CategoryPatch, NewCategory};
 use crate::content::series::{NewSeries, SeriesPatch};
@@ -27,8 +23,8 @@ use editorial::{AuditConnection, AuthPayload, CreateUserInput, PreviewToken, Upd
 use error::{GqlResult, to_graphql};
 use loaders::Loaders;
 use objects::{
-    ArchiveMonth, Article, ArticleConnection, Category, RequestCache, SearchConnection, SearchResult, Series,
-    SeriesConnection, Site, Tag, TagConnection, category_tree, neighbours_for,
+    ArchiveMonth, Article, ArticleConnection, Category, SearchConnection, SearchResult, Series, SeriesConnection, Site,
+    Tag, TagConnection, category_tree, neighbours_for,
 };
 use types::{
     ArticleFilter, ArticleOrder, CreateArticleInput, CreateCategoryInput, CreateSeriesInput, CreateTagInput, TagOrder,
@@ -485,59 +481,7 @@ pub fn sdl() -> String {
     Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl()
 }
 
-fn auth_of(state: &AppState, headers: &HeaderMap) -> RequestAuth {
-    let header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
-    RequestAuth(state.jwt.viewer(header).map_err(|e| e.to_string()))
-}
-
-pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, req: GraphQLRequest) -> GraphQLResponse {
-    let req = req.into_inner().data(auth_of(&state, &headers)).data(RequestCache::default());
-    state.schema.execute(req).await.into()
-}
-
-/// GraphiQL for a browser; a query in the URL is executed (queries only, never mutations).
-pub async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
-    if uri.query().is_none_or(|q| !q.contains("query=")) {
-        return Html(GraphiQLSource::build().endpoint("/graphql").title("Colophon GraphiQL").finish()).into_response();
-    }
-    let req = match async_graphql::http::parse_query_string(uri.query().unwrap_or("")) {
-        Ok(r) => r,
-        Err(e) => {
-            return (
-                axum::http::StatusCode::BAD_REQUEST,
-                GraphQLResponse::from(async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
-                    e.to_string(),
-                    None,
-                )])),
-            )
-                .into_response();
-        }
-    };
-    let mut req = req.data(auth_of(&state, &headers)).data(RequestCache::default());
-    if is_mutation(&mut req) {
-        // GraphQL over HTTP: GET must not change anything.
-        let body = async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
-            "mutations are only accepted over POST",
-            None,
-        )]);
-        let mut res = (axum::http::StatusCode::METHOD_NOT_ALLOWED, GraphQLResponse::from(body)).into_response();
-        res.headers_mut().insert(header::ALLOW, axum::http::HeaderValue::from_static("GET, POST"));
-        return res;
-    }
-    GraphQLResponse::from(state.schema.execute(req).await).into_response()
-}
-
-fn is_mutation(req: &mut async_graphql::Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let name = req.operation_name.clone();
-    let Ok(doc) = req.parsed_query() else { return false };
-    let op = match &doc.operations {
-        DocumentOperations::Single(op) => Some(op),
-        DocumentOperations::Multiple(ops) => match &name {
-            Some(n) => ops.iter().find(|(k, _)| k.as_str() == n).map(|(_, op)| op),
-            None if ops.len() == 1 => ops.values().next(),
-            None => None,
-        },
-    };
-    op.is_some_and(|op| op.node.ty == OperationType::Mutation)
+/// GraphiQL, for `GET /graphql` from a browser.
+pub fn graphiql_html() -> String {
+    GraphiQLSource::build().endpoint("/graphql").title("Colophon GraphiQL").finish()
 }

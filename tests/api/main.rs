@@ -7,6 +7,7 @@ mod auth;
 mod contracts;
 mod corpus;
 mod editorial;
+mod graphql_http;
 mod lifecycle;
 mod management;
 mod pagination;

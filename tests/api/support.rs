@@ -179,7 +179,10 @@ impl TestApp {
     pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
         let res =
             self.call(Method::POST, "/graphql", token, Some(json!({ "query": query, "variables": variables }))).await;
+        // Without an Accept header the answer is plain JSON, always 200 for a request that
+        // reached GraphQL (see graphql_http.rs for application/graphql-response+json).
         assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+        assert_eq!(res.header("content-type"), Some("application/json; charset=utf-8"));
         res.json()
     }
 

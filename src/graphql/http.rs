@@ -1,0 +1,223 @@
+//! GraphQL over HTTP (the GraphQL-over-HTTP draft spec): POST with `application/json`,
+//! queries over GET, `application/graphql-response+json` (preferred) or `application/json`
+//! answers, 4xx for requests that cannot be executed, mutations refused over GET.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::Value;
+
+use super::{RequestAuth, objects::RequestCache};
+use crate::app::AppState;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// The media type an answer is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaType {
+    GraphQlResponse,
+    Json,
+}
+
+impl MediaType {
+    fn as_str(self) -> &'static str {
+        match self {
+            MediaType::GraphQlResponse => "application/graphql-response+json; charset=utf-8",
+            MediaType::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// `None` when the client accepts neither JSON media type. `application/graphql-response+json`
+/// when asked for by name; otherwise (`application/json`, `*/*`, or no Accept header) plain
+/// JSON, which every existing client understands.
+fn negotiate(headers: &HeaderMap) -> Option<MediaType> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Some(MediaType::Json);
+    };
+    let types: Vec<String> =
+        accept.split(',').map(|t| t.split(';').next().unwrap_or("").trim().to_ascii_lowercase()).collect();
+    if types.iter().any(|t| t == GRAPHQL_RESPONSE) {
+        Some(MediaType::GraphQlResponse)
+    } else if types.iter().any(|t| t == "application/json" || t == "*/*" || t == "application/*") {
+        Some(MediaType::Json)
+    } else {
+        None
+    }
+}
+
+fn respond(status: StatusCode, media: MediaType, body: &impl serde::Serialize) -> Response {
+    let mut res = (status, serde_json::to_vec(body).unwrap_or_default()).into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media.as_str()));
+    res
+}
+
+/// A request that never reached execution: always 4xx, with a GraphQL error body.
+fn request_error(status: StatusCode, media: MediaType, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+    respond(status, media, &body)
+}
+
+/// Reads the GraphQL parameters from a JSON object (POST body or GET query string).
+fn parse_params(v: Value) -> Result<async_graphql::Request, String> {
+    let Value::Object(mut map) = v else { return Err("the request must be a JSON object".into()) };
+    let query = match map.remove("query") {
+        Some(Value::String(q)) => q,
+        Some(_) => return Err("`query` must be a string".into()),
+        None => return Err("`query` is required".into()),
+    };
+    let mut req = async_graphql::Request::new(query);
+    match map.remove("operationName") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(name)) => req = req.operation_name(name),
+        Some(_) => return Err("`operationName` must be a string".into()),
+    }
+    match map.remove("variables") {
+        None | Some(Value::Null) => {}
+        Some(v @ Value::Object(_)) => req = req.variables(async_graphql::Variables::from_json(v)),
+        Some(_) => return Err("`variables` must be an object".into()),
+    }
+    match map.remove("extensions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err("`extensions` must be an object".into()),
+    }
+    Ok(req)
+}
+
+/// Runs a request and answers it. With `application/graphql-response+json`, a request that
+/// failed before execution (it does not parse or validate) is a 400; one that ran is a 200
+/// even when fields failed. With `application/json`, every executed request is a 200.
+async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, req: async_graphql::Request) -> Response {
+    let auth_header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
+    let auth = RequestAuth(state.jwt.viewer(auth_header).map_err(|e| e.to_string()));
+    let res = state.schema.execute(req.data(auth).data(RequestCache::default())).await;
+    let never_ran = res.data == async_graphql::Value::Null
+        && !res.errors.is_empty()
+        && res.errors.iter().all(|e| e.path.is_empty());
+    if media == MediaType::GraphQlResponse && never_ran {
+        // A request that never ran has no `data` entry at all.
+        let mut body = serde_json::to_value(&res).unwrap_or_default();
+        if let Some(map) = body.as_object_mut() {
+            map.remove("data");
+        }
+        return respond(StatusCode::BAD_REQUEST, media, &body);
+    }
+    respond(StatusCode::OK, media, &res)
+}
+
+pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return (StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json")
+            .into_response();
+    };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut parts = content_type.split(';').map(|p| p.trim().to_ascii_lowercase());
+    let essence = parts.next().unwrap_or_default();
+    let charset_ok = parts.all(|p| !p.starts_with("charset=") || p == "charset=utf-8" || p == "charset=\"utf-8\"");
+    if essence != "application/json" || !charset_ok {
+        return request_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "send the request as `Content-Type: application/json` (UTF-8)",
+        );
+    }
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return request_error(StatusCode::BAD_REQUEST, media, &format!("the body is not valid JSON: {e}")),
+    };
+    match parse_params(value) {
+        Ok(req) => execute(&state, &headers, media, req).await,
+        Err(message) => request_error(StatusCode::BAD_REQUEST, media, &message),
+    }
+}
+
+/// GraphiQL for a browser; a query in the URL is executed (queries only, never mutations).
+pub async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let query = uri.query().unwrap_or("");
+    let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    if !params.iter().any(|(k, _)| k == "query") && wants_html {
+        return Html(super::graphiql_html()).into_response();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return (StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json")
+            .into_response();
+    };
+    let mut object = serde_json::Map::new();
+    for (k, v) in params {
+        let value = match k.as_str() {
+            // Variables and extensions travel as JSON text in the URL.
+            "variables" | "extensions" => match serde_json::from_str(&v) {
+                Ok(parsed) => parsed,
+                Err(_) => return request_error(StatusCode::BAD_REQUEST, media, &format!("`{k}` is not valid JSON")),
+            },
+            _ => Value::String(v),
+        };
+        object.insert(k, value);
+    }
+    let mut req = match parse_params(Value::Object(object)) {
+        Ok(r) => r,
+        Err(message) => return request_error(StatusCode::BAD_REQUEST, media, &message),
+    };
+    if is_mutation(&mut req) {
+        let mut res = request_error(StatusCode::METHOD_NOT_ALLOWED, media, "mutations are only accepted over POST");
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        return res;
+    }
+    execute(&state, &headers, media, req).await
+}
+
+fn is_mutation(req: &mut async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let name = req.operation_name.clone();
+    let Ok(doc) = req.parsed_query() else { return false };
+    let op = match &doc.operations {
+        DocumentOperations::Single(op) => Some(op),
+        DocumentOperations::Multiple(ops) => match &name {
+            Some(n) => ops.iter().find(|(k, _)| k.as_str() == n).map(|(_, op)| op),
+            None if ops.len() == 1 => ops.values().next(),
+            None => None,
+        },
+    };
+    op.is_some_and(|op| op.node.ty == OperationType::Mutation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT, HeaderValue::from_str(v).unwrap());
+        h
+    }
+
+    #[test]
+    fn negotiates_the_response_media_type() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(MediaType::Json));
+        assert_eq!(negotiate(&accept("*/*")), Some(MediaType::Json));
+        assert_eq!(negotiate(&accept("application/graphql-response+json")), Some(MediaType::GraphQlResponse));
+        assert_eq!(negotiate(&accept("application/json")), Some(MediaType::Json));
+        assert_eq!(
+            negotiate(&accept("application/json, application/graphql-response+json;q=0.9")),
+            Some(MediaType::GraphQlResponse)
+        );
+        assert_eq!(negotiate(&accept("text/plain")), None);
+    }
+
+    #[test]
+    fn parameters_have_their_types() {
+        assert!(parse_params(serde_json::json!({ "query": "{ site { title } }" })).is_ok());
+        for bad in [
+            serde_json::json!({}),
+            serde_json::json!({ "query": 1 }),
+            serde_json::json!({ "query": "{ a }", "operationName": 2 }),
+            serde_json::json!({ "query": "{ a }", "variables": "x" }),
+            serde_json::json!({ "query": "{ a }", "extensions": [] }),
+            serde_json::json!([{ "query": "{ a }" }]),
+        ] {
+            assert!(parse_params(bad.clone()).is_err(), "{bad}");
+        }
+    }
+}
