@@ -22,7 +22,26 @@ run_outside_suites() {
   node .ci/tools/graphql-audit.mjs "$url/graphql" || rc=1
   echo "== SDL drift (graphql-js)"
   node .ci/tools/sdl-drift.mjs "$url/graphql" schema.graphql || rc=1
+  lint_openapi || rc=1
   kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
   rm -rf "$suite_dir"
+  return $rc
+}
+
+# The OpenAPI document through three linters: openapi-spec-validator (PyPI, in a venv),
+# Spectral's `spectral:oas` rules and Redocly's recommended-strict rules, warnings failing.
+lint_openapi() {
+  local rc=0
+  echo "== openapi-spec-validator"
+  if [ ! -x .ci/tools/.venv/bin/openapi-spec-validator ]; then
+    python3 -m venv .ci/tools/.venv
+    .ci/tools/.venv/bin/pip install --quiet --disable-pip-version-check openapi-spec-validator==0.9.0
+  fi
+  .ci/tools/.venv/bin/openapi-spec-validator openapi.yaml || rc=1
+  echo "== spectral (spectral:oas)"
+  .ci/tools/node_modules/.bin/spectral lint openapi.yaml --ruleset .ci/tools/spectral.yaml --fail-severity warn || rc=1
+  echo "== redocly (recommended-strict)"
+  REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+    .ci/tools/node_modules/.bin/redocly lint openapi.yaml --config .ci/tools/redocly.yaml || rc=1
   return $rc
 }

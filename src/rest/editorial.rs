@@ -214,6 +214,7 @@ pub struct RefreshRequest {
     post,
     path = "/api/v1/auth/token",
     tag = "auth",
+    security(()),
     request_body = Credentials,
     responses((status = 200, description = "Signed in", body = TokenResponse), WriteErrors)
 )]
@@ -230,6 +231,7 @@ pub async fn sign_in(
     post,
     path = "/api/v1/auth/refresh",
     tag = "auth",
+    security(()),
     request_body = RefreshRequest,
     responses((status = 200, description = "A new pair", body = TokenResponse), WriteErrors)
 )]
@@ -245,6 +247,7 @@ pub async fn refresh(
     post,
     path = "/api/v1/auth/logout",
     tag = "auth",
+    security(()),
     request_body = RefreshRequest,
     responses((status = 204, description = "Signed out"), WriteErrors)
 )]

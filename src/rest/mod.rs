@@ -26,6 +26,7 @@ use crate::app::AppState;
 Errors are RFC 9457 problem details (`application/problem+json`). Lists are cursor-paginated \
 and link the next page with an RFC 8288 `Link` header. Writes need `Authorization: Bearer <JWT>`.",
         license(name = "MIT", identifier = "MIT"),
+        contact(name = "Colophon maintainers"),
     ),
     servers((url = "/", description = "This server")),
     modifiers(&BearerAuth),
@@ -89,6 +90,17 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document as YAML: what `openapi.yaml` holds and `/api/v1/openapi.yaml` serves.
 pub fn openapi_yaml() -> String {
-    let (_, api) = router().split_for_parts();
+    let (_, mut api) = router().split_for_parts();
+    // utoipa takes a handler's first doc line as the summary and the rest as the
+    // description; one-line docs leave the description empty, so repeat the summary there.
+    for item in api.paths.paths.values_mut() {
+        for op in
+            [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+        {
+            if op.description.as_deref().is_none_or(str::is_empty) {
+                op.description = op.summary.clone();
+            }
+        }
+    }
     api.to_yaml().expect("the OpenAPI document serializes")
 }
