@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::http::graphql_get).post(graphql::http::graphql_post))
         .route("/api/v1/openapi.yaml", get(openapi_yaml))
         .merge(api)
+        .merge(crate::docs::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(TraceLayer::new_for_http())

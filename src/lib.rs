@@ -9,6 +9,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod demo;
+pub mod docs;
 pub mod entities;
 pub mod graphql;
 pub mod rest;

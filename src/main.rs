@@ -244,7 +244,7 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     eprintln!("colophon listening on http://{local} ({} database)", db::backend_name(content.db()));
     eprintln!("  GraphiQL:  http://{local}/graphql");
     eprintln!("  REST:      http://{local}/api/v1  (e.g. /api/v1/articles)");
-    eprintln!("  OpenAPI:   http://{local}/api/v1/openapi.yaml");
+    eprintln!("  API docs:  http://{local}/docs  (OpenAPI: /api/v1/openapi.yaml)");
     if demo_mode {
         if matches!(secret_source, SecretSource::GeneratedForDemo) {
             eprintln!("  COLOPHON_JWT_SECRET is not set: made a random one for this process (tokens die with it)");

@@ -9,7 +9,6 @@ pub mod loaders;
 pub mod objects;
 pub mod types;
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql::{Context, EmptySubscription, ID, Object, Schema};
 
 use crate::auth::Jwt;
@@ -481,7 +480,7 @@ pub fn sdl() -> String {
     Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl()
 }
 
-/// GraphiQL, for `GET /graphql` from a browser.
-pub fn graphiql_html() -> String {
-    GraphiQLSource::build().endpoint("/graphql").title("Colophon GraphiQL").finish()
+/// GraphiQL, for `GET /graphql` from a browser (assets embedded, see `docs`).
+pub fn graphiql_html() -> &'static str {
+    crate::docs::graphiql_html()
 }

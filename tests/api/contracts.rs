@@ -59,3 +59,33 @@ async fn every_documented_operation_is_routed() {
     }
     assert!(count >= 7, "found {count} operations");
 }
+
+/// Human-readable docs work offline: every script and stylesheet is served by us.
+#[tokio::test]
+async fn docs_and_graphiql_are_served_without_a_cdn() {
+    let Some(app) = crate::support::TestApp::new(crate::support::Backend::Sqlite).await else { return };
+    let graphiql = app
+        .send(
+            axum::http::Request::builder()
+                .uri("/graphql")
+                .header("accept", "text/html")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let docs = app.get("/docs", None).await;
+    assert_eq!(docs.status, 200);
+    assert!(docs.text.contains("/api/v1/openapi.yaml"));
+    for page in [&graphiql.text, &docs.text] {
+        let refs: Vec<&str> = page.split(['"', '\'']).filter(|s| s.ends_with(".js") || s.ends_with(".css")).collect();
+        assert!(!refs.is_empty(), "{page}");
+        for r in refs {
+            assert!(r.starts_with("/assets/"), "{r} is not ours");
+            let res = app.get(r, None).await;
+            assert_eq!(res.status, 200, "{r}");
+            assert!(res.text.len() > 1000, "{r}");
+            assert!(res.header("content-type").unwrap().starts_with("text/"), "{r}");
+        }
+    }
+    assert_eq!(app.get("/assets/nope.js", None).await.status, 404);
+}
