@@ -62,6 +62,18 @@ fn has_keys(groups: &[Group]) -> bool {
     groups.iter().any(|g| !g.keys.is_empty())
 }
 
+/// How many related articles one may ask for, and how many by default.
+pub const RELATED_DEFAULT: i64 = 5;
+pub const RELATED_MAX: i64 = 50;
+
+/// The number of related articles asked for, named `field` in the error when out of range.
+pub fn related_limit(n: Option<i64>, field: &str) -> Result<u64> {
+    match n.unwrap_or(RELATED_DEFAULT) {
+        n if (1..=RELATED_MAX).contains(&n) => Ok(n as u64),
+        _ => Err(ContentError::field(field, format!("must be between 1 and {RELATED_MAX}"))),
+    }
+}
+
 impl Content {
     /// Published articles per group.
     pub async fn group_counts(&self, grouping: Grouping, groups: &[Group]) -> Result<HashMap<i32, u64>> {

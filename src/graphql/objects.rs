@@ -239,9 +239,11 @@ impl Article {
     async fn related(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 5, validator(minimum = 0, maximum = 50))] first: i32,
+        #[graphql(desc = "How many, 1–50 (default 5)")] first: Option<i32>,
     ) -> async_graphql::Result<Vec<Article>> {
-        let key = RelatedKey { article_id: self.0.row.id, first: first as u64 };
+        let first =
+            crate::content::groups::related_limit(first.map(i64::from), "first").map_err(|e| to_graphql_ref(&e))?;
+        let key = RelatedKey { article_id: self.0.row.id, first };
         let list = loader(ctx).load_one(key).await.map_err(load_err)?.unwrap_or_default();
         Ok(list.into_iter().map(Article::new).collect())
     }

@@ -699,14 +699,11 @@ pub async fn related_articles(
     Path(id): Path<String>,
     QueryParams(params): QueryParams<RelatedParams>,
 ) -> Result<axum::Json<ArticleArray>, Problem> {
-    let limit = params.limit.unwrap_or(5);
-    if !(1..=50).contains(&limit) {
-        return Err(ContentError::field("limit", "must be between 1 and 50").into());
-    }
+    let limit = crate::content::groups::related_limit(params.limit, "limit")?;
     let Some(view) = state.content.article(&viewer, ArticleLookup::SlugOrId(id.clone())).await? else {
         return Err(Problem::not_found(format!("article `{id}` not found")));
     };
-    let mut related = state.content.related(&[view.row.id], limit as u64).await?;
+    let mut related = state.content.related(&[view.row.id], limit).await?;
     let views = related.remove(&view.row.id).unwrap_or_default();
     Ok(axum::Json(ArticleArray { data: article_dtos(&state.content, views).await? }))
 }

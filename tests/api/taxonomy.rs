@@ -475,3 +475,24 @@ async fn search_ranks_marks_and_survives_any_text(app: TestApp) {
     }
     let _ = editor;
 }
+
+db_test!(related_limits_are_the_same_on_both_faces);
+async fn related_limits_are_the_same_on_both_faces(app: TestApp) {
+    small_publication(&app).await;
+    for n in [0, 51] {
+        let v = app
+            .gql(
+                &format!("{{ article(slug: \"beta-on-rust-and-go\") {{ related(first: {n}) {{ slug }} }} }}"),
+                json!({}),
+                None,
+            )
+            .await;
+        assert_eq!(v["errors"][0]["extensions"]["fields"][0]["field"], "first", "{n}: {v}");
+        let r = app.get(&format!("/api/v1/articles/beta-on-rust-and-go/related?limit={n}"), None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{n}");
+        assert_eq!(r.json()["errors"][0]["field"], "limit");
+    }
+    let v =
+        app.gql_ok("{ article(slug: \"beta-on-rust-and-go\") { related(first: 1) { slug } } }", json!({}), None).await;
+    assert_eq!(v["article"]["related"].as_array().unwrap().len(), 1);
+}
