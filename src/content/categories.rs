@@ -5,8 +5,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
-use super::articles::parse_id;
 use super::input::{Checker, non_empty};
+use super::lookup;
 use super::tags::DESCRIPTION_MAX;
 use super::text::slugify;
 use super::tree::CategoryTree;
@@ -34,32 +34,18 @@ pub struct CategoryPatch {
     pub position: Option<i32>,
 }
 
+/// A category named in a write, by id or slug; `field` names the input for the error when it
+/// is one (a `parent`, a `reassign_to`), else it is a not-found.
 async fn find_category(db: &impl ConnectionTrait, key: &str, field: &str) -> Result<category::Model> {
-    if !super::text::is_valid_slug(key) {
-        return Err(match field {
-            "" => ContentError::NotFound(format!("category `{}`", key.escape_debug())),
-            f => ContentError::field(f, "is not a category slug or id"),
-        });
-    }
-    if let Some(id) = parse_id(key)
-        && let Some(c) = category::Entity::find_by_id(id).one(db).await?
-    {
-        return Ok(c);
-    }
-    match category::Entity::find().filter(category::Column::Slug.eq(key)).one(db).await? {
+    match lookup::by_id_or_slug::<category::Entity>(db, key, category::Column::Slug).await? {
         Some(c) => Ok(c),
-        None if field.is_empty() => Err(ContentError::NotFound(format!("category `{key}`"))),
-        None => Err(ContentError::field(field, format!("names no category (`{key}`)"))),
+        None if field.is_empty() => Err(ContentError::NotFound(format!("category `{}`", key.escape_debug()))),
+        None => Err(ContentError::field(field, format!("names no category (`{}`)", key.escape_debug()))),
     }
 }
 
 async fn ensure_slug_free(db: &impl ConnectionTrait, slug: &str, own: Option<i32>) -> Result<()> {
-    let taken = category::Entity::find()
-        .filter(category::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .is_some_and(|c| Some(c.id) != own);
-    if taken {
+    if lookup::slug_taken::<category::Entity>(db, category::Column::Slug, slug, own, |c| c.id).await? {
         return Err(ContentError::Conflict(format!("category slug `{slug}` is already taken")));
     }
     Ok(())

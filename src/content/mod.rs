@@ -10,6 +10,7 @@ pub mod cursor;
 pub mod error;
 pub mod groups;
 pub mod input;
+pub mod lookup;
 pub mod model;
 pub mod principal;
 pub mod search;

@@ -11,6 +11,7 @@ use sea_orm::{
 use super::articles::{PageArgs, parse_id};
 use super::cursor::{Cursor, SortKey};
 use super::input::{Checker, non_empty};
+use super::lookup;
 use super::model::Page;
 use super::sql::{Sql, push_visible};
 use super::tags::DESCRIPTION_MAX;
@@ -33,25 +34,13 @@ pub struct SeriesPatch {
 }
 
 pub async fn find_series(db: &impl ConnectionTrait, key: &str) -> Result<series::Model> {
-    if !super::text::is_valid_slug(key) {
-        return Err(ContentError::NotFound(format!("series `{}`", key.escape_debug())));
-    }
-    if let Some(id) = parse_id(key)
-        && let Some(s) = series::Entity::find_by_id(id).one(db).await?
-    {
-        return Ok(s);
-    }
-    series::Entity::find()
-        .filter(series::Column::Slug.eq(key))
-        .one(db)
+    lookup::by_id_or_slug::<series::Entity>(db, key, series::Column::Slug)
         .await?
-        .ok_or_else(|| ContentError::NotFound(format!("series `{key}`")))
+        .ok_or_else(|| ContentError::NotFound(format!("series `{}`", key.escape_debug())))
 }
 
 async fn ensure_slug_free(db: &impl ConnectionTrait, slug: &str, own: Option<i32>) -> Result<()> {
-    let taken =
-        series::Entity::find().filter(series::Column::Slug.eq(slug)).one(db).await?.is_some_and(|s| Some(s.id) != own);
-    if taken {
+    if lookup::slug_taken::<series::Entity>(db, series::Column::Slug, slug, own, |s| s.id).await? {
         return Err(ContentError::Conflict(format!("series slug `{slug}` is already taken")));
     }
     Ok(())

@@ -3,9 +3,10 @@
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::articles::{PageArgs, parse_id};
+use super::articles::PageArgs;
 use super::cursor::{Cursor, SortKey};
 use super::input::{Checker, non_empty};
+use super::lookup;
 use super::model::Page;
 use super::sql::{Sql, push_visible};
 use super::text::slugify;
@@ -61,20 +62,15 @@ pub async fn tag_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option
 
 /// A tag named in a write: by id, else by slug (old slugs too).
 async fn find_tag(db: &impl ConnectionTrait, key: &str) -> Result<tag::Model> {
-    if !super::text::is_valid_slug(key) {
-        return Err(ContentError::NotFound(format!("tag `{}`", key.escape_debug())));
-    }
-    if let Some(id) = parse_id(key)
-        && let Some(t) = tag::Entity::find_by_id(id).one(db).await?
-    {
+    if let Some(t) = lookup::by_id_or_slug::<tag::Entity>(db, key, tag::Column::Slug).await? {
         return Ok(t);
     }
-    tag_by_slug(db, key).await?.ok_or_else(|| ContentError::NotFound(format!("tag `{key}`")))
+    tag_by_slug(db, key).await?.ok_or_else(|| ContentError::NotFound(format!("tag `{}`", key.escape_debug())))
 }
 
+/// Tag slugs stay unique across current slugs and old ones that still resolve.
 async fn ensure_tag_slug_free(db: &impl ConnectionTrait, slug: &str, own: Option<i32>) -> Result<()> {
-    let now_taken =
-        tag::Entity::find().filter(tag::Column::Slug.eq(slug)).one(db).await?.is_some_and(|t| Some(t.id) != own);
+    let now_taken = lookup::slug_taken::<tag::Entity>(db, tag::Column::Slug, slug, own, |t| t.id).await?;
     let before =
         tag_slug_history::Entity::find_by_id(slug.to_string()).one(db).await?.is_some_and(|h| Some(h.tag_id) != own);
     if now_taken || before {

@@ -97,12 +97,6 @@ impl IntoResponse for Problem {
     }
 }
 
-impl IntoResponse for ContentError {
-    fn into_response(self) -> Response {
-        Problem::from(self).into_response()
-    }
-}
-
 // Documented error answers, grouped by what a route can do. Every status a route can
 // answer is listed in the OpenAPI document.
 
