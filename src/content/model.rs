@@ -83,4 +83,9 @@ impl<T> Page<T> {
     pub fn end_cursor(&self) -> Option<&str> {
         self.items.last().map(|(c, _)| c.as_str())
     }
+
+    /// The cursor of the next page, if there is one.
+    pub fn next_cursor(&self) -> Option<String> {
+        if self.has_next_page { self.end_cursor().map(str::to_string) } else { None }
+    }
 }

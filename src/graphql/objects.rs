@@ -249,10 +249,7 @@ impl Article {
     }
     /// Every stored version, newest first. Editors, and authors for their own articles.
     async fn revisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<super::editorial::Revision>> {
-        let viewer = match &ctx.data_unchecked::<super::RequestAuth>().0 {
-            Ok(v) => v,
-            Err(reason) => return Err(to_graphql_ref(&ContentError::Unauthenticated(reason.clone()))),
-        };
+        let viewer = super::viewer(ctx)?;
         let content = ctx.data_unchecked::<content::Content>();
         let list = content.revisions(viewer, &self.0.row.id.to_string()).await.map_err(|e| to_graphql_ref(&e))?;
         Ok(list.into_iter().map(Into::into).collect())

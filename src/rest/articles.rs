@@ -303,7 +303,7 @@ pub async fn list_articles(
     };
     let page = state.content.articles(&viewer, query).await?;
     let limit = params.limit.unwrap_or(crate::content::articles::PAGE_DEFAULT as i64) as u64;
-    let next_cursor = if page.has_next_page { page.end_cursor().map(str::to_string) } else { None };
+    let next_cursor = page.next_cursor();
     let mut headers = HeaderMap::new();
     if let Some(next) = &next_cursor {
         let next_params = ListParams { cursor: Some(next.clone()), limit: Some(limit as i64), ..params };

@@ -100,7 +100,7 @@ pub async fn list_trash(
 ) -> Result<axum::Json<ArticleList>, Problem> {
     let page = PageArgs { first: params.limit, after: params.cursor, names: LIST_NAMES, ..Default::default() };
     let result = state.content.trash(&viewer, &page).await?;
-    let next_cursor = result.has_next_page.then(|| result.end_cursor().map(str::to_string)).flatten();
+    let next_cursor = result.next_cursor();
     Ok(axum::Json(ArticleList {
         meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
         data: article_dtos(&state.content, result.items.into_iter().map(|(_, v)| v).collect()).await?,
@@ -443,7 +443,7 @@ pub async fn audit_log(
 ) -> Result<axum::Json<AuditLog>, Problem> {
     let page = PageArgs { first: params.limit, after: params.cursor, names: LIST_NAMES, ..Default::default() };
     let result = state.content.audit_log(&viewer, &page).await?;
-    let next_cursor = result.has_next_page.then(|| result.end_cursor().map(str::to_string)).flatten();
+    let next_cursor = result.next_cursor();
     Ok(axum::Json(AuditLog {
         meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
         data: result

@@ -86,7 +86,7 @@ pub async fn list_series(
 ) -> Result<axum::Json<SeriesList>, Problem> {
     let page = PageArgs { first: params.limit, after: params.cursor, names: LIST_NAMES, ..Default::default() };
     let result = state.content.series_list(&viewer, &page).await?;
-    let next_cursor = result.has_next_page.then(|| result.end_cursor().map(str::to_string)).flatten();
+    let next_cursor = result.next_cursor();
     let groups: Vec<Group> = result.items.iter().map(|(_, s)| Group { id: s.id, keys: vec![s.id] }).collect();
     let counts = state.content.group_counts(Grouping::Series, &groups).await?;
     Ok(axum::Json(SeriesList {

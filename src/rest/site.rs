@@ -162,7 +162,7 @@ pub async fn search(
         }
         other => other,
     })?;
-    let next_cursor = result.has_next_page.then(|| result.end_cursor().map(str::to_string)).flatten();
+    let next_cursor = result.next_cursor();
     let (views, rest): (Vec<_>, Vec<_>) =
         result.items.into_iter().map(|(_, h)| (h.article, (h.snippet, h.score))).unzip();
     let articles = article_dtos(&state.content, views).await?;

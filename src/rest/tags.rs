@@ -111,7 +111,7 @@ pub async fn list_tags(
     };
     let page = PageArgs { first: params.limit, after: params.cursor, names: LIST_NAMES, ..Default::default() };
     let result = state.content.tags(&viewer, order, &page).await?;
-    let next_cursor = result.has_next_page.then(|| result.end_cursor().map(str::to_string)).flatten();
+    let next_cursor = result.next_cursor();
     Ok(axum::Json(TagList {
         meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
         data: result.items.into_iter().map(|(_, (t, n))| tag_dto(t, n)).collect(),
@@ -131,7 +131,7 @@ pub async fn group_page(
     let page = PageArgs { first: limit, after: cursor, names: LIST_NAMES, ..Default::default() };
     let mut pages = content.grouped_articles(grouping, &[group], order, &page).await?;
     let p = pages.remove(&id).expect("the group's page");
-    let next_cursor = p.has_next_page.then(|| p.end_cursor().map(str::to_string)).flatten();
+    let next_cursor = p.next_cursor();
     Ok(ArticleList {
         meta: ListMeta { total: p.total, limit: limit.unwrap_or(20) as u64, next_cursor },
         data: article_dtos(content, p.items.into_iter().map(|(_, v)| v).collect()).await?,
