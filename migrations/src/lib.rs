@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_content_model;
 mod m20261123_000002_taxonomy_search_site;
 mod m20261123_000003_editorial;
+mod m20261123_000004_widen_text_columns;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_content_model::Migration),
             Box::new(m20261123_000002_taxonomy_search_site::Migration),
             Box::new(m20261123_000003_editorial::Migration),
+            Box::new(m20261123_000004_widen_text_columns::Migration),
         ]
     }
 }

@@ -336,7 +336,11 @@ impl Content {
             };
         }
         if let Some(slug) = &query.series {
-            let found = series::Entity::find().filter(series::Column::Slug.eq(slug.as_str())).one(db).await?;
+            // An invalid slug names nothing (and PostgreSQL refuses NUL in a query).
+            let found = match super::text::is_valid_slug(slug) {
+                true => series::Entity::find().filter(series::Column::Slug.eq(slug.as_str())).one(db).await?,
+                false => None,
+            };
             cond = match found {
                 Some(s) => cond.add(article::Column::SeriesId.eq(s.id)),
                 None => cond.add(nothing()),

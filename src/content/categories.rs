@@ -51,7 +51,22 @@ async fn ensure_slug_free(db: &impl ConnectionTrait, slug: &str, own: Option<i32
     Ok(())
 }
 
-fn check_fields(c: &mut Checker, name: Option<&String>, slug: Option<&String>, description: Option<&String>) {
+/// Positions order siblings (negative ones go first); the bound leaves room to append
+/// after the last without overflow.
+pub const POSITION_MAX: i32 = 1_000_000;
+
+fn check_fields(
+    c: &mut Checker,
+    name: Option<&String>,
+    slug: Option<&String>,
+    description: Option<&String>,
+    position: Option<i32>,
+) {
+    if let Some(p) = position
+        && !(-POSITION_MAX..=POSITION_MAX).contains(&p)
+    {
+        c.push("position", format!("must be between -{POSITION_MAX} and {POSITION_MAX}"));
+    }
     if let Some(n) = name {
         c.name("name", n);
     }
@@ -71,7 +86,7 @@ async fn next_position(db: &impl ConnectionTrait, parent: Option<i32>) -> Result
         })
         .all(db)
         .await?;
-    Ok(siblings.iter().map(|c| c.position + 1).max().unwrap_or(0))
+    Ok(siblings.iter().map(|c| c.position.saturating_add(1)).max().unwrap_or(0))
 }
 
 impl Content {
@@ -82,7 +97,7 @@ impl Content {
     pub async fn create_category(&self, viewer: &Viewer, input: NewCategory) -> Result<category::Model> {
         let principal = viewer.require_editor()?;
         let mut c = Checker::default();
-        check_fields(&mut c, Some(&input.name), input.slug.as_ref(), input.description.as_ref());
+        check_fields(&mut c, Some(&input.name), input.slug.as_ref(), input.description.as_ref(), input.position);
         c.finish()?;
         let txn = self.begin_write().await?;
         let slug = input.slug.clone().unwrap_or_else(|| slugify(&input.name));
@@ -118,7 +133,13 @@ impl Content {
     pub async fn update_category(&self, viewer: &Viewer, key: &str, patch: CategoryPatch) -> Result<category::Model> {
         let principal = viewer.require_editor()?;
         let mut c = Checker::default();
-        check_fields(&mut c, patch.name.as_ref(), patch.slug.as_ref(), patch.description.clone().flatten().as_ref());
+        check_fields(
+            &mut c,
+            patch.name.as_ref(),
+            patch.slug.as_ref(),
+            patch.description.clone().flatten().as_ref(),
+            patch.position,
+        );
         c.finish()?;
         let txn = self.begin_write().await?;
         let current = find_category(&txn, key, "").await?;

@@ -73,8 +73,9 @@ impl Checker {
         if !self.no_nul(field, title) {
             return;
         }
-        let n = title.trim().chars().count();
-        if n == 0 {
+        // Blank means empty; the limit counts every character, as JSON Schema's maxLength does.
+        let n = title.chars().count();
+        if title.trim().is_empty() {
             self.push(field, "must not be empty");
         } else if n > TITLE_MAX {
             self.push(field, format!("must be at most {TITLE_MAX} characters (got {n})"));
@@ -113,8 +114,8 @@ impl Checker {
         if !self.no_nul(field, name) {
             return;
         }
-        let n = name.trim().chars().count();
-        if n == 0 {
+        let n = name.chars().count();
+        if name.trim().is_empty() {
             self.push(field, "must not be empty");
         } else if n > NAME_MAX {
             self.push(field, format!("must be at most {NAME_MAX} characters (got {n})"));
@@ -127,13 +128,10 @@ impl Checker {
         if !self.no_nul(field, url) {
             return;
         }
-        let ok_scheme = url.starts_with("https://") || url.starts_with("http://");
-        if url.len() > URL_MAX {
+        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        if url.chars().count() > URL_MAX {
             self.push(field, format!("must be at most {URL_MAX} characters"));
-        } else if !ok_scheme
-            || url.len() <= "https://".len()
-            || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        } else if rest.is_none_or(|r| r.is_empty() || r.chars().any(|c| c.is_whitespace() || c.is_control())) {
             self.push(field, "must be an absolute http:// or https:// URL");
         }
     }
