@@ -1,6 +1,6 @@
 //! The one place service errors become GraphQL errors with `extensions.code`.
 
-use async_graphql::ErrorExtensions;
+use async_graphql::{ErrorExtensions, ServerError};
 
 use crate::content::ContentError;
 
@@ -63,6 +63,30 @@ pub fn to_graphql_ref(err: &ContentError) -> async_graphql::Error {
             async_graphql::Error::new("an internal error occurred; it has been logged")
                 .extend_with(|_, e| e.set("code", "INTERNAL_SERVER_ERROR"))
         }
+    }
+}
+
+/// Gives every field error an `extensions.code`: async-graphql's own argument errors (an
+/// `Int` out of range, a malformed `DateTime`) become BAD_USER_INPUT; anything else that
+/// arrives without a code is INTERNAL_SERVER_ERROR rather than unlabeled. Errors of a
+/// request that never ran (no `path`: parse and validation errors) are left as they are.
+pub fn label_field_errors(errors: &mut [ServerError]) {
+    for err in errors.iter_mut().filter(|e| !e.path.is_empty()) {
+        with_code(err);
+    }
+}
+
+fn with_code(err: &mut ServerError) {
+    let has_code = err.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+    if !has_code {
+        let code =
+            if err.message.starts_with("Failed to parse") || err.message.starts_with("Invalid value for argument") {
+                "BAD_USER_INPUT"
+            } else {
+                tracing::error!(message = %err.message, "GraphQL error without a code");
+                "INTERNAL_SERVER_ERROR"
+            };
+        err.extensions.get_or_insert_with(Default::default).set("code", code);
     }
 }
 

@@ -91,7 +91,8 @@ fn parse_params(v: Value) -> Result<async_graphql::Request, String> {
 async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, req: async_graphql::Request) -> Response {
     let auth_header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
     let auth = RequestAuth(state.jwt.viewer(auth_header).map_err(|e| e.to_string()));
-    let res = state.schema.execute(req.data(auth).data(RequestCache::default())).await;
+    let mut res = state.schema.execute(req.data(auth).data(RequestCache::default())).await;
+    super::error::label_field_errors(&mut res.errors);
     let never_ran = res.data == async_graphql::Value::Null
         && !res.errors.is_empty()
         && res.errors.iter().all(|e| e.path.is_empty());

@@ -5,6 +5,7 @@
 pub mod editorial;
 pub mod error;
 pub mod http;
+mod int_range;
 pub mod loaders;
 pub mod objects;
 pub mod types;
@@ -472,6 +473,7 @@ pub fn build_schema(content: Content, jwt: Jwt) -> AppSchema {
         .data(loaders)
         .limit_depth(16)
         .limit_complexity(5_000)
+        .extension(int_range::IntRange)
         .finish()
 }
 

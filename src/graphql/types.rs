@@ -213,7 +213,7 @@ pub struct CreateCategoryInput {
     pub description: Option<String>,
     /// The parent category's id or slug; a root category without one.
     pub parent: Option<String>,
-    /// Order among siblings, ascending; after the last sibling when absent.
+    /// Order among siblings, ascending (-1000000 to 1000000); after the last sibling when absent.
     pub position: Option<i32>,
 }
 
@@ -224,6 +224,7 @@ pub struct UpdateCategoryInput {
     pub description: async_graphql::MaybeUndefined<String>,
     /// The new parent's id or slug; `null` makes it a root. Never itself or a descendant.
     pub parent: async_graphql::MaybeUndefined<String>,
+    /// Order among siblings, ascending (-1000000 to 1000000).
     pub position: Option<i32>,
 }
 

@@ -1,13 +1,13 @@
 //! `/api/v1/articles`: thin handlers over `content::Content`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::extract::{Auth, JsonBody, QueryParams, parse_json};
+use super::extract::{Auth, JsonBody, Path, QueryParams, Signed, parse_json};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use crate::app::AppState;
 use crate::content::articles::PageArgNames;
@@ -377,24 +377,37 @@ async fn article_response(content: &Content, status: StatusCode, view: ArticleVi
 #[serde(deny_unknown_fields)]
 pub struct CreateArticle {
     /// 1–300 characters.
+    #[schema(value_type = super::fields::Title)]
     pub title: String,
     /// Derived from the title when absent; must be unique.
+    #[schema(value_type = Option<super::fields::Slug>)]
     pub slug: Option<String>,
     /// Markdown, at most 1 MiB.
+    #[schema(value_type = Option<super::fields::Markdown>)]
     pub body: Option<String>,
     /// Derived from the body when absent.
+    #[schema(value_type = Option<super::fields::ShortText>)]
     pub excerpt: Option<String>,
     /// Tag names, in order; created on first use and matched by slug.
+    #[schema(value_type = Option<Vec<super::fields::Name>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
     /// Category name; created on first use.
+    #[schema(value_type = Option<super::fields::Name>)]
     pub category: Option<String>,
     /// Series title; created on first use.
+    #[schema(value_type = Option<super::fields::Name>)]
     pub series: Option<String>,
     /// Part number in the series (unique within it); the next free one when absent.
+    #[schema(minimum = 1, maximum = 10000)]
+    #[serde(default, deserialize_with = "super::extract::integer")]
     pub series_part: Option<i32>,
+    #[schema(value_type = Option<super::fields::WebUrl>)]
     pub cover_image_url: Option<String>,
+    #[schema(value_type = Option<super::fields::WebUrl>)]
     pub canonical_url: Option<String>,
+    #[schema(value_type = Option<super::fields::SeoTitle>)]
     pub seo_title: Option<String>,
+    #[schema(value_type = Option<super::fields::SeoDescription>)]
     pub seo_description: Option<String>,
 }
 
@@ -438,7 +451,7 @@ impl From<CreateArticle> for NewArticle {
 )]
 pub async fn create_article(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     JsonBody(body): JsonBody<CreateArticle>,
 ) -> Result<Response, Problem> {
     let view = state.content.create_article(&viewer, body.into()).await?;
@@ -459,33 +472,37 @@ pub fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateArticle {
+    #[schema(value_type = Option<super::fields::Title>)]
     pub title: Option<String>,
+    #[schema(value_type = Option<super::fields::Slug>)]
     pub slug: Option<String>,
+    #[schema(value_type = Option<super::fields::Markdown>)]
     pub body: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::ShortText>)]
     pub excerpt: Option<Option<String>>,
+    #[schema(value_type = Option<Vec<super::fields::Name>>, max_items = 20)]
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::Name>)]
     pub category: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::Name>)]
     pub series: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i32>)]
+    #[serde(default, deserialize_with = "super::extract::nullable_integer")]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 10000)]
     pub series_part: Option<Option<i32>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::WebUrl>)]
     pub cover_image_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::WebUrl>)]
     pub canonical_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::SeoTitle>)]
     pub seo_title: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::SeoDescription>)]
     pub seo_description: Option<Option<String>>,
 }
 
@@ -511,15 +528,18 @@ impl From<UpdateArticle> for ArticlePatch {
 /// The version an `If-Match` header asks for: `"3"` (or `W/"3"`); `*` asks for none.
 fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
     let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(None) };
-    let raw = raw.to_str().unwrap_or("").trim();
+    let raw = raw.to_str().unwrap_or("");
     if raw == "*" {
         return Ok(None);
     }
-    raw.trim_start_matches("W/")
-        .trim_matches('"')
-        .parse::<i32>()
+    // The entity-tag as sent (`"3"`, `W/"3"`), or the bare version some clients send.
+    let quoted = raw.strip_prefix("W/").unwrap_or(raw).strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+    quoted
+        .or(Some(raw))
+        .filter(|v| (1..=9).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|v| v.parse::<i32>().ok())
         .map(Some)
-        .map_err(|_| Problem::bad_request("If-Match must be the ETag of the article, like \"3\""))
+        .ok_or_else(|| Problem::bad_request("If-Match must be the ETag of the article, like \"3\""))
 }
 
 /// Change an article. With `If-Match`, the change applies only to that version.
@@ -529,7 +549,8 @@ fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
     tag = "articles",
     params(
         ("id" = String, Path, description = "The article's id"),
-        ("If-Match" = Option<String>, Header, description = "The ETag (version) the change is based on"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}"|[0-9]{1,9})$"#,
+            description = "The ETag (version) the change is based on, like `\"3\"`"),
     ),
     request_body = UpdateArticle,
     security(("bearer" = [])),
@@ -548,7 +569,7 @@ fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
 )]
 pub async fn update_article(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
     headers: HeaderMap,
     JsonBody(body): JsonBody<UpdateArticle>,
@@ -586,7 +607,7 @@ pub struct PublishArticle {
 )]
 pub async fn publish_article(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
@@ -600,7 +621,8 @@ pub async fn publish_article(
             "the body must be JSON, sent with `Content-Type: application/json`",
         ));
     } else {
-        parse_json(&body)?
+        // `null` says "no options", as the schema allows.
+        parse_json::<Option<PublishArticle>>(&body)?.unwrap_or_default()
     };
     let view = state.content.publish_article(&viewer, &id, input.published_at).await?;
     article_response(&state.content, StatusCode::OK, view).await
@@ -623,7 +645,7 @@ pub async fn publish_article(
 )]
 pub async fn unpublish_article(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let view = state.content.unpublish_article(&viewer, &id).await?;
@@ -641,7 +663,7 @@ pub async fn unpublish_article(
 )]
 pub async fn archive_article(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
     let view = state.content.archive_article(&viewer, &id).await?;
@@ -664,7 +686,7 @@ pub async fn archive_article(
 )]
 pub async fn delete_article(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     state.content.delete_article(&viewer, &id).await?;

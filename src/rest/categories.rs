@@ -2,14 +2,14 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{Article, ArticleList, LIST_NAMES, article_dtos, nullable};
-use super::extract::{Auth, JsonBody, QueryParams};
+use super::extract::{Auth, JsonBody, Path, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use super::tags::{created, group_page};
 use crate::app::AppState;
@@ -34,6 +34,13 @@ pub struct Category {
     pub depth: i32,
     /// Published articles in this category (with its descendants when asked).
     pub article_count: u64,
+}
+
+/// A category of the list, with its first articles when `?articles=N` asks for them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryEntry {
+    #[serde(flatten)]
+    pub category: Category,
     /// With `?articles=N`: its first N published articles, newest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub articles: Option<Vec<Article>>,
@@ -56,7 +63,6 @@ fn dto(tree: &CategoryTree, c: &category::Model, article_count: u64) -> Category
         parent: c.parent_id.and_then(|p| tree.get(p)).map(|p| p.slug.clone()),
         depth: tree.depth(c.id) as i32,
         article_count,
-        articles: None,
     }
 }
 
@@ -70,7 +76,7 @@ fn groups(tree: &CategoryTree, ids: impl Iterator<Item = i32>, descendants: bool
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryArray {
-    pub data: Vec<Category>,
+    pub data: Vec<CategoryEntry>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -106,7 +112,7 @@ pub async fn list_categories(
     let descendants = params.include_descendants.unwrap_or(false);
     let tree = state.content.category_tree().await?;
     let gs = groups(&tree, tree.ordered().iter().map(|c| c.id), descendants);
-    let mut data: Vec<Category>;
+    let mut data: Vec<CategoryEntry>;
     if n > 0 {
         let page = PageArgs { first: Some(n), names: LIST_NAMES, ..Default::default() };
         let pages = state.content.grouped_articles(Grouping::Category, &gs, ArticleOrder::PublishedDesc, &page).await?;
@@ -129,14 +135,17 @@ pub async fn list_categories(
             .ordered()
             .iter()
             .map(|c| {
-                let mut d = dto(&tree, c, pages.get(&c.id).map(|p| p.total).unwrap_or(0));
-                d.articles = Some(per.remove(&c.id).unwrap_or_default());
-                d
+                let category = dto(&tree, c, pages.get(&c.id).map(|p| p.total).unwrap_or(0));
+                CategoryEntry { category, articles: Some(per.remove(&c.id).unwrap_or_default()) }
             })
             .collect();
     } else {
         let counts = state.content.group_counts(Grouping::Category, &gs).await?;
-        data = tree.ordered().iter().map(|c| dto(&tree, c, counts.get(&c.id).copied().unwrap_or(0))).collect();
+        data = tree
+            .ordered()
+            .iter()
+            .map(|c| CategoryEntry { category: dto(&tree, c, counts.get(&c.id).copied().unwrap_or(0)), articles: None })
+            .collect();
     }
     data.shrink_to_fit();
     Ok(axum::Json(CategoryArray { data }))
@@ -212,12 +221,17 @@ pub struct CategoryData {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCategory {
+    #[schema(value_type = super::fields::Name)]
     pub name: String,
+    #[schema(value_type = Option<super::fields::Slug>)]
     pub slug: Option<String>,
+    #[schema(value_type = Option<super::fields::Description>)]
     pub description: Option<String>,
     /// The parent's slug or id; a root category without one.
     pub parent: Option<String>,
-    /// Order among siblings, ascending; after the last sibling when absent.
+    /// Order among siblings, ascending (-1000000 to 1000000); after the last sibling when absent.
+    #[schema(minimum = -1000000, maximum = 1000000)]
+    #[serde(default, deserialize_with = "super::extract::integer")]
     pub position: Option<i32>,
 }
 
@@ -226,14 +240,18 @@ pub struct CreateCategory {
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCategory {
+    #[schema(value_type = Option<super::fields::Name>)]
     pub name: Option<String>,
+    #[schema(value_type = Option<super::fields::Slug>)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::Description>)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>)]
     pub parent: Option<Option<String>>,
+    #[schema(minimum = -1000000, maximum = 1000000)]
+    #[serde(default, deserialize_with = "super::extract::integer")]
     pub position: Option<i32>,
 }
 
@@ -255,7 +273,7 @@ async fn category_data(state: &AppState, c: category::Model) -> Result<CategoryD
 )]
 pub async fn create_category(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     JsonBody(body): JsonBody<CreateCategory>,
 ) -> Result<Response, Problem> {
     let input = NewCategory {
@@ -282,7 +300,7 @@ pub async fn create_category(
 )]
 pub async fn update_category(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(slug): Path<String>,
     JsonBody(body): JsonBody<UpdateCategory>,
 ) -> Result<axum::Json<CategoryData>, Problem> {
@@ -316,7 +334,7 @@ pub struct DeleteCategoryParams {
 )]
 pub async fn delete_category(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(slug): Path<String>,
     QueryParams(params): QueryParams<DeleteCategoryParams>,
 ) -> Result<StatusCode, Problem> {

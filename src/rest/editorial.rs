@@ -1,7 +1,7 @@
 //! The editorial workflow on REST: revisions, the trash, preview tokens, accounts and
 //! sessions, the audit log.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{ArticleData, ArticleList, LIST_NAMES, ListMeta, article_dto, article_dtos};
-use super::extract::{Auth, JsonBody, QueryParams};
+use super::extract::{JsonBody, Path, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use super::tags::created;
 use crate::app::AppState;
@@ -49,7 +49,7 @@ pub struct RevisionList {
 )]
 pub async fn list_revisions(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<axum::Json<RevisionList>, Problem> {
     let list = state.content.revisions(&viewer, &id).await?;
@@ -67,7 +67,7 @@ pub async fn list_revisions(
 )]
 pub async fn restore_revision(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path((id, version)): Path<(String, i32)>,
 ) -> Result<axum::Json<ArticleData>, Problem> {
     let view = state.content.restore_revision(&viewer, &id, version).await?;
@@ -95,7 +95,7 @@ pub struct TrashParams {
 )]
 pub async fn list_trash(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     QueryParams(params): QueryParams<TrashParams>,
 ) -> Result<axum::Json<ArticleList>, Problem> {
     let page = PageArgs { first: params.limit, after: params.cursor, names: LIST_NAMES, ..Default::default() };
@@ -118,7 +118,7 @@ pub async fn list_trash(
 )]
 pub async fn restore_article(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<axum::Json<ArticleData>, Problem> {
     let view = state.content.restore_article(&viewer, &id).await?;
@@ -136,7 +136,7 @@ pub async fn restore_article(
 )]
 pub async fn purge_article(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     state.content.purge_article(&viewer, &id).await?;
@@ -166,7 +166,7 @@ pub struct PreviewTokenData {
 )]
 pub async fn create_preview_token(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, axum::Json<PreviewTokenData>), Problem> {
     let (token, expires_at) = state.content.create_preview_token(&viewer, &state.jwt, &id).await?;
@@ -328,7 +328,7 @@ pub struct UserList {
     security(("bearer" = [])),
     responses((status = 200, description = "The caller's account", body = UserData), WriteErrors)
 )]
-pub async fn me(State(state): State<AppState>, Auth(viewer): Auth) -> Result<axum::Json<UserData>, Problem> {
+pub async fn me(State(state): State<AppState>, Signed(viewer): Signed) -> Result<axum::Json<UserData>, Problem> {
     Ok(axum::Json(UserData { data: state.content.me(&viewer).await?.map(Into::into) }))
 }
 
@@ -340,7 +340,10 @@ pub async fn me(State(state): State<AppState>, Auth(viewer): Auth) -> Result<axu
     security(("bearer" = [])),
     responses((status = 200, description = "Every account", body = UserList), WriteErrors)
 )]
-pub async fn list_users(State(state): State<AppState>, Auth(viewer): Auth) -> Result<axum::Json<UserList>, Problem> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    Signed(viewer): Signed,
+) -> Result<axum::Json<UserList>, Problem> {
     Ok(axum::Json(UserList { data: state.content.users(&viewer).await?.into_iter().map(Into::into).collect() }))
 }
 
@@ -348,9 +351,11 @@ pub async fn list_users(State(state): State<AppState>, Auth(viewer): Auth) -> Re
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     pub email: String,
+    #[schema(value_type = super::fields::Name)]
     pub name: String,
     pub role: Role,
     /// At least 10 characters.
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: String,
 }
 
@@ -366,7 +371,7 @@ pub struct CreateUser {
 )]
 pub async fn create_user(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     JsonBody(body): JsonBody<CreateUser>,
 ) -> Result<Response, Problem> {
     let input = NewUser { email: body.email, name: body.name, role: body.role.into(), password: body.password };
@@ -377,10 +382,12 @@ pub async fn create_user(
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
+    #[schema(value_type = Option<super::fields::Name>)]
     pub name: Option<String>,
     pub role: Option<Role>,
     /// Disabling ends the user's sessions.
     pub disabled: Option<bool>,
+    #[schema(min_length = 10, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -396,7 +403,7 @@ pub struct UpdateUser {
 )]
 pub async fn update_user(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<UpdateUser>,
 ) -> Result<axum::Json<UserData>, Problem> {
@@ -438,7 +445,7 @@ pub struct AuditLog {
 )]
 pub async fn audit_log(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     QueryParams(params): QueryParams<TrashParams>,
 ) -> Result<axum::Json<AuditLog>, Problem> {
     let page = PageArgs { first: params.limit, after: params.cursor, names: LIST_NAMES, ..Default::default() };

@@ -26,6 +26,39 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// The caller of a route that needs credentials: without an `Authorization` header the
+/// answer is 401 before the body or path is looked at; roles are the service's to judge.
+pub struct Signed(pub Viewer);
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Auth(viewer) = Auth::from_request_parts(parts, state).await?;
+        if viewer.principal().is_none() {
+            return Err(Problem::from(crate::content::ContentError::Unauthenticated(
+                "this needs `Authorization: Bearer <token>`".into(),
+            )));
+        }
+        Ok(Signed(viewer))
+    }
+}
+
+/// Path parameters: 400 problem+json when one does not parse (bad percent-encoding, a
+/// number out of range) instead of axum's plain-text rejection.
+pub struct Path<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(Path(v)),
+            Err(e) => Err(Problem::bad_request(format!("path: {}", e.body_text()))),
+        }
+    }
+}
+
 /// A JSON body: 415 without a JSON content type, 400 when it does not parse, 422 naming the
 /// field when it parses but does not fit (unknown fields included).
 pub struct JsonBody<T>(pub T);
@@ -61,6 +94,12 @@ pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    // serde reads a struct from an array too (`[null, null]`); every body here is an object.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "body: must be a JSON object");
+        p.errors.push(FieldProblem { field: "body".into(), message: "must be a JSON object".into() });
+        return Err(p);
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -98,6 +137,27 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
     (field, message)
 }
 
+/// An optional integer field. JSON Schema counts `3.0` as an integer, so this does too.
+pub fn integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+    use serde::Deserialize;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else { return Ok(None) };
+    let out_of_range = || serde::de::Error::custom(format!("{n} is not a 32-bit integer"));
+    match n.as_i64() {
+        Some(i) => i32::try_from(i).map(Some).map_err(|_| out_of_range()),
+        None => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && (f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&f) => {
+                Ok(Some(f as i32))
+            }
+            _ => Err(out_of_range()),
+        },
+    }
+}
+
+/// [`integer`] for a field where `null` clears: `Some(None)` for null, `None` when absent.
+pub fn nullable_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i32>>, D::Error> {
+    integer(d).map(Some)
+}
+
 /// Query parameters: 400 naming the parameter when one does not parse.
 pub struct QueryParams<T>(pub T);
 
@@ -126,6 +186,7 @@ mod tests {
     #[allow(dead_code)]
     struct Body {
         title: String,
+        #[serde(default, deserialize_with = "integer")]
         n: Option<i32>,
     }
 
@@ -139,5 +200,12 @@ mod tests {
         assert_eq!((p.status, p.errors[0].field.as_str()), (422, "extra"));
         let p = parse_json::<Body>(br#"{"title": "x", "n": "seven"}"#).unwrap_err();
         assert_eq!((p.status, p.errors[0].field.as_str()), (422, "n"));
+        assert_eq!(parse_json::<Body>(br#"{"title": "x", "n": 3.0}"#).unwrap().n, Some(3));
+        for bad in ["3.5", "1e10", "-2147483649"] {
+            let p = parse_json::<Body>(format!(r#"{{"title": "x", "n": {bad}}}"#).as_bytes()).unwrap_err();
+            assert_eq!((p.status, p.errors[0].field.as_str()), (422, "n"), "{bad}");
+        }
+        let p = parse_json::<Body>(br#" ["x", 1]"#).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "body"));
     }
 }

@@ -6,6 +6,7 @@ pub mod articles;
 pub mod categories;
 pub mod editorial;
 pub mod extract;
+pub mod fields;
 pub mod problem;
 pub mod series;
 pub mod site;

@@ -1,13 +1,13 @@
 //! `/api/v1/series`: series pages in part order, and editors' management.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{ArticleList, LIST_NAMES, ListMeta, nullable};
-use super::extract::{Auth, JsonBody, QueryParams};
+use super::extract::{Auth, JsonBody, Path, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use super::tags::{PageParams, created, group_page};
 use crate::app::AppState;
@@ -131,18 +131,23 @@ pub async fn get_series(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSeries {
+    #[schema(value_type = super::fields::Title)]
     pub title: String,
+    #[schema(value_type = Option<super::fields::Slug>)]
     pub slug: Option<String>,
+    #[schema(value_type = Option<super::fields::Description>)]
     pub description: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSeries {
+    #[schema(value_type = Option<super::fields::Title>)]
     pub title: Option<String>,
+    #[schema(value_type = Option<super::fields::Slug>)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::Description>)]
     pub description: Option<Option<String>>,
 }
 
@@ -166,7 +171,7 @@ pub struct ReorderSeries {
 )]
 pub async fn create_series(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     JsonBody(body): JsonBody<CreateSeries>,
 ) -> Result<Response, Problem> {
     let input = NewSeries { title: body.title, slug: body.slug, description: body.description };
@@ -187,7 +192,7 @@ pub async fn create_series(
 )]
 pub async fn update_series(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(slug): Path<String>,
     JsonBody(body): JsonBody<UpdateSeries>,
 ) -> Result<axum::Json<SeriesData>, Problem> {
@@ -207,7 +212,7 @@ pub async fn update_series(
 )]
 pub async fn delete_series(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(slug): Path<String>,
 ) -> Result<StatusCode, Problem> {
     state.content.delete_series(&viewer, &slug).await?;
@@ -226,7 +231,7 @@ pub async fn delete_series(
 )]
 pub async fn reorder_series(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(slug): Path<String>,
     JsonBody(body): JsonBody<ReorderSeries>,
 ) -> Result<axum::Json<SeriesData>, Problem> {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{Article, LIST_NAMES, ListMeta, article_dtos};
-use super::extract::{Auth, JsonBody, QueryParams};
+use super::extract::{Auth, JsonBody, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use crate::app::AppState;
 use crate::content::PageArgs;
@@ -59,9 +59,12 @@ pub async fn get_site(State(state): State<AppState>, Auth(_viewer): Auth) -> Res
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSite {
+    #[schema(value_type = Option<super::fields::Title>)]
     pub title: Option<String>,
+    #[schema(value_type = Option<super::fields::ShortText>)]
     pub description: Option<String>,
     /// The publication's public URL (http or https).
+    #[schema(value_type = Option<super::fields::WebUrl>)]
     pub url: Option<String>,
 }
 
@@ -76,7 +79,7 @@ pub struct UpdateSite {
 )]
 pub async fn update_site(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     JsonBody(body): JsonBody<UpdateSite>,
 ) -> Result<axum::Json<SiteData>, Problem> {
     let patch = SitePatch { title: body.title, description: body.description, url: body.url };

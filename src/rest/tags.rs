@@ -1,13 +1,13 @@
 //! `/api/v1/tags`: tag pages and editors' tag management.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::articles::{ArticleList, LIST_NAMES, ListMeta, article_dtos, nullable};
-use super::extract::{Auth, JsonBody, QueryParams};
+use super::extract::{Auth, JsonBody, Path, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use crate::app::AppState;
 use crate::content::groups::{Group, Grouping};
@@ -167,9 +167,12 @@ pub async fn get_tag(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTag {
+    #[schema(value_type = super::fields::Name)]
     pub name: String,
     /// Derived from the name when absent.
+    #[schema(value_type = Option<super::fields::Slug>)]
     pub slug: Option<String>,
+    #[schema(value_type = Option<super::fields::Description>)]
     pub description: Option<String>,
 }
 
@@ -177,10 +180,12 @@ pub struct CreateTag {
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTag {
+    #[schema(value_type = Option<super::fields::Name>)]
     pub name: Option<String>,
+    #[schema(value_type = Option<super::fields::Slug>)]
     pub slug: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<super::fields::Description>)]
     pub description: Option<Option<String>>,
 }
 
@@ -211,7 +216,7 @@ pub fn created(location: String, body: impl Serialize) -> Response {
 )]
 pub async fn create_tag(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     JsonBody(body): JsonBody<CreateTag>,
 ) -> Result<Response, Problem> {
     let input = NewTag { name: body.name, slug: body.slug, description: body.description };
@@ -232,7 +237,7 @@ pub async fn create_tag(
 )]
 pub async fn update_tag(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(slug): Path<String>,
     JsonBody(body): JsonBody<UpdateTag>,
 ) -> Result<axum::Json<TagData>, Problem> {
@@ -252,7 +257,7 @@ pub async fn update_tag(
 )]
 pub async fn delete_tag(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(slug): Path<String>,
 ) -> Result<StatusCode, Problem> {
     state.content.delete_tag(&viewer, &slug).await?;
@@ -272,7 +277,7 @@ pub async fn delete_tag(
 )]
 pub async fn merge_tag(
     State(state): State<AppState>,
-    Auth(viewer): Auth,
+    Signed(viewer): Signed,
     Path(slug): Path<String>,
     JsonBody(body): JsonBody<MergeTag>,
 ) -> Result<axum::Json<TagData>, Problem> {

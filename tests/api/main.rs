@@ -4,6 +4,7 @@
 mod support;
 
 mod auth;
+mod contract_edges;
 mod contracts;
 mod corpus;
 mod editorial;
