@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::docs::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(crate::http_cache::layer))
         .layer(TraceLayer::new_for_http())
         // A bug in one handler answers 500 problem+json instead of dropping the connection.
         .layer(CatchPanicLayer::custom(|_| {

@@ -12,4 +12,6 @@ pub mod demo;
 pub mod docs;
 pub mod entities;
 pub mod graphql;
+pub mod http_cache;
 pub mod rest;
+pub mod seed;

@@ -166,7 +166,10 @@ pub async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri:
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return res;
     }
-    execute(&state, &headers, media, req).await
+    let mut res = execute(&state, &headers, media, req).await;
+    // A query may touch anything; CDNs purge GraphQL answers together.
+    res.extensions_mut().insert(crate::http_cache::SurrogateKeys(vec![crate::http_cache::keys::GRAPHQL.into()]));
+    res
 }
 
 fn is_mutation(req: &mut async_graphql::Request) -> bool {

@@ -15,6 +15,7 @@ use crate::content::{
     ArticleLookup, ArticleOrder, ArticlePatch, ArticleQuery, ArticleStatus, ArticleView, Content, ContentError,
     NewArticle, PageArgs,
 };
+use crate::http_cache::keys;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
@@ -316,7 +317,8 @@ pub async fn list_articles(
         data: article_dtos(&state.content, page.items.into_iter().map(|(_, v)| v).collect()).await?,
         meta: ListMeta { total: page.total, limit, next_cursor },
     };
-    Ok((headers, axum::Json(body)).into_response())
+    let names = super::list_keys([keys::ARTICLES.to_string()], &body.data);
+    Ok((headers, super::keyed(names, axum::Json(body))).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -337,7 +339,7 @@ pub struct GetArticleParams {
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The article; `ETag` carries its version", body = ArticleData,
-            headers(("ETag" = String, description = "The article's version, for `If-Match` on PATCH"))),
+            headers(("ETag" = String, description = "`\"<version>.<content hash>\"`: send it in `If-Match` on PATCH, or in `If-None-Match` for a 304"))),
         (status = 301, description = "An old slug: `Location` is the article's current URL",
             headers(("Location" = String, description = "The current URL"))),
         ReadErrors,
@@ -366,7 +368,13 @@ pub async fn get_article(
 
 async fn article_response(content: &Content, status: StatusCode, view: ArticleView) -> Result<Response, Problem> {
     let etag = format!("\"{}\"", view.row.version);
-    let mut res = (status, axum::Json(ArticleData { data: article_dto(content, view).await? })).into_response();
+    let names = std::iter::once(keys::article(view.row.id))
+        .chain(view.tags.iter().map(|t| keys::tag(t.id)))
+        .chain(view.category.iter().map(|c| keys::category(c.id)))
+        .chain(view.series.iter().map(|s| keys::series(s.id)))
+        .collect();
+    let mut res = (status, super::keyed(names, axum::Json(ArticleData { data: article_dto(content, view).await? })))
+        .into_response();
     if let Ok(v) = HeaderValue::from_str(&etag) {
         res.headers_mut().insert(header::ETAG, v);
     }
@@ -532,8 +540,10 @@ fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
     if raw == "*" {
         return Ok(None);
     }
-    // The entity-tag as sent (`"3"`, `W/"3"`), or the bare version some clients send.
+    // The entity-tag as sent (`"3"`, `W/"3"`, or the GET's `"3.<hash>"`), or the bare
+    // version some clients send.
     let quoted = raw.strip_prefix("W/").unwrap_or(raw).strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+    let quoted = quoted.map(|q| q.split_once('.').map_or(q, |(version, _)| version));
     quoted
         .or(Some(raw))
         .filter(|v| (1..=9).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
@@ -549,7 +559,7 @@ fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
     tag = "articles",
     params(
         ("id" = String, Path, description = "The article's id"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}"|[0-9]{1,9})$"#,
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}(\.[A-Za-z0-9_-]+)?"|[0-9]{1,9})$"#,
             description = "The ETag (version) the change is based on, like `\"3\"`"),
     ),
     request_body = UpdateArticle,
@@ -720,12 +730,14 @@ pub async fn related_articles(
     Auth(viewer): Auth,
     Path(id): Path<String>,
     QueryParams(params): QueryParams<RelatedParams>,
-) -> Result<axum::Json<ArticleArray>, Problem> {
+) -> Result<Response, Problem> {
     let limit = crate::content::groups::related_limit(params.limit, "limit")?;
     let Some(view) = state.content.article(&viewer, ArticleLookup::SlugOrId(id.clone())).await? else {
         return Err(Problem::not_found(format!("article `{id}` not found")));
     };
     let mut related = state.content.related(&[view.row.id], limit).await?;
     let views = related.remove(&view.row.id).unwrap_or_default();
-    Ok(axum::Json(ArticleArray { data: article_dtos(&state.content, views).await? }))
+    let data = article_dtos(&state.content, views).await?;
+    let names = super::list_keys([keys::ARTICLES.to_string(), keys::article(view.row.id)], &data);
+    Ok(super::keyed(names, axum::Json(ArticleArray { data })))
 }

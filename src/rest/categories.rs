@@ -18,6 +18,7 @@ use crate::content::groups::{Group, Grouping};
 use crate::content::tree::CategoryTree;
 use crate::content::{ArticleOrder, ContentError, PageArgs};
 use crate::entities::category;
+use crate::http_cache::keys;
 
 /// A category in the tree.
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,7 +105,7 @@ pub async fn list_categories(
     State(state): State<AppState>,
     Auth(_viewer): Auth,
     QueryParams(params): QueryParams<CategoryListParams>,
-) -> Result<axum::Json<CategoryArray>, Problem> {
+) -> Result<Response, Problem> {
     let n = params.articles.unwrap_or(0);
     if !(0..=100).contains(&n) {
         return Err(ContentError::field("articles", "must be between 0 and 100").into());
@@ -148,7 +149,7 @@ pub async fn list_categories(
             .collect();
     }
     data.shrink_to_fit();
-    Ok(axum::Json(CategoryArray { data }))
+    Ok(super::keyed(vec![keys::TAXONOMY.to_string()], axum::Json(CategoryArray { data })))
 }
 
 /// A category page: the category, its breadcrumbs and children, and its articles.
@@ -193,7 +194,7 @@ pub async fn get_category(
     Auth(_viewer): Auth,
     Path(slug): Path<String>,
     QueryParams(params): QueryParams<CategoryPageParams>,
-) -> Result<axum::Json<CategoryPage>, Problem> {
+) -> Result<Response, Problem> {
     let tree = state.content.category_tree().await?;
     let Some(c) = tree.by_slug(&slug) else {
         return Err(Problem::not_found(format!("category `{slug}` not found")));
@@ -203,14 +204,18 @@ pub async fn get_category(
     let articles =
         group_page(&state.content, Grouping::Category, group, ArticleOrder::PublishedDesc, params.limit, params.cursor)
             .await?;
-    Ok(axum::Json(CategoryPage {
-        data: CategoryDetail {
-            category: dto(&tree, c, articles.meta.total),
-            ancestors: tree.ancestors(c.id).into_iter().map(link).collect(),
-            children: tree.children(Some(c.id)).into_iter().map(link).collect(),
-            articles,
-        },
-    }))
+    let names = super::list_keys([keys::category(c.id)], &articles.data);
+    Ok(super::keyed(
+        names,
+        axum::Json(CategoryPage {
+            data: CategoryDetail {
+                category: dto(&tree, c, articles.meta.total),
+                ancestors: tree.ancestors(c.id).into_iter().map(link).collect(),
+                children: tree.children(Some(c.id)).into_iter().map(link).collect(),
+                articles,
+            },
+        }),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

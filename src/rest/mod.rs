@@ -12,6 +12,23 @@ pub mod series;
 pub mod site;
 pub mod tags;
 
+use axum::response::IntoResponse;
+
+use crate::http_cache::{SurrogateKeys, keys};
+
+/// A read's body with the purge keys of what it shows (see `http_cache`).
+pub fn keyed<T: axum::response::IntoResponse>(names: Vec<String>, body: T) -> axum::response::Response {
+    (axum::Extension(SurrogateKeys(names)), body).into_response()
+}
+
+/// Keys of a list of articles: every article list, plus each article shown.
+pub fn list_keys<'a>(
+    first: impl IntoIterator<Item = String>,
+    shown: impl IntoIterator<Item = &'a articles::Article>,
+) -> Vec<String> {
+    first.into_iter().chain(shown.into_iter().map(|a| keys::article(&a.id))).collect()
+}
+
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;

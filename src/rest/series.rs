@@ -15,6 +15,7 @@ use crate::content::groups::{Group, Grouping};
 use crate::content::series::{NewSeries, SeriesPatch};
 use crate::content::{ArticleOrder, Content, ContentError, PageArgs};
 use crate::entities::series;
+use crate::http_cache::keys;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Series {
@@ -83,23 +84,26 @@ pub async fn list_series(
     State(state): State<AppState>,
     Auth(viewer): Auth,
     QueryParams(params): QueryParams<SeriesListParams>,
-) -> Result<axum::Json<SeriesList>, Problem> {
+) -> Result<Response, Problem> {
     let page = PageArgs { first: params.limit, after: params.cursor, names: LIST_NAMES, ..Default::default() };
     let result = state.content.series_list(&viewer, &page).await?;
     let next_cursor = result.next_cursor();
     let groups: Vec<Group> = result.items.iter().map(|(_, s)| Group { id: s.id, keys: vec![s.id] }).collect();
     let counts = state.content.group_counts(Grouping::Series, &groups).await?;
-    Ok(axum::Json(SeriesList {
-        meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
-        data: result
-            .items
-            .into_iter()
-            .map(|(_, s)| {
-                let n = counts.get(&s.id).copied().unwrap_or(0);
-                dto(s, n)
-            })
-            .collect(),
-    }))
+    Ok(super::keyed(
+        vec![keys::TAXONOMY.to_string()],
+        axum::Json(SeriesList {
+            meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
+            data: result
+                .items
+                .into_iter()
+                .map(|(_, s)| {
+                    let n = counts.get(&s.id).copied().unwrap_or(0);
+                    dto(s, n)
+                })
+                .collect(),
+        }),
+    ))
 }
 
 /// A series page: the series and its published parts in order.
@@ -116,7 +120,7 @@ pub async fn get_series(
     Auth(_viewer): Auth,
     Path(slug): Path<String>,
     QueryParams(params): QueryParams<PageParams>,
-) -> Result<axum::Json<SeriesPage>, Problem> {
+) -> Result<Response, Problem> {
     let Some(s) = state.content.series(&slug).await? else {
         return Err(Problem::not_found(format!("series `{slug}` not found")));
     };
@@ -124,8 +128,9 @@ pub async fn get_series(
     let articles =
         group_page(&state.content, Grouping::Series, group, ArticleOrder::SeriesPart, params.limit, params.cursor)
             .await?;
+    let names = super::list_keys([keys::series(s.id)], &articles.data);
     let series = dto(s, articles.meta.total);
-    Ok(axum::Json(SeriesPage { data: SeriesWithArticles { series, articles } }))
+    Ok(super::keyed(names, axum::Json(SeriesPage { data: SeriesWithArticles { series, articles } })))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

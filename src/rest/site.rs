@@ -1,6 +1,7 @@
 //! `/api/v1/site`, `/api/v1/archive` and `/api/v1/search`.
 
 use axum::extract::State;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -10,6 +11,7 @@ use super::problem::{Problem, ReadErrors, WriteErrors};
 use crate::app::AppState;
 use crate::content::PageArgs;
 use crate::content::site::{SitePatch, SiteView};
+use crate::http_cache::keys;
 
 /// The publication's own facts and counts (published content only).
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,8 +54,9 @@ pub struct SiteData {
     security((), ("bearer" = [])),
     responses((status = 200, description = "The site", body = SiteData), ReadErrors)
 )]
-pub async fn get_site(State(state): State<AppState>, Auth(_viewer): Auth) -> Result<axum::Json<SiteData>, Problem> {
-    Ok(axum::Json(SiteData { data: state.content.site().await?.into() }))
+pub async fn get_site(State(state): State<AppState>, Auth(_viewer): Auth) -> Result<Response, Problem> {
+    let names = vec![keys::TAXONOMY.to_string(), keys::ARTICLES.to_string()];
+    Ok(super::keyed(names, axum::Json(SiteData { data: state.content.site().await?.into() })))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -109,11 +112,14 @@ pub struct Archive {
     security((), ("bearer" = [])),
     responses((status = 200, description = "The archive", body = Archive), ReadErrors)
 )]
-pub async fn get_archive(State(state): State<AppState>, Auth(_viewer): Auth) -> Result<axum::Json<Archive>, Problem> {
+pub async fn get_archive(State(state): State<AppState>, Auth(_viewer): Auth) -> Result<Response, Problem> {
     let months = state.content.archive().await?;
-    Ok(axum::Json(Archive {
-        data: months.into_iter().map(|m| ArchiveMonth { year: m.year, month: m.month, count: m.count }).collect(),
-    }))
+    Ok(super::keyed(
+        vec![keys::ARTICLES.to_string()],
+        axum::Json(Archive {
+            data: months.into_iter().map(|m| ArchiveMonth { year: m.year, month: m.month, count: m.count }).collect(),
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -156,7 +162,7 @@ pub async fn search(
     State(state): State<AppState>,
     Auth(_viewer): Auth,
     QueryParams(params): QueryParams<SearchParams>,
-) -> Result<axum::Json<SearchResults>, Problem> {
+) -> Result<Response, Problem> {
     let page = PageArgs { first: params.limit, after: params.cursor, names: LIST_NAMES, ..Default::default() };
     let result = state.content.search(&params.q, &page).await.map_err(|e| match e {
         crate::content::ContentError::Validation(mut errs) => {
@@ -169,12 +175,16 @@ pub async fn search(
     let (views, rest): (Vec<_>, Vec<_>) =
         result.items.into_iter().map(|(_, h)| (h.article, (h.snippet, h.score))).unzip();
     let articles = article_dtos(&state.content, views).await?;
-    Ok(axum::Json(SearchResults {
-        meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
-        data: articles
-            .into_iter()
-            .zip(rest)
-            .map(|(article, (snippet, score))| SearchResult { article, snippet, score })
-            .collect(),
-    }))
+    let names = super::list_keys([keys::ARTICLES.to_string()], &articles);
+    Ok(super::keyed(
+        names,
+        axum::Json(SearchResults {
+            meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
+            data: articles
+                .into_iter()
+                .zip(rest)
+                .map(|(article, (snippet, score))| SearchResult { article, snippet, score })
+                .collect(),
+        }),
+    ))
 }

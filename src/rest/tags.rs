@@ -14,6 +14,7 @@ use crate::content::groups::{Group, Grouping};
 use crate::content::tags::{NewTag, TagOrder, TagPatch};
 use crate::content::{ArticleOrder, Content, ContentError, PageArgs};
 use crate::entities::tag;
+use crate::http_cache::keys;
 
 /// A tag with its count of published articles.
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,7 +105,7 @@ pub async fn list_tags(
     State(state): State<AppState>,
     Auth(viewer): Auth,
     QueryParams(params): QueryParams<TagListParams>,
-) -> Result<axum::Json<TagList>, Problem> {
+) -> Result<Response, Problem> {
     let order = match params.sort.unwrap_or_default() {
         TagSort::Name => TagOrder::Name,
         TagSort::ArticleCountDesc => TagOrder::ArticleCount,
@@ -112,10 +113,13 @@ pub async fn list_tags(
     let page = PageArgs { first: params.limit, after: params.cursor, names: LIST_NAMES, ..Default::default() };
     let result = state.content.tags(&viewer, order, &page).await?;
     let next_cursor = result.next_cursor();
-    Ok(axum::Json(TagList {
-        meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
-        data: result.items.into_iter().map(|(_, (t, n))| tag_dto(t, n)).collect(),
-    }))
+    Ok(super::keyed(
+        vec![keys::TAXONOMY.to_string()],
+        axum::Json(TagList {
+            meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
+            data: result.items.into_iter().map(|(_, (t, n))| tag_dto(t, n)).collect(),
+        }),
+    ))
 }
 
 /// A page of published articles for one group (a tag, category or series).
@@ -152,7 +156,7 @@ pub async fn get_tag(
     Auth(_viewer): Auth,
     Path(slug): Path<String>,
     QueryParams(params): QueryParams<PageParams>,
-) -> Result<axum::Json<TagPage>, Problem> {
+) -> Result<Response, Problem> {
     let Some(t) = state.content.tag(&slug).await? else {
         return Err(Problem::not_found(format!("tag `{slug}` not found")));
     };
@@ -160,8 +164,9 @@ pub async fn get_tag(
     let articles =
         group_page(&state.content, Grouping::Tag, group, ArticleOrder::PublishedDesc, params.limit, params.cursor)
             .await?;
+    let names = super::list_keys([keys::tag(t.id)], &articles.data);
     let tag = tag_dto(t, articles.meta.total);
-    Ok(axum::Json(TagPage { data: TagWithArticles { tag, articles } }))
+    Ok(super::keyed(names, axum::Json(TagPage { data: TagWithArticles { tag, articles } })))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

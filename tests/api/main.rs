@@ -9,6 +9,7 @@ mod contracts;
 mod corpus;
 mod editorial;
 mod graphql_http;
+mod http_caching;
 mod lifecycle;
 mod management;
 mod pagination;
