@@ -61,6 +61,17 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArgs,
     },
+    /// Fill an empty database with a large synthetic publication (for benchmarks).
+    Seed {
+        /// How many articles, like 1000 or 100000.
+        #[arg(long, value_name = "N")]
+        synthetic: usize,
+        /// The random seed: the same seed makes the same publication.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
     /// Print a published contract: the GraphQL SDL or the OpenAPI document.
     Schema {
         #[arg(value_enum)]
@@ -165,6 +176,26 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::User { action, db } => user_command(action, &db.database_url).await,
+        Command::Seed { synthetic, seed, db } => {
+            if !(1..=10_000_000).contains(&synthetic) {
+                return Err(ConfigError { setting: "--synthetic", problem: "must be 1 to 10000000".into() }.into());
+            }
+            let url = config::check_database_url(&db.database_url)?;
+            let conn = connect(&url).await?;
+            db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
+            let done = colophon::seed::synthetic(&conn, synthetic, seed, |line| eprintln!("  {line}"))
+                .await
+                .map_err(Failure::Runtime)?;
+            eprintln!(
+                "seeded {} articles, {} tags, {} categories, {} series into {}",
+                done.articles,
+                done.tags,
+                done.categories,
+                done.series,
+                db::backend_name(&conn)
+            );
+            Ok(())
+        }
         Command::Schema { which } => {
             match which {
                 Contract::Graphql => print!("{}", colophon::graphql::sdl()),

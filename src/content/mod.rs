@@ -52,7 +52,7 @@ impl Content {
     /// A transaction for a command. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can fail with
     /// SQLITE_BUSY when another writer got in between, and the busy timeout cannot help.
-    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction> {
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction> {
         let options = match self.db.get_database_backend() {
             DbBackend::Sqlite => TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

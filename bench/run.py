@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""Colophon's benchmark harness: a benchmark, never a test.
+
+    python3 bench/run.py                      # 1k and 100k articles on SQLite
+    python3 bench/run.py --sizes 1000 --duration 5
+    python3 bench/run.py --postgres postgres://postgres@127.0.0.1:5432/postgres
+
+Builds the release binary and the ceiling server (bench/ceiling.rs), seeds one database
+per size with `colophon seed --synthetic N` (kept in bench/work/ and reused), starts the
+server, and drives each scenario with wrk at fixed concurrency. Every scenario also runs
+against the ceiling: the same response bytes served from memory by a bare axum handler,
+in the same run on the same machine, so the figures that matter are ratios. Writes a
+Markdown table and JSON to bench/results/.
+
+Needs wrk (Debian: apt-get install wrk).
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "bench", "work")
+RESULTS = os.path.join(ROOT, "bench", "results")
+SECRET = "bench-secret-bench-secret-bench-secret"
+BIN = os.path.join(ROOT, "target", "release", "colophon")
+CEILING = os.path.join(ROOT, "target", "release", "examples", "bench-ceiling")
+
+ARTICLE_CARD = "id slug title excerpt readingMinutes publishedAt tags { slug name } category { slug name } series { slug title } seriesPart"
+GQL = {
+    "home": "{ articles(first: 20) { totalCount pageInfo { hasNextPage endCursor } nodes { %s } } }" % ARTICLE_CARD,
+    "article": "query($s: String!) { article(slug: $s) { %s html wordCount updatedAt previousInSeries { slug title } nextInSeries { slug title } related(first: 4) { slug title } } }" % ARTICLE_CARD,
+    "tag": "query($s: String!) { tag(slug: $s) { slug name articleCount articles(first: 20) { totalCount nodes { %s } } } }" % ARTICLE_CARD,
+    "topics": "{ categories { slug name depth parent { slug } articleCount(includeDescendants: true) articles(first: 5, includeDescendants: true) { nodes { slug title publishedAt } } } }",
+    "series": "query($s: String!) { series(slug: $s) { slug title articleCount articles(first: 100) { nodes { slug title seriesPart readingMinutes } } } }",
+    "search": "query($q: String!) { search(query: $q, first: 10) { totalCount nodes { snippet score article { slug title publishedAt } } } }",
+}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def fetch(url, body=None, headers=None):
+    req = urllib.request.Request(url, data=body, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=60) as res:
+        return res.status, res.headers.get("content-type", ""), res.read()
+
+
+def wait_ready(url, proc, what):
+    for _ in range(600):
+        if proc.poll() is not None:
+            sys.exit(f"{what} exited with {proc.returncode}")
+        try:
+            fetch(url)
+            return
+        except Exception:
+            time.sleep(0.1)
+    sys.exit(f"{what} did not come up at {url}")
+
+
+def rss_mb(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def parse_duration_ms(s):
+    m = re.match(r"([\d.]+)(us|ms|s|m)", s)
+    if not m:
+        return None
+    v, unit = float(m.group(1)), m.group(2)
+    return v / 1000 if unit == "us" else v if unit == "ms" else v * 1000 if unit == "s" else v * 60000
+
+
+def wrk(url, lua, args):
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", lua, url]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "rps": rps,
+        "p50_ms": parse_duration_ms(lat.get("50", "")),
+        "p99_ms": parse_duration_ms(lat.get("99", "")),
+        "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(1).strip() if errors else "",
+    }
+
+
+def lua_script(path, method="GET", body=None, headers=None, mixed=None):
+    lines = [f'wrk.method = "{method}"']
+    if body is not None:
+        lines.append("wrk.body = " + json.dumps(body.decode() if isinstance(body, bytes) else body))
+    for k, v in (headers or {}).items():
+        lines.append(f'wrk.headers["{k}"] = "{v}"')
+    if mixed:
+        # 95% reads of the home list, 5% writes (new drafts) with an editor token.
+        lines.append(
+            """
+local counter = 0
+request = function()
+  counter = counter + 1
+  if counter %% 20 == 0 then
+    local body = '{"title": "Bench draft ' .. counter .. '-' .. math.random(1, 1000000000) .. '", "body": "Written under load."}'
+    return wrk.format("POST", "/api/v1/articles", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}, body)
+  end
+  return wrk.format("GET", "%s")
+end
+"""
+            % (mixed["token"], mixed["read_path"])
+        )
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def start(cmd, env=None, log=None):
+    return subprocess.Popen(cmd, env={**os.environ, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(proc):
+    if proc and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def database_url(size, args):
+    if args.postgres:
+        base = args.postgres.rsplit("/", 1)[0]
+        return f"{base}/colophon_bench_{size}"
+    return f"sqlite://{WORK}/bench-{size}.db?mode=rwc"
+
+
+def seed(size, args):
+    url = database_url(size, args)
+    if args.postgres:
+        name = f"colophon_bench_{size}"
+        exists = subprocess.run(["psql", args.postgres, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"], capture_output=True, text=True).stdout.strip()
+        if exists and not args.reseed:
+            return url, None
+        subprocess.run(["psql", "-q", args.postgres, "-c", f"DROP DATABASE IF EXISTS {name}", "-c", f"CREATE DATABASE {name}"], check=True)
+    else:
+        path = f"{WORK}/bench-{size}.db"
+        if os.path.exists(path) and not args.reseed:
+            return url, None
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+    t = time.time()
+    subprocess.run([BIN, "seed", "--synthetic", str(size), "--database-url", url], check=True)
+    return url, time.time() - t
+
+
+def discover(base):
+    """Slugs and cursors for the scenarios, read through the API itself."""
+    get = lambda path: json.loads(fetch(base + path)[2])
+    home = get("/api/v1/articles?limit=20")
+    article = next((a for a in home["data"] if a.get("series")), home["data"][0])["slug"]
+    tag = get("/api/v1/tags?limit=1&sort=-article_count")["data"][0]["slug"]
+    series = get("/api/v1/series?limit=1")["data"][0]["slug"]
+    cursor, pages = None, 0
+    while pages < 499:
+        page = get("/api/v1/articles?limit=20" + (f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""))
+        cursor = page["meta"]["next_cursor"]
+        pages += 1
+        if not cursor:
+            break
+    return {"article": article, "tag": tag, "series": series, "deep_cursor": cursor, "deep_page": pages + 1}
+
+
+def scenarios(found):
+    q = urllib.parse.quote
+    gql = lambda name, variables=None: json.dumps({"query": GQL[name], "variables": variables or {}}).encode()
+    out = [
+        ("rest home list", "GET", "/api/v1/articles?limit=20", None),
+        ("rest article by slug", "GET", f"/api/v1/articles/{found['article']}", None),
+        ("rest tag page", "GET", f"/api/v1/tags/{found['tag']}", None),
+        ("rest topic index", "GET", "/api/v1/categories?articles=5&include_descendants=true", None),
+        ("rest series page", "GET", f"/api/v1/series/{found['series']}?limit=100", None),
+        ("rest search", "GET", "/api/v1/search?q=latency+cache&limit=10", None),
+        ("gql home list", "POST", "/graphql", gql("home")),
+        ("gql article by slug", "POST", "/graphql", gql("article", {"s": found["article"]})),
+        ("gql tag page", "POST", "/graphql", gql("tag", {"s": found["tag"]})),
+        ("gql topic index", "POST", "/graphql", gql("topics")),
+        ("gql series page", "POST", "/graphql", gql("series", {"s": found["series"]})),
+        ("gql search", "POST", "/graphql", gql("search", {"q": "latency cache"})),
+    ]
+    if found["deep_cursor"]:
+        out.insert(6, (f"rest deep page ({found['deep_page']})", "GET", f"/api/v1/articles?limit=20&cursor={q(found['deep_cursor'])}", None))
+    return out
+
+
+def run_size(size, args, run_dir):
+    url, seeded = seed(size, args)
+    port, ceiling_port = free_port(), free_port()
+    base, ceiling_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ceiling_port}"
+    log = open(os.path.join(run_dir, f"server-{size}.log"), "w")
+    env = {"COLOPHON_JWT_SECRET": SECRET, "COLOPHON_RESPONSE_CACHE": "on" if args.cache else "off", "RUST_LOG": "warn"}
+    server = start([BIN, "serve", "--database-url", url, "--addr", f"127.0.0.1:{port}"], env, log)
+    ceiling = None
+    try:
+        wait_ready(base + "/readyz", server, "colophon")
+        found = discover(base)
+        bodies = os.path.join(run_dir, f"bodies-{size}")
+        os.makedirs(bodies, exist_ok=True)
+        plan = []
+        for i, (name, method, path, body) in enumerate(scenarios(found)):
+            headers = {"Content-Type": "application/json"} if body else {}
+            status, ctype, data = fetch(base + path, body, headers)
+            assert status == 200, f"{name}: {status}"
+            key = f"s{i}"
+            with open(os.path.join(bodies, key + ".body"), "wb") as f:
+                f.write(data)
+            with open(os.path.join(bodies, key + ".type"), "w") as f:
+                f.write(ctype)
+            lua = lua_script(os.path.join(bodies, key + ".lua"), method, body, headers)
+            plan.append((name, path, lua, key, len(data)))
+        token = subprocess.run([BIN, "token", "--sub", "bench", "--role", "editor", "--ttl", "2h"], env={**os.environ, "COLOPHON_JWT_SECRET": SECRET}, capture_output=True, text=True, check=True).stdout.strip()
+        mixed_lua = lua_script(os.path.join(bodies, "mixed.lua"), mixed={"token": token, "read_path": "/api/v1/articles?limit=20"})
+        ceiling = start([CEILING, f"127.0.0.1:{ceiling_port}", bodies], log=subprocess.DEVNULL)
+        wait_ready(ceiling_base + "/s/s0", ceiling, "ceiling")
+        rows, peak_rss = [], 0
+        for name, path, lua, key, size_bytes in plan:
+            got = wrk(base + path, lua, args)
+            top = wrk(f"{ceiling_base}/s/{key}", lua, args)
+            rss = rss_mb(server.pid) or 0
+            peak_rss = max(peak_rss, rss)
+            rows.append({"scenario": name, "bytes": size_bytes, **got, "ceiling_rps": top["rps"], "ratio": got["rps"] / top["rps"], "rss_mb": rss})
+            print(f"  {size:>6} {name:<28} {got['rps']:>9.0f} req/s  p50 {got['p50_ms']:.2f} ms  p99 {got['p99_ms']:.2f} ms  ceiling {top['rps']:>9.0f}  ratio {got['rps'] / top['rps']:.2f}  rss {rss:.0f} MB", flush=True)
+        got = wrk(base + "/api/v1/articles?limit=20", mixed_lua, args)
+        top = wrk(f"{ceiling_base}/s/s0", plan[0][2], args)
+        rss = rss_mb(server.pid) or 0
+        peak_rss = max(peak_rss, rss)
+        rows.append({"scenario": "mixed 95% read / 5% write", "bytes": plan[0][4], **got, "ceiling_rps": top["rps"], "ratio": got["rps"] / top["rps"], "rss_mb": rss})
+        print(f"  {size:>6} {'mixed 95% read / 5% write':<28} {got['rps']:>9.0f} req/s  p50 {got['p50_ms']:.2f} ms  p99 {got['p99_ms']:.2f} ms  errors {got['non_2xx']} {got['socket_errors']}", flush=True)
+        return {"size": size, "seed_seconds": seeded, "database": url.split(":")[0], "peak_rss_mb": peak_rss, "found": found, "rows": rows}
+    finally:
+        stop(ceiling)
+        stop(server)
+        log.close()
+
+
+def markdown(report):
+    lines = [f"# Benchmark {report['started']}", "", f"Machine: {report['machine']}. wrk {report['wrk']}: {report['threads']} threads, {report['connections']} connections, {report['duration']} s per scenario. Response cache: {report['cache']}. Database: {report['database']}.", ""]
+    for run in report["runs"]:
+        seeded = f", seeded in {run['seed_seconds']:.0f} s" if run["seed_seconds"] else ""
+        lines += [f"## {run['size']} articles{seeded}; peak server RSS {run['peak_rss_mb']:.0f} MB", "", "| scenario | bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio | non-2xx |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in run["rows"]:
+            lines.append(f"| {r['scenario']} | {r['bytes']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['ceiling_rps']:.0f} | {r['ratio']:.2f} | {r['non_2xx']} |")
+        lines.append("")
+    if len(report["runs"]) >= 2:
+        small, large = report["runs"][0], report["runs"][-1]
+        lines += [f"## {large['size']} vs {small['size']} articles (p50 latency and throughput)", "", "| scenario | p50 ratio | req/s ratio |", "|---|---:|---:|"]
+        for a, b in zip(small["rows"], large["rows"]):
+            lines.append(f"| {a['scenario'].split(' (')[0]} | {b['p50_ms'] / a['p50_ms']:.2f} | {a['rps'] / b['rps']:.2f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", default="1000,100000")
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--postgres", help="an admin URL; databases colophon_bench_N are made on that server")
+    p.add_argument("--reseed", action="store_true", help="seed again even if bench/work has the database")
+    p.add_argument("--cache", action="store_true", help="with the in-process response cache on")
+    p.add_argument("--skip-build", action="store_true")
+    args = p.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: apt-get install wrk")
+    if not args.skip_build:
+        subprocess.run(["cargo", "build", "--release", "--locked", "--bin", "colophon", "--example", "bench-ceiling"], cwd=ROOT, check=True)
+    os.makedirs(WORK, exist_ok=True)
+    os.makedirs(RESULTS, exist_ok=True)
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
+    run_dir = os.path.join(WORK, started)
+    os.makedirs(run_dir)
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+    report = {
+        "started": started,
+        "machine": f"{os.cpu_count()} cores, {cpu}",
+        "wrk": subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].strip() or "wrk",
+        "threads": args.threads, "connections": args.connections, "duration": args.duration,
+        "cache": "on" if args.cache else "off", "database": "postgres" if args.postgres else "sqlite",
+        "runs": [],
+    }
+    for size in [int(s) for s in args.sizes.split(",")]:
+        print(f"== {size} articles", flush=True)
+        report["runs"].append(run_size(size, args, run_dir))
+    name = f"{started}-{report['database']}{'-cache' if args.cache else ''}"
+    with open(os.path.join(RESULTS, name + ".json"), "w") as f:
+        json.dump(report, f, indent=2)
+    with open(os.path.join(RESULTS, name + ".md"), "w") as f:
+        f.write(markdown(report))
+    print(f"results: bench/results/{name}.md and .json")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,553 @@
+//! `colophon seed --synthetic N`: a large, realistic publication for benchmarks, written
+//! fast. Unlike the demo it does not go through the service one article at a time (100k
+//! articles would take many minutes); it builds rows the way the service would (same slugs,
+//! rendering, excerpts, reading times, search index) and inserts them in batches.
+//!
+//! The shape: tags used by Zipf's law (a few tags on most articles, a long tail), a category
+//! tree two levels deep, series of 3–30 parts, Markdown bodies of 300–4000 words (most of
+//! them short) with headings and code blocks, publication dates over ten years, and a few
+//! drafts and scheduled articles. The same `--seed` gives the same publication.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait};
+
+use crate::content::search::index_articles;
+use crate::content::text::{excerpt, reading_minutes, render, slugify};
+use crate::entities::{article, article_tag, category, series, tag};
+
+const WORDS: &[&str] = &[
+    "async",
+    "runtime",
+    "cache",
+    "index",
+    "query",
+    "planner",
+    "latency",
+    "throughput",
+    "schema",
+    "migration",
+    "cursor",
+    "pagination",
+    "replica",
+    "shard",
+    "consensus",
+    "raft",
+    "paxos",
+    "quorum",
+    "lease",
+    "lock",
+    "mutex",
+    "channel",
+    "actor",
+    "stream",
+    "buffer",
+    "socket",
+    "protocol",
+    "header",
+    "payload",
+    "token",
+    "session",
+    "gateway",
+    "proxy",
+    "router",
+    "handler",
+    "middleware",
+    "service",
+    "client",
+    "server",
+    "kernel",
+    "thread",
+    "scheduler",
+    "allocator",
+    "memory",
+    "heap",
+    "stack",
+    "pointer",
+    "borrow",
+    "lifetime",
+    "trait",
+    "generic",
+    "closure",
+    "iterator",
+    "future",
+    "executor",
+    "reactor",
+    "poll",
+    "event",
+    "queue",
+    "topic",
+    "partition",
+    "offset",
+    "commit",
+    "rollback",
+    "transaction",
+    "isolation",
+    "snapshot",
+    "vacuum",
+    "checkpoint",
+    "journal",
+    "log",
+    "metric",
+    "trace",
+    "span",
+    "alert",
+    "dashboard",
+    "deploy",
+    "container",
+    "cluster",
+    "node",
+    "pod",
+    "volume",
+    "network",
+    "packet",
+    "route",
+    "balancer",
+    "certificate",
+    "cipher",
+    "hash",
+    "signature",
+    "key",
+    "secret",
+    "vault",
+    "policy",
+    "role",
+    "audit",
+    "feature",
+    "flag",
+    "release",
+    "rollout",
+    "canary",
+    "build",
+    "compiler",
+    "linker",
+    "crate",
+    "module",
+    "package",
+    "version",
+    "dependency",
+    "test",
+    "fixture",
+    "mock",
+    "benchmark",
+    "profile",
+    "flamegraph",
+    "sample",
+    "regression",
+    "budget",
+    "error",
+    "retry",
+    "backoff",
+    "timeout",
+    "deadline",
+    "circuit",
+    "breaker",
+    "bulkhead",
+    "fallback",
+    "idempotent",
+    "exactly",
+    "once",
+    "ordering",
+    "clock",
+    "vector",
+    "bloom",
+    "filter",
+    "tree",
+    "graph",
+    "edge",
+    "vertex",
+    "search",
+    "ranking",
+    "embedding",
+    "model",
+    "training",
+    "inference",
+    "batch",
+    "window",
+    "aggregate",
+    "join",
+    "projection",
+];
+
+const TITLE_VERBS: &[&str] = &[
+    "Understanding",
+    "Debugging",
+    "Scaling",
+    "Designing",
+    "Testing",
+    "Measuring",
+    "Tuning",
+    "Building",
+    "Rethinking",
+    "Operating",
+    "Securing",
+    "Migrating",
+    "Profiling",
+    "Simplifying",
+    "Taming",
+];
+
+const ROOT_CATEGORIES: &[&str] =
+    &["Engineering", "Databases", "Operations", "Security", "Languages", "Architecture", "Data", "Culture"];
+
+/// Code blocks, rendered once and reused: their HTML is what `render` makes of them.
+const CODE_BLOCKS: &[&str] = &[
+    "```rust\nasync fn handler(State(db): State<Db>) -> Json<Vec<Article>> {\n    Json(db.latest(20).await)\n}\n```",
+    "```sql\nSELECT id, slug, title FROM articles\nWHERE status = 'published'\nORDER BY published_at DESC, id DESC\nLIMIT 20;\n```",
+    "```js\nconst res = await fetch('/api/v1/articles?limit=20');\nconst { data, meta } = await res.json();\n```",
+    "```python\nfor page in client.articles(limit=100):\n    index.add(page)\n```",
+    "```go\nfunc (s *Server) Get(ctx context.Context, id int) (*Article, error) {\n\treturn s.db.Find(ctx, id)\n}\n```",
+    "```yaml\nreplicas: 3\nresources:\n  limits:\n    memory: 256Mi\n```",
+];
+
+struct Code {
+    markdown: String,
+    html: String,
+    plain: String,
+    words: usize,
+}
+
+/// Picks indexes 0..n with probability proportional to 1/(rank+1)^s.
+struct Zipf {
+    cumulative: Vec<f64>,
+}
+
+impl Zipf {
+    fn new(n: usize, s: f64) -> Self {
+        let mut total = 0.0;
+        let cumulative = (0..n)
+            .map(|k| {
+                total += 1.0 / ((k + 1) as f64).powf(s);
+                total
+            })
+            .collect();
+        Zipf { cumulative }
+    }
+
+    fn sample(&self, rng: &mut StdRng) -> usize {
+        let x = rng.random::<f64>() * self.cumulative.last().copied().unwrap_or(0.0);
+        self.cumulative.partition_point(|&c| c < x).min(self.cumulative.len() - 1)
+    }
+}
+
+fn words(rng: &mut StdRng, n: usize) -> String {
+    let mut out = String::with_capacity(n * 8);
+    for i in 0..n {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(WORDS[rng.random_range(0..WORDS.len())]);
+    }
+    out
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// Markdown, HTML, plain text and word count of one generated body. Paragraphs and headings
+/// are plain words, so their HTML is known without rendering; code blocks were rendered.
+struct Body {
+    markdown: String,
+    html: String,
+    plain: String,
+    words: usize,
+}
+
+fn body(rng: &mut StdRng, target_words: usize, code: &[Code]) -> Body {
+    let mut b = Body { markdown: String::new(), html: String::new(), plain: String::new(), words: 0 };
+    let push = |b: &mut Body, md: &str, html: &str, plain: &str, n: usize| {
+        if !b.markdown.is_empty() {
+            b.markdown.push_str("\n\n");
+            b.plain.push('\n');
+        }
+        b.markdown.push_str(md);
+        b.html.push_str(html);
+        b.plain.push_str(plain);
+        b.words += n;
+    };
+    let mut block = 0;
+    while b.words < target_words {
+        if block % 5 == 4 {
+            let n = rng.random_range(2..6);
+            let text = capitalised(&words(rng, n));
+            push(&mut b, &format!("## {text}"), &format!("<h2>{text}</h2>\n"), &text, n);
+        } else if block % 7 == 6 {
+            let c = &code[rng.random_range(0..code.len())];
+            push(&mut b, &c.markdown, &c.html, &c.plain, c.words);
+        } else {
+            let n = rng.random_range(40..120);
+            let text = format!("{}.", capitalised(&words(rng, n)));
+            push(&mut b, &text, &format!("<p>{text}</p>\n"), &text, n);
+        }
+        block += 1;
+    }
+    b
+}
+
+pub struct Seeded {
+    pub articles: usize,
+    pub tags: usize,
+    pub categories: usize,
+    pub series: usize,
+}
+
+/// Fills an empty database with `n` articles. Refuses a database that has articles.
+pub async fn synthetic(
+    db: &DatabaseConnection,
+    n: usize,
+    seed: u64,
+    progress: impl Fn(&str),
+) -> Result<Seeded, String> {
+    let err = |e: sea_orm::DbErr| e.to_string();
+    if article::Entity::find().count(db).await.map_err(err)? > 0 {
+        return Err("the database already has articles; seed an empty one".into());
+    }
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let now = crate::content::now();
+    let code: Vec<Code> = CODE_BLOCKS
+        .iter()
+        .map(|md| {
+            let r = render(md);
+            Code { markdown: md.to_string(), words: r.word_count as usize, html: r.html, plain: r.plain_text }
+        })
+        .collect();
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Sqlite {
+        // A bulk load that can be redone: no need to wait for the disk on every page.
+        db.execute_unprepared("PRAGMA synchronous = OFF").await.map_err(err)?;
+    }
+    let txn = crate::content::Content::new(db.clone()).begin_write().await.map_err(|e| e.to_string())?;
+
+    // Categories: roots with 2–5 children each.
+    let mut cats = Vec::new();
+    for (i, root) in ROOT_CATEGORIES.iter().enumerate() {
+        let root_id = cats.len() as i32 + 1;
+        cats.push((root_id, root.to_string(), None, i as i32));
+        for c in 0..rng.random_range(2..=5) {
+            let name = format!("{} {}", capitalised(WORDS[rng.random_range(0..WORDS.len())]), root);
+            cats.push((cats.len() as i32 + 1, name, Some(root_id), c));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    cats.retain(|c| seen.insert(slugify(&c.1)) || c.2.is_none());
+    let cat_rows: Vec<category::ActiveModel> = cats
+        .iter()
+        .map(|(id, name, parent, position)| category::ActiveModel {
+            id: Set(*id),
+            slug: Set(slugify(name)),
+            name: Set(name.clone()),
+            description: Set(None),
+            parent_id: Set(*parent),
+            position: Set(*position),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .collect();
+    // A child whose parent was dropped as a duplicate cannot happen: roots are never dropped.
+    category::Entity::insert_many(cat_rows).exec(&txn).await.map_err(err)?;
+
+    // Tags: single words and pairs, as many as a publication of this size would have.
+    let tag_count = (n / 20).clamp(30, 5000);
+    let mut tag_names = Vec::with_capacity(tag_count);
+    let mut slugs = std::collections::HashSet::new();
+    for w in WORDS {
+        if tag_names.len() < tag_count && slugs.insert(w.to_string()) {
+            tag_names.push(w.to_string());
+        }
+    }
+    while tag_names.len() < tag_count {
+        let name = format!("{}-{}", WORDS[rng.random_range(0..WORDS.len())], WORDS[rng.random_range(0..WORDS.len())]);
+        if slugs.insert(name.clone()) {
+            tag_names.push(name);
+        }
+    }
+    for chunk in tag_names.chunks(1000).enumerate() {
+        let rows = chunk.1.iter().enumerate().map(|(i, name)| tag::ActiveModel {
+            id: Set((chunk.0 * 1000 + i) as i32 + 1),
+            slug: Set(slugify(name)),
+            name: Set(name.clone()),
+            description: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        tag::Entity::insert_many(rows).exec(&txn).await.map_err(err)?;
+    }
+    let zipf = Zipf::new(tag_count, 1.07);
+
+    // Articles, oldest first, so ids follow publication order as they would in life.
+    let span = Duration::days(3650);
+    let mut dates: Vec<DateTime<Utc>> =
+        (0..n).map(|_| now - Duration::seconds(rng.random_range(0..span.num_seconds()))).collect();
+    dates.sort();
+    let mut series_rows = Vec::new();
+    let mut series_count = 0;
+    let mut open_series: Option<(i32, i32, i32)> = None; // (id, next part, last part)
+    let mut batch = Vec::new();
+    let mut links = Vec::new();
+    for (i, published) in dates.into_iter().enumerate() {
+        let id = i as i32 + 1;
+        let verb = TITLE_VERBS[rng.random_range(0..TITLE_VERBS.len())];
+        let n_words = rng.random_range(2..6);
+        let title = format!("{verb} {}", capitalised(&words(&mut rng, n_words)));
+        let slug = format!("{}-{id}", slugify(&title));
+        // Most articles are short; a few run to 4000 words.
+        let target = 300 + (3700.0 * rng.random::<f64>().powi(3)) as usize;
+        let b = body(&mut rng, target, &code);
+        let roll = rng.random::<f64>();
+        let (status, published_at) = if roll < 0.03 {
+            ("draft", None)
+        } else if roll < 0.04 {
+            ("scheduled", Some(now + Duration::hours(rng.random_range(1..24 * 30))))
+        } else {
+            ("published", Some(published))
+        };
+        // About one article in twenty belongs to a series, in publication order.
+        let (series_id, series_part) = match open_series {
+            Some((sid, part, last)) if rng.random::<f64>() < 0.05 => {
+                open_series = if part < last { Some((sid, part + 1, last)) } else { None };
+                (Some(sid), Some(part))
+            }
+            None if rng.random::<f64>() < 0.05 / 8.0 => {
+                series_count += 1;
+                let sid = series_count;
+                let last = rng.random_range(3..=30);
+                series_rows.push((sid, format!("{} Series {sid}", capitalised(&words(&mut rng, 2)))));
+                open_series = Some((sid, 2, last));
+                (Some(sid), Some(1))
+            }
+            _ => (None, None),
+        };
+        let category_id = (rng.random::<f64>() < 0.9).then(|| cats[rng.random_range(0..cats.len())].0);
+        let mut picked: Vec<i32> = Vec::new();
+        for _ in 0..rng.random_range(1..=5) {
+            let t = zipf.sample(&mut rng) as i32 + 1;
+            if !picked.contains(&t) {
+                picked.push(t);
+            }
+        }
+        links.extend(picked.iter().enumerate().map(|(pos, t)| article_tag::ActiveModel {
+            article_id: Set(id),
+            tag_id: Set(*t),
+            position: Set(pos as i32),
+        }));
+        let updated = published_at.map_or(published, |p| p.min(now)) + Duration::days(rng.random_range(0..30));
+        batch.push(article::ActiveModel {
+            id: Set(id),
+            slug: Set(slug),
+            title: Set(title),
+            custom_excerpt: Set(None),
+            excerpt: Set(excerpt(&b.plain)),
+            word_count: Set(b.words as i32),
+            reading_minutes: Set(reading_minutes(b.words)),
+            body: Set(b.markdown),
+            html: Set(b.html),
+            plain_text: Set(b.plain),
+            status: Set(status.into()),
+            published_at: Set(published_at),
+            created_at: Set(published),
+            updated_at: Set(updated.min(now)),
+            deleted_at: Set(None),
+            author_id: Set(None),
+            category_id: Set(category_id),
+            series_id: Set(series_id),
+            series_part: Set(series_part),
+            cover_image_url: Set(None),
+            canonical_url: Set(None),
+            seo_title: Set(None),
+            seo_description: Set(None),
+            version: Set(1),
+        });
+        if batch.len() == 200 || i + 1 == n {
+            if !series_rows.is_empty() {
+                // Series rows go in before the articles that point at them.
+                let rows = series_rows.drain(..).map(|(sid, title)| series::ActiveModel {
+                    id: Set(sid),
+                    slug: Set(slugify(&title)),
+                    title: Set(title),
+                    description: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                });
+                series::Entity::insert_many(rows).exec(&txn).await.map_err(err)?;
+            }
+            article::Entity::insert_many(std::mem::take(&mut batch)).exec(&txn).await.map_err(err)?;
+            for chunk in links.chunks(2000) {
+                article_tag::Entity::insert_many(chunk.to_vec()).exec(&txn).await.map_err(err)?;
+            }
+            links.clear();
+            if (i + 1) % 10_000 == 0 || i + 1 == n {
+                progress(&format!("{} articles written ({:.1} s)", i + 1, started.elapsed().as_secs_f64()));
+            }
+        }
+    }
+    let ids: Vec<i32> = (1..=n as i32).collect();
+    for (k, chunk) in ids.chunks(2000).enumerate() {
+        index_articles(&txn, chunk).await.map_err(|e| e.to_string())?;
+        if (k + 1) % 10 == 0 {
+            progress(&format!(
+                "{} articles indexed for search ({:.1} s)",
+                (k + 1) * 2000,
+                started.elapsed().as_secs_f64()
+            ));
+        }
+    }
+    if backend == DbBackend::Postgres {
+        // Explicit ids leave the sequences behind; the next editor's insert must not collide.
+        for table in ["articles", "tags", "categories", "series"] {
+            txn.execute_unprepared(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            ))
+            .await
+            .map_err(err)?;
+        }
+    }
+    txn.commit().await.map_err(err)?;
+    let analyze = if backend == DbBackend::Postgres { "ANALYZE" } else { "ANALYZE; PRAGMA optimize" };
+    db.execute_unprepared(analyze).await.map_err(err)?;
+    progress(&format!("done in {:.1} s", started.elapsed().as_secs_f64()));
+    Ok(Seeded { articles: n, tags: tag_count, categories: cats.len(), series: series_count as usize })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_bodies_render_as_the_service_would() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let code: Vec<Code> = CODE_BLOCKS
+            .iter()
+            .map(|md| {
+                let r = render(md);
+                Code { markdown: md.to_string(), words: r.word_count as usize, html: r.html, plain: r.plain_text }
+            })
+            .collect();
+        for target in [300, 1500, 4000] {
+            let b = body(&mut rng, target, &code);
+            let r = render(&b.markdown);
+            assert_eq!(b.html, r.html);
+            assert_eq!(b.plain, r.plain_text);
+            assert_eq!(b.words as i32, r.word_count);
+            assert!(b.words >= target && b.words < target + 200, "{} for {target}", b.words);
+        }
+    }
+
+    #[test]
+    fn zipf_favours_the_first_ranks() {
+        let mut rng = StdRng::seed_from_u64(1);
+        let z = Zipf::new(1000, 1.07);
+        let mut counts = vec![0usize; 1000];
+        for _ in 0..100_000 {
+            counts[z.sample(&mut rng)] += 1;
+        }
+        assert!(counts[0] > counts[1] && counts[1] > counts[9] && counts[9] > counts[99]);
+        assert!(counts[0] > 10 * counts[99], "{} vs {}", counts[0], counts[99]);
+        assert!(counts[999] > 0);
+    }
+}
