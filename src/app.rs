@@ -11,6 +11,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::Jwt;
 use crate::content::Content;
 use crate::graphql::{self, AppSchema};
+use crate::response_cache::ResponseCache;
 use crate::rest::{self, problem::Problem};
 
 /// Everything a request handler needs. Cheap to clone.
@@ -19,12 +20,19 @@ pub struct AppState {
     pub content: Content,
     pub jwt: Jwt,
     pub schema: AppSchema,
+    pub cache: ResponseCache,
 }
 
 impl AppState {
+    /// With the response cache on; see [`AppState::with_cache`].
     pub fn new(content: Content, jwt: Jwt) -> Self {
+        Self::with_cache(content, jwt, true)
+    }
+
+    pub fn with_cache(content: Content, jwt: Jwt, cache: bool) -> Self {
         let schema = graphql::build_schema(content.clone(), jwt.clone());
-        Self { content, jwt, schema }
+        let cache = ResponseCache::new(content.db().clone(), cache);
+        Self { content, jwt, schema, cache }
     }
 }
 
@@ -44,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(crate::http_cache::layer))
+        .layer(axum::middleware::from_fn_with_state(state.cache.clone(), crate::response_cache::layer))
         .layer(TraceLayer::new_for_http())
         // A bug in one handler answers 500 problem+json instead of dropping the connection.
         .layer(CatchPanicLayer::custom(|_| {

@@ -48,6 +48,15 @@ pub fn scheduler_interval(raw: Option<&str>) -> Result<std::time::Duration, Conf
     }
 }
 
+/// The in-process response cache (`COLOPHON_RESPONSE_CACHE`, `on` by default).
+pub fn response_cache(raw: Option<&str>) -> Result<bool, ConfigError> {
+    match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("on") | Some("true") | Some("1") => Ok(true),
+        Some("off") | Some("false") | Some("0") => Ok(false),
+        Some(other) => Err(bad("COLOPHON_RESPONSE_CACHE", format!("`{other}` must be `on` or `off`"))),
+    }
+}
+
 /// Where the JWT secret came from, so `serve --demo` can say it made one.
 pub enum SecretSource {
     Environment,

@@ -106,7 +106,7 @@ fn etag(own: Option<&HeaderValue>, bytes: &[u8]) -> HeaderValue {
 }
 
 /// `If-None-Match: *`, one tag or a list; weak comparison, as RFC 9110 asks for GET.
-fn matches_etag(header: &HeaderValue, etag: &HeaderValue) -> bool {
+pub fn matches_etag(header: &HeaderValue, etag: &HeaderValue) -> bool {
     let Ok(list) = header.to_str() else { return false };
     let ours = etag.to_str().unwrap_or_default();
     list.split(',').map(str::trim).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == ours)

@@ -13,5 +13,6 @@ pub mod docs;
 pub mod entities;
 pub mod graphql;
 pub mod http_cache;
+pub mod response_cache;
 pub mod rest;
 pub mod seed;

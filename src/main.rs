@@ -251,6 +251,7 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     let url = config::check_database_url(database_url)?;
     let (jwt, secret_source) = config::jwt_from_env(env, demo_mode)?;
     let scheduler_every = config::scheduler_interval(env("COLOPHON_SCHEDULER_INTERVAL").as_deref())?;
+    let response_cache = config::response_cache(env("COLOPHON_RESPONSE_CACHE").as_deref())?;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -285,18 +286,22 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     }
     // Publishes scheduled articles as they fall due, starting with any that fell due while
     // the server was down. Safe with several instances on one database.
-    tokio::spawn(scheduler(content.clone(), scheduler_every));
-    let state = app::AppState::new(content, jwt);
+    let state = app::AppState::with_cache(content.clone(), jwt, response_cache);
+    state.cache.watch();
+    tokio::spawn(scheduler(content, state.cache.clone(), scheduler_every));
     axum::serve(listener, app::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| Failure::Runtime(format!("server error: {e}")))
 }
 
-async fn scheduler(content: Content, every: std::time::Duration) {
+async fn scheduler(content: Content, cache: colophon::response_cache::ResponseCache, every: std::time::Duration) {
     loop {
         match content.publish_due().await {
-            Ok(ids) if !ids.is_empty() => tracing::info!(?ids, "published scheduled articles"),
+            Ok(ids) if !ids.is_empty() => {
+                cache.invalidate();
+                tracing::info!(?ids, "published scheduled articles")
+            }
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "the scheduler could not publish due articles"),
         }

@@ -10,6 +10,7 @@ mod m20261123_000001_content_model;
 mod m20261123_000002_taxonomy_search_site;
 mod m20261123_000003_editorial;
 mod m20261123_000004_widen_text_columns;
+mod m20261123_000005_change_notifications;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_taxonomy_search_site::Migration),
             Box::new(m20261123_000003_editorial::Migration),
             Box::new(m20261123_000004_widen_text_columns::Migration),
+            Box::new(m20261123_000005_change_notifications::Migration),
         ]
     }
 }

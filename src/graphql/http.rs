@@ -128,7 +128,15 @@ pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, bod
         Err(e) => return request_error(StatusCode::BAD_REQUEST, media, &format!("the body is not valid JSON: {e}")),
     };
     match parse_params(value) {
-        Ok(req) => execute(&state, &headers, media, req).await,
+        Ok(mut req) => {
+            let read_only = !is_mutation(&mut req);
+            let mut res = execute(&state, &headers, media, req).await;
+            if read_only {
+                // A query changes nothing: the response cache keeps what it has.
+                res.extensions_mut().insert(crate::response_cache::ReadOnly);
+            }
+            res
+        }
         Err(message) => request_error(StatusCode::BAD_REQUEST, media, &message),
     }
 }

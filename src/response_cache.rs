@@ -1,0 +1,278 @@
+//! The in-process response cache for anonymous reads (`COLOPHON_RESPONSE_CACHE=off` turns
+//! it off). Correctness before hit rate: any write anywhere empties it.
+//!
+//! - Writes through this process empty it as their response leaves: any successful request
+//!   other than GET or HEAD, except GraphQL queries sent by POST (marked [`ReadOnly`]).
+//! - Writes by other processes on the same database empty it too: on PostgreSQL, triggers on
+//!   the content tables `NOTIFY colophon_changes` and every instance LISTENs; on SQLite,
+//!   `PRAGMA data_version` on a connection of our own changes when any other connection
+//!   commits (checked at most every 2 ms, on the request path).
+//! - A scheduled article becomes visible at its time with no write at all, so the cache also
+//!   empties when the next publication time comes.
+//!
+//! Entries carry the generation they were made in; emptying bumps the generation. An
+//! answer computed while a write landed is not stored.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::entities::article;
+
+/// Bodies kept in memory at most; past it the cache starts over.
+const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// A single answer larger than this is not kept.
+const MAX_ENTRY: usize = 2 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct ResponseCache(Arc<Inner>);
+
+struct Inner {
+    enabled: AtomicBool,
+    generation: AtomicU64,
+    entries: RwLock<HashMap<String, Arc<Entry>>>,
+    bytes: AtomicUsize,
+    /// (generation it was computed for, the next scheduled publication after it).
+    next_due: tokio::sync::Mutex<Option<(u64, Option<DateTime<Utc>>)>>,
+    db: DatabaseConnection,
+    sqlite_version: tokio::sync::Mutex<Option<SqliteWatch>>,
+}
+
+struct SqliteWatch {
+    conn: sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Sqlite>,
+    version: i64,
+    checked: Instant,
+}
+
+struct Entry {
+    generation: u64,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl ResponseCache {
+    pub fn new(db: DatabaseConnection, enabled: bool) -> Self {
+        ResponseCache(Arc::new(Inner {
+            enabled: AtomicBool::new(enabled),
+            generation: AtomicU64::new(0),
+            entries: RwLock::new(HashMap::new()),
+            bytes: AtomicUsize::new(0),
+            next_due: tokio::sync::Mutex::new(None),
+            db,
+            sqlite_version: tokio::sync::Mutex::new(None),
+        }))
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.0.enabled.load(Ordering::Acquire)
+    }
+
+    /// Forget everything: content changed.
+    pub fn invalidate(&self) {
+        self.0.generation.fetch_add(1, Ordering::AcqRel);
+        let mut entries = self.0.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.clear();
+        self.0.bytes.store(0, Ordering::Release);
+    }
+
+    /// Hears other processes' writes for as long as the server runs: LISTEN on PostgreSQL
+    /// (while the listener is down the cache is off, so nothing stale is served).
+    pub fn watch(&self) {
+        if !self.enabled() || self.0.db.get_database_backend() != DbBackend::Postgres {
+            return;
+        }
+        // Until the LISTEN is up, other instances' writes would go unheard.
+        self.0.enabled.store(false, Ordering::Release);
+        let cache = self.clone();
+        tokio::spawn(async move {
+            let pool = cache.0.db.get_postgres_connection_pool().clone();
+            loop {
+                let listening = match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
+                    Ok(mut listener) => listener.listen("colophon_changes").await.map(|()| listener),
+                    Err(e) => Err(e),
+                };
+                match listening {
+                    Ok(mut listener) => {
+                        cache.invalidate();
+                        cache.0.enabled.store(true, Ordering::Release);
+                        while listener.recv().await.is_ok() {
+                            cache.invalidate();
+                        }
+                        tracing::warn!("response cache: lost the LISTEN connection; caching paused");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "response cache: cannot LISTEN; caching paused"),
+                }
+                cache.0.enabled.store(false, Ordering::Release);
+                cache.invalidate();
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+
+    /// Empties the cache when another SQLite connection committed, or when a scheduled
+    /// article's time has come since the cache was filled.
+    async fn freshen(&self) {
+        if self.0.db.get_database_backend() == DbBackend::Sqlite {
+            self.check_sqlite().await;
+        }
+        let generation = self.0.generation.load(Ordering::Acquire);
+        let mut due = self.0.next_due.lock().await;
+        let next = match *due {
+            Some((g, next)) if g == generation => next,
+            _ => {
+                let next = next_publication(&self.0.db).await;
+                *due = Some((generation, next));
+                next
+            }
+        };
+        if next.is_some_and(|at| at <= crate::content::now()) {
+            *due = None;
+            self.invalidate();
+        }
+    }
+
+    async fn check_sqlite(&self) {
+        let mut watch = self.0.sqlite_version.lock().await;
+        if watch.as_ref().is_some_and(|w| w.checked.elapsed() < Duration::from_millis(2)) {
+            return;
+        }
+        if watch.is_none() {
+            match self.0.db.get_sqlite_connection_pool().acquire().await {
+                Ok(conn) => *watch = Some(SqliteWatch { conn, version: -1, checked: Instant::now() }),
+                Err(_) => return self.invalidate(),
+            }
+        }
+        let w = watch.as_mut().expect("just set");
+        let version: Result<i64, _> = sea_orm::sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut *w.conn).await;
+        w.checked = Instant::now();
+        match version {
+            Ok(v) if v == w.version => {}
+            Ok(v) => {
+                w.version = v;
+                self.invalidate();
+            }
+            Err(_) => {
+                *watch = None;
+                self.invalidate();
+            }
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        let generation = self.0.generation.load(Ordering::Acquire);
+        let entries = self.0.entries.read().unwrap_or_else(|e| e.into_inner());
+        entries.get(key).filter(|e| e.generation == generation).cloned()
+    }
+
+    fn put(&self, key: String, entry: Entry) {
+        let size = entry.body.len() + key.len();
+        if size > MAX_ENTRY {
+            return;
+        }
+        let mut entries = self.0.entries.write().unwrap_or_else(|e| e.into_inner());
+        // Stored only if nothing was written while the answer was computed.
+        if entry.generation != self.0.generation.load(Ordering::Acquire) {
+            return;
+        }
+        if self.0.bytes.load(Ordering::Acquire) + size > MAX_BYTES {
+            entries.clear();
+            self.0.bytes.store(0, Ordering::Release);
+        }
+        self.0.bytes.fetch_add(size, Ordering::AcqRel);
+        entries.insert(key, Arc::new(entry));
+    }
+}
+
+/// The earliest scheduled publication still to come (a trashed article never appears).
+async fn next_publication(db: &DatabaseConnection) -> Option<DateTime<Utc>> {
+    article::Entity::find()
+        .select_only()
+        .column(article::Column::PublishedAt)
+        .filter(article::Column::Status.eq("scheduled"))
+        .filter(article::Column::DeletedAt.is_null())
+        .filter(article::Column::PublishedAt.gt(crate::content::now()))
+        .order_by_asc(article::Column::PublishedAt)
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await
+        // Unknown means "could be any moment": keep nothing.
+        .unwrap_or(Some(Some(DateTime::<Utc>::MIN_UTC)))
+        .flatten()
+}
+
+/// Anonymous GETs of the API; never anything answered with credentials or a preview token.
+fn cache_key(req: &Request) -> Option<String> {
+    let uri = req.uri();
+    let path = uri.path();
+    let api = path.starts_with("/api/v1/") && path != "/api/v1/openapi.yaml";
+    if req.method() != Method::GET || !(api || path == "/graphql") {
+        return None;
+    }
+    if req.headers().contains_key(header::AUTHORIZATION)
+        || uri.query().is_some_and(|q| q.split('&').any(|p| p.starts_with("preview=")))
+    {
+        return None;
+    }
+    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // GraphiQL (text/html) and the two JSON media types are different answers.
+    Some(format!("{}\n{accept}", uri))
+}
+
+pub async fn layer(State(cache): State<ResponseCache>, mut req: Request, next: Next) -> Response {
+    if !cache.enabled() {
+        return next.run(req).await;
+    }
+    let Some(key) = cache_key(&req) else {
+        let write = req.method() != Method::GET && req.method() != Method::HEAD;
+        let res = next.run(req).await;
+        // A refused write changed nothing; a GraphQL query sent by POST says so.
+        if write && res.status().is_success() && res.extensions().get::<ReadOnly>().is_none() {
+            cache.invalidate();
+        }
+        return res;
+    };
+    cache.freshen().await;
+    let if_none_match = req.headers_mut().remove(header::IF_NONE_MATCH);
+    if let Some(hit) = cache.get(&key) {
+        return answer(&hit.headers, hit.body.clone(), if_none_match.as_ref(), "hit");
+    }
+    let generation = cache.0.generation.load(Ordering::Acquire);
+    let res = next.run(req).await;
+    if res.status() != StatusCode::OK {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let Ok(body) = to_bytes(body, MAX_ENTRY * 4).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "response too large to buffer").into_response();
+    };
+    cache.put(key, Entry { generation, headers: parts.headers.clone(), body: body.clone() });
+    answer(&parts.headers, body, if_none_match.as_ref(), "miss")
+}
+
+/// Marks a non-GET answer that changed nothing (a GraphQL query sent by POST).
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOnly;
+
+fn answer(headers: &HeaderMap, body: Bytes, if_none_match: Option<&HeaderValue>, state: &'static str) -> Response {
+    let not_modified = match (if_none_match, headers.get(header::ETAG)) {
+        (Some(inm), Some(etag)) => crate::http_cache::matches_etag(inm, etag),
+        _ => false,
+    };
+    let mut res = if not_modified { Response::new(Body::empty()) } else { Response::new(Body::from(body)) };
+    *res.headers_mut() = headers.clone();
+    if not_modified {
+        *res.status_mut() = StatusCode::NOT_MODIFIED;
+        res.headers_mut().remove(header::CONTENT_LENGTH);
+    }
+    res.headers_mut().insert("x-cache", HeaderValue::from_static(state));
+    res
+}
