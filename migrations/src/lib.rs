@@ -11,6 +11,7 @@ mod m20261123_000002_taxonomy_search_site;
 mod m20261123_000003_editorial;
 mod m20261123_000004_widen_text_columns;
 mod m20261123_000005_change_notifications;
+mod m20261123_000006_live_articles_index;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_editorial::Migration),
             Box::new(m20261123_000004_widen_text_columns::Migration),
             Box::new(m20261123_000005_change_notifications::Migration),
+            Box::new(m20261123_000006_live_articles_index::Migration),
         ]
     }
 }

@@ -383,7 +383,7 @@ impl Content {
             Some(_) => return Err(ContentError::field(page.names.after, "is not a valid cursor for this list")),
             None => 0,
         };
-        let total = base.clone().count(db).await?;
+        let total = count_rows(db, &base).await?;
         let rows = base
             .order_by(super::search::score_expr(db.get_database_backend(), text), Order::Desc)
             .order_by(article::Column::Id, Order::Desc)
@@ -448,7 +448,7 @@ impl Content {
             };
             return self.articles_by_relevance(base, &text, &query.page).await;
         }
-        let total = base.clone().count(db).await?;
+        let total = count_rows(db, &base).await?;
 
         let (col, canonical_dir, nullable) = query.order.spec();
         // Published and scheduled rows always have a date; only other states need NULL care.
@@ -1160,6 +1160,12 @@ pub(crate) async fn load_views(db: &impl ConnectionTrait, rows: Vec<article::Mod
         .collect())
 }
 
+/// The rows a list's filters match, counted from the id alone: sea-orm's `count` wraps the
+/// whole select (every column), which made SQLite read the table instead of an index.
+async fn count_rows(db: &impl ConnectionTrait, base: &Select<article::Entity>) -> Result<u64> {
+    Ok(base.clone().select_only().column(article::Column::Id).count(db).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1194,3 +1200,4 @@ mod tests {
         }
     }
 }
+

@@ -13,6 +13,7 @@ mod http_caching;
 mod lifecycle;
 mod management;
 mod pagination;
+mod plans;
 mod response_cache;
 mod server;
 mod statements;
