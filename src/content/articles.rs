@@ -384,7 +384,7 @@ impl Content {
             None => 0,
         };
         let total = count_rows(db, &base).await?;
-        let rows = base
+        let rows = without_texts(base)
             .order_by(super::search::score_expr(db.get_database_backend(), text), Order::Desc)
             .order_by(article::Column::Id, Order::Desc)
             .offset(offset)
@@ -392,7 +392,7 @@ impl Content {
             .all(db)
             .await?;
         let more = rows.len() as u64 > size;
-        let views = load_views(db, rows.into_iter().take(size as usize).collect()).await?;
+        let views = load_summaries(db, rows.into_iter().take(size as usize).collect()).await?;
         let items = views
             .into_iter()
             .enumerate()
@@ -465,13 +465,13 @@ impl Content {
             select = select.filter(after_cursor(col, &dir, nullable, nulls_last, c));
         }
         let select = order_select(select, col, &dir, nullable, nulls_last);
-        let mut rows = select.limit(size + 1).all(db).await?;
+        let mut rows = without_texts(select).limit(size + 1).all(db).await?;
         let more = rows.len() as u64 > size;
         rows.truncate(size as usize);
         if backward {
             rows.reverse();
         }
-        let views = load_views(db, rows).await?;
+        let views = load_summaries(db, rows).await?;
         let items = views
             .into_iter()
             .map(|v| {
@@ -1156,6 +1156,7 @@ pub(crate) async fn load_views(db: &impl ConnectionTrait, rows: Vec<article::Mod
                 .and_then(|id| authors.get(&id))
                 .map(|u| AuthorRef { id: u.id, name: u.display_name.clone() }),
             row,
+            summary: false,
         })
         .collect())
 }
@@ -1164,6 +1165,68 @@ pub(crate) async fn load_views(db: &impl ConnectionTrait, rows: Vec<article::Mod
 /// whole select (every column), which made SQLite read the table instead of an index.
 async fn count_rows(db: &impl ConnectionTrait, base: &Select<article::Entity>) -> Result<u64> {
     Ok(base.clone().select_only().column(article::Column::Id).count(db).await?)
+}
+
+/// A list's rows without `body`, `html` and `plain_text` (selected as empty text): a page of
+/// twenty would otherwise read and carry every article's full text.
+pub(crate) fn without_texts(select: Select<article::Entity>) -> Select<article::Entity> {
+    use sea_orm::{IdenStatic, Iterable};
+    let texts = [article::Column::Body, article::Column::Html, article::Column::PlainText];
+    let is_text = |c: &article::Column| texts.iter().any(|t| t.as_str() == c.as_str());
+    let mut select = select.select_only();
+    for c in article::Column::iter().filter(|c| !is_text(c)) {
+        select = select.column(c);
+    }
+    for c in texts {
+        select = select.column_as(Expr::val(""), c.as_str());
+    }
+    select
+}
+
+/// [`load_views`] for rows read by [`without_texts`].
+pub(crate) async fn load_summaries(db: &impl ConnectionTrait, rows: Vec<article::Model>) -> Result<Vec<ArticleView>> {
+    let mut views = load_views(db, rows).await?;
+    views.iter_mut().for_each(|v| v.summary = true);
+    Ok(views)
+}
+
+/// The text of an article a list left out.
+#[derive(Debug, Clone)]
+pub struct ArticleText {
+    pub body: String,
+    pub html: String,
+}
+
+impl Content {
+    /// Puts the text back into list views, in one query, for a client that asked for it.
+    pub async fn fill_texts(&self, views: Vec<&mut ArticleView>) -> Result<()> {
+        let mut views: Vec<&mut ArticleView> = views.into_iter().filter(|v| v.summary).collect();
+        if views.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i32> = views.iter().map(|v| v.row.id).collect();
+        let mut texts = self.article_texts(&ids).await?;
+        for v in views.iter_mut() {
+            if let Some(t) = texts.remove(&v.row.id) {
+                v.row.body = t.body;
+                v.row.html = t.html;
+                v.summary = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// `body` and `html` of articles already shown to the caller in a list, by id.
+    pub async fn article_texts(&self, ids: &[i32]) -> Result<HashMap<i32, ArticleText>> {
+        let rows: Vec<(i32, String, String)> = article::Entity::find()
+            .select_only()
+            .columns([article::Column::Id, article::Column::Body, article::Column::Html])
+            .filter(article::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        Ok(rows.into_iter().map(|(id, body, html)| (id, ArticleText { body, html })).collect())
+    }
 }
 
 #[cfg(test)]
@@ -1200,4 +1263,3 @@ mod tests {
         }
     }
 }
-

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::articles::{PageArgs, load_views};
+use super::articles::{PageArgs, load_summaries, without_texts};
 use super::cursor::{Cursor, SortKey};
 use super::model::{ArticleView, Page};
 use super::sql::{Sql, push_visible};
@@ -257,6 +257,6 @@ pub(crate) async fn views_by_id(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = article::Entity::find().filter(article::Column::Id.is_in(ids)).all(db).await?;
-    Ok(load_views(db, rows).await?.into_iter().map(|v| (v.row.id, v)).collect())
+    let rows = without_texts(article::Entity::find().filter(article::Column::Id.is_in(ids))).all(db).await?;
+    Ok(load_summaries(db, rows).await?.into_iter().map(|v| (v.row.id, v)).collect())
 }

@@ -45,6 +45,10 @@ pub struct ArticleView {
     pub category: Option<category::Model>,
     pub series: Option<series::Model>,
     pub author: Option<AuthorRef>,
+    /// Loaded for a list: `body`, `html` and `plain_text` were left out of the row (they are
+    /// most of an article's bytes); [`Content::article_texts`](super::Content::article_texts)
+    /// fetches them when a client asks.
+    pub summary: bool,
 }
 
 impl ArticleView {

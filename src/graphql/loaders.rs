@@ -37,6 +37,8 @@ pub struct ArticlesKey {
     pub after: Option<String>,
     /// Also load the series neighbours of every article in the batch, in one go.
     pub with_neighbours: bool,
+    /// Also load every article's text (`body`, `html`), in one go.
+    pub with_texts: bool,
 }
 
 /// The published parts around (series id, part).
@@ -102,18 +104,22 @@ impl Loader<ArticlesKey> for Loaders {
 
     async fn load(&self, keys: &[ArticlesKey]) -> Result<HashMap<ArticlesKey, Self::Value>, LoadError> {
         let mut out = HashMap::new();
-        type Bucket = (Grouping, bool, Option<i32>, Option<String>, bool);
+        type Bucket = (Grouping, bool, Option<i32>, Option<String>, bool, bool);
         let mut buckets: HashMap<Bucket, Vec<i32>> = HashMap::new();
         for k in keys {
-            let bucket = (k.grouping, k.include_descendants, k.first, k.after.clone(), k.with_neighbours);
+            let bucket = (k.grouping, k.include_descendants, k.first, k.after.clone(), k.with_neighbours, k.with_texts);
             buckets.entry(bucket).or_default().push(k.id);
         }
-        for ((grouping, descendants, first, after, with_neighbours), ids) in buckets {
+        for ((grouping, descendants, first, after, with_neighbours, with_texts), ids) in buckets {
             let groups = groups_for(&self.content, grouping, ids.iter().map(|id| (*id, descendants))).await?;
             let order =
                 if grouping == Grouping::Series { ArticleOrder::SeriesPart } else { ArticleOrder::PublishedDesc };
             let page = PageArgs { first: first.map(i64::from), after: after.clone(), ..Default::default() };
             let mut pages = self.content.grouped_articles(grouping, &groups, order, &page).await?;
+            if with_texts {
+                let views = pages.values_mut().flat_map(|p| p.items.iter_mut()).map(|(_, v)| v).collect();
+                self.content.fill_texts(views).await?;
+            }
             let neighbours = if with_neighbours {
                 let positions: Vec<(i32, i32)> = pages
                     .values()
@@ -133,6 +139,7 @@ impl Loader<ArticlesKey> for Loaders {
                         first,
                         after: after.clone(),
                         with_neighbours,
+                        with_texts,
                     };
                     out.insert(key, (p, neighbours.clone()));
                 }
@@ -150,6 +157,20 @@ impl Loader<NeighboursKey> for Loaders {
         let positions: Vec<(i32, i32)> = keys.iter().map(|k| (k.0, k.1)).collect();
         let found = self.content.series_neighbours(&positions).await?;
         Ok(found.into_iter().map(|((s, p), v)| (NeighboursKey(s, p), v)).collect())
+    }
+}
+
+/// The text (`body`, `html`) of an article a list loaded without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TextKey(pub i32);
+
+impl Loader<TextKey> for Loaders {
+    type Value = crate::content::articles::ArticleText;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[TextKey]) -> Result<HashMap<TextKey, Self::Value>, LoadError> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        Ok(self.content.article_texts(&ids).await?.into_iter().map(|(id, t)| (TextKey(id), t)).collect())
     }
 }
 

@@ -151,7 +151,10 @@ impl QueryRoot {
             names: Default::default(),
         };
         let query = article_query(filter.unwrap_or_default(), order_by, page);
-        let page = content(ctx).articles(viewer, query).await.gql()?;
+        let mut page = content(ctx).articles(viewer, query).await.gql()?;
+        if objects::wants_texts(ctx) {
+            content(ctx).fill_texts(page.items.iter_mut().map(|(_, v)| v).collect()).await.gql()?;
+        }
         let neighbours = neighbours_for(ctx, &page.items.iter().map(|(_, v)| v).collect::<Vec<_>>()).await?;
         Ok(ArticleConnection::from_page(page, Article::with(&neighbours)))
     }
@@ -215,7 +218,10 @@ impl QueryRoot {
         after: Option<String>,
     ) -> async_graphql::Result<SearchConnection> {
         viewer(ctx)?;
-        let page = content(ctx).search(&query, &forward(first, after)).await.gql()?;
+        let mut page = content(ctx).search(&query, &forward(first, after)).await.gql()?;
+        if objects::wants_texts(ctx) {
+            content(ctx).fill_texts(page.items.iter_mut().map(|(_, h)| &mut h.article).collect()).await.gql()?;
+        }
         let neighbours = neighbours_for(ctx, &page.items.iter().map(|(_, h)| &h.article).collect::<Vec<_>>()).await?;
         Ok(SearchConnection::from_page(page, |h| SearchResult {
             article: Article::with(&neighbours)(h.article),

@@ -8,7 +8,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::error::to_graphql_ref;
-use super::loaders::{ArticlesKey, CountKey, Loaders, NeighboursKey, RelatedKey};
+use super::loaders::{ArticlesKey, CountKey, Loaders, NeighboursKey, RelatedKey, TextKey};
 use super::types::{ArticleStatus, DateTimeUtc};
 use crate::content::groups::Grouping;
 use crate::content::model::{ArticleView, Page};
@@ -61,7 +61,8 @@ async fn articles(
     after: Option<String>,
 ) -> async_graphql::Result<ArticleConnection> {
     let with_neighbours = wants_neighbours(ctx);
-    let key = ArticlesKey { grouping, id, include_descendants, first, after, with_neighbours };
+    let with_texts = wants_texts(ctx);
+    let key = ArticlesKey { grouping, id, include_descendants, first, after, with_neighbours, with_texts };
     let Some((page, neighbours)) = loader(ctx).load_one(key).await.map_err(load_err)? else {
         return Ok(ArticleConnection::default());
     };
@@ -141,6 +142,16 @@ impl Article {
 
 /// Whether the selection under the current field reaches `previousInSeries` or
 /// `nextInSeries` of its articles (through `nodes`, `edges.node`, or directly).
+/// Whether a list's nodes ask for their text, so it is loaded with the page.
+pub fn wants_texts(ctx: &Context<'_>) -> bool {
+    let look = ctx.look_ahead();
+    let asks = |f: async_graphql::Lookahead<'_>| f.field("html").exists() || f.field("body").exists();
+    asks(look.field("nodes"))
+        || asks(look.field("edges").field("node"))
+        || asks(look.field("nodes").field("article"))
+        || asks(look.field("edges").field("node").field("article"))
+}
+
 pub fn wants_neighbours(ctx: &Context<'_>) -> bool {
     let look = ctx.look_ahead();
     let asks =
@@ -157,6 +168,18 @@ pub async fn neighbours_for(ctx: &Context<'_>, views: &[&ArticleView]) -> async_
         views.iter().filter_map(|v| Some((v.row.series_id?, v.row.series_part?))).collect();
     let content = ctx.data_unchecked::<content::Content>();
     Ok(Arc::new(content.series_neighbours(&positions).await.map_err(|e| to_graphql_ref(&e))?))
+}
+
+impl Article {
+    /// The text, from the row or, for an article a list loaded without it, in one batch
+    /// for the whole list.
+    async fn text(&self, ctx: &Context<'_>) -> async_graphql::Result<crate::content::articles::ArticleText> {
+        let row = &self.0.row;
+        if !self.0.summary {
+            return Ok(crate::content::articles::ArticleText { body: row.body.clone(), html: row.html.clone() });
+        }
+        loader(ctx).load_one(TextKey(row.id)).await.map_err(load_err)?.ok_or_else(|| "the article is gone".into())
+    }
 }
 
 #[Object]
@@ -177,12 +200,12 @@ impl Article {
         &self.0.row.excerpt
     }
     /// Markdown source.
-    async fn body(&self) -> &str {
-        &self.0.row.body
+    async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(self.text(ctx).await?.body)
     }
     /// Sanitized HTML rendered from `body`.
-    async fn html(&self) -> &str {
-        &self.0.row.html
+    async fn html(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        Ok(self.text(ctx).await?.html)
     }
     async fn word_count(&self) -> i32 {
         self.0.row.word_count

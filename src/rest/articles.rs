@@ -72,9 +72,10 @@ pub struct AuthorDto {
     pub name: String,
 }
 
-/// An article as REST clients see it (GraphQL's `Article`, in snake_case).
+/// An article in a list: everything but its text (`body`, `html`), which is most of an
+/// article's bytes; `GET /api/v1/articles/{id}` has it.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Article {
+pub struct ArticleSummary {
     /// Opaque identifier.
     pub id: String,
     pub slug: String,
@@ -82,10 +83,6 @@ pub struct Article {
     /// The editor's excerpt, or one derived from the body (at most 200 characters, cut on a
     /// word boundary, ending in "…" when cut).
     pub excerpt: String,
-    /// Markdown source.
-    pub body: String,
-    /// Sanitized HTML rendered from `body`.
-    pub html: String,
     pub word_count: i32,
     /// Minutes at 200 words a minute, at least 1.
     pub reading_minutes: i32,
@@ -111,6 +108,17 @@ pub struct Article {
     pub seo_description: Option<String>,
 }
 
+/// An article as REST clients see it (GraphQL's `Article`, in snake_case), with its text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Article {
+    #[serde(flatten)]
+    pub summary: ArticleSummary,
+    /// Markdown source.
+    pub body: String,
+    /// Sanitized HTML rendered from `body`.
+    pub html: String,
+}
+
 /// Enough of an article to link to it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleLink {
@@ -125,7 +133,7 @@ impl From<&ArticleView> for ArticleLink {
 }
 
 /// REST articles for service views, with series neighbours loaded for all of them at once.
-pub async fn article_dtos(content: &Content, views: Vec<ArticleView>) -> Result<Vec<Article>, ContentError> {
+pub async fn article_dtos(content: &Content, views: Vec<ArticleView>) -> Result<Vec<ArticleSummary>, ContentError> {
     let positions: Vec<(i32, i32)> =
         views.iter().filter_map(|v| Some((v.row.series_id?, v.row.series_part?))).collect();
     let neighbours = content.series_neighbours(&positions).await?;
@@ -133,7 +141,7 @@ pub async fn article_dtos(content: &Content, views: Vec<ArticleView>) -> Result<
         .into_iter()
         .map(|v| {
             let around = v.row.series_id.zip(v.row.series_part).and_then(|k| neighbours.get(&k));
-            let mut a = Article::from(v);
+            let mut a = ArticleSummary::from(v);
             if let Some((prev, next)) = around {
                 a.previous_in_series = prev.as_ref().map(ArticleLink::from);
                 a.next_in_series = next.as_ref().map(ArticleLink::from);
@@ -143,21 +151,24 @@ pub async fn article_dtos(content: &Content, views: Vec<ArticleView>) -> Result<
         .collect())
 }
 
-pub async fn article_dto(content: &Content, view: ArticleView) -> Result<Article, ContentError> {
-    Ok(article_dtos(content, vec![view]).await?.pop().expect("one article"))
+/// One article with its text (never from a list's summary view).
+pub async fn article_dto(content: &Content, mut view: ArticleView) -> Result<Article, ContentError> {
+    debug_assert!(!view.summary, "a full article from a list's view");
+    let body = std::mem::take(&mut view.row.body);
+    let html = std::mem::take(&mut view.row.html);
+    let summary = article_dtos(content, vec![view]).await?.pop().expect("one article");
+    Ok(Article { summary, body, html })
 }
 
-impl From<ArticleView> for Article {
+impl From<ArticleView> for ArticleSummary {
     fn from(v: ArticleView) -> Self {
         let status = v.status(crate::content::now()).into();
         let r = v.row;
-        Article {
+        ArticleSummary {
             id: r.id.to_string(),
             slug: r.slug,
             title: r.title,
             excerpt: r.excerpt,
-            body: r.body,
-            html: r.html,
             word_count: r.word_count,
             reading_minutes: r.reading_minutes,
             status,
@@ -196,7 +207,7 @@ pub struct ListMeta {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleList {
-    pub data: Vec<Article>,
+    pub data: Vec<ArticleSummary>,
     pub meta: ListMeta,
 }
 
@@ -713,7 +724,7 @@ pub struct RelatedParams {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleArray {
-    pub data: Vec<Article>,
+    pub data: Vec<ArticleSummary>,
 }
 
 /// Published articles sharing the most tags with this one, then the newest.

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::articles::{Article, ArticleList, LIST_NAMES, article_dtos, nullable};
+use super::articles::{ArticleList, ArticleSummary, LIST_NAMES, article_dtos, nullable};
 use super::extract::{Auth, JsonBody, Path, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use super::tags::{created, group_page};
@@ -44,7 +44,7 @@ pub struct CategoryEntry {
     pub category: Category,
     /// With `?articles=N`: its first N published articles, newest first.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub articles: Option<Vec<Article>>,
+    pub articles: Option<Vec<ArticleSummary>>,
 }
 
 /// Enough of a category to link to it.
@@ -128,7 +128,7 @@ pub async fn list_categories(
                 }
             }
         }
-        let mut per: HashMap<i32, Vec<Article>> = HashMap::new();
+        let mut per: HashMap<i32, Vec<ArticleSummary>> = HashMap::new();
         for (owner, a) in owners.into_iter().zip(article_dtos(&state.content, all).await?) {
             per.entry(owner).or_default().push(a);
         }

@@ -24,7 +24,7 @@ pub fn keyed<T: axum::response::IntoResponse>(names: Vec<String>, body: T) -> ax
 /// Keys of a list of articles: every article list, plus each article shown.
 pub fn list_keys<'a>(
     first: impl IntoIterator<Item = String>,
-    shown: impl IntoIterator<Item = &'a articles::Article>,
+    shown: impl IntoIterator<Item = &'a articles::ArticleSummary>,
 ) -> Vec<String> {
     first.into_iter().chain(shown.into_iter().map(|a| keys::article(&a.id))).collect()
 }

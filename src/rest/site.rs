@@ -5,7 +5,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::articles::{Article, LIST_NAMES, ListMeta, article_dtos};
+use super::articles::{ArticleSummary, LIST_NAMES, ListMeta, article_dtos};
 use super::extract::{Auth, JsonBody, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use crate::app::AppState;
@@ -136,7 +136,7 @@ pub struct SearchParams {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SearchResult {
-    pub article: Article,
+    pub article: ArticleSummary,
     /// HTML-escaped text around the match, matched words in `<mark>`.
     pub snippet: String,
     /// Higher is better; comparable within one search only.

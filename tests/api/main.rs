@@ -11,6 +11,7 @@ mod editorial;
 mod graphql_http;
 mod http_caching;
 mod lifecycle;
+mod lists;
 mod management;
 mod pagination;
 mod plans;

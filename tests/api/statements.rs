@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::support::{Backend, SECRET, TestApp, connect_migrated, fresh_database};
 
-const TOPIC_INDEX: &str = "{ categories { slug articleCount articles(first: 50) { totalCount nodes { title \
+const TOPIC_INDEX: &str = "{ categories { slug articleCount articles(first: 50) { totalCount nodes { title html \
     tags { slug name } category { slug name } series { title } seriesPart previousInSeries { slug } } } } }";
 
 /// Statements run by the topic index on a publication of `categories` × `per_category`
