@@ -93,7 +93,7 @@ def parse_duration_ms(s):
 
 
 def wrk(url, lua, args):
-    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", lua, url]
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "10s", "--latency", "-s", lua, url]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
@@ -106,6 +106,10 @@ def wrk(url, lua, args):
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": errors.group(1).strip() if errors else "",
     }
+
+
+def ms(v):
+    return "-" if v is None else f"{v:.2f}"
 
 
 def lua_script(path, method="GET", body=None, headers=None, mixed=None):
@@ -250,13 +254,13 @@ def run_size(size, args, run_dir):
             rss = rss_mb(server.pid) or 0
             peak_rss = max(peak_rss, rss)
             rows.append({"scenario": name, "bytes": size_bytes, **got, "ceiling_rps": top["rps"], "ratio": got["rps"] / top["rps"], "rss_mb": rss})
-            print(f"  {size:>6} {name:<28} {got['rps']:>9.0f} req/s  p50 {got['p50_ms']:.2f} ms  p99 {got['p99_ms']:.2f} ms  ceiling {top['rps']:>9.0f}  ratio {got['rps'] / top['rps']:.2f}  rss {rss:.0f} MB", flush=True)
+            print(f"  {size:>6} {name:<28} {got['rps']:>9.0f} req/s  p50 {ms(got['p50_ms'])} ms  p99 {ms(got['p99_ms'])} ms  ceiling {top['rps']:>9.0f}  ratio {got['rps'] / top['rps']:.2f}  rss {rss:.0f} MB", flush=True)
         got = wrk(base + "/api/v1/articles?limit=20", mixed_lua, args)
         top = wrk(f"{ceiling_base}/s/s0", plan[0][2], args)
         rss = rss_mb(server.pid) or 0
         peak_rss = max(peak_rss, rss)
         rows.append({"scenario": "mixed 95% read / 5% write", "bytes": plan[0][4], **got, "ceiling_rps": top["rps"], "ratio": got["rps"] / top["rps"], "rss_mb": rss})
-        print(f"  {size:>6} {'mixed 95% read / 5% write':<28} {got['rps']:>9.0f} req/s  p50 {got['p50_ms']:.2f} ms  p99 {got['p99_ms']:.2f} ms  errors {got['non_2xx']} {got['socket_errors']}", flush=True)
+        print(f"  {size:>6} {'mixed 95% read / 5% write':<28} {got['rps']:>9.0f} req/s  p50 {ms(got['p50_ms'])} ms  p99 {ms(got['p99_ms'])} ms  errors {got['non_2xx']} {got['socket_errors']}", flush=True)
         return {"size": size, "seed_seconds": seeded, "database": url.split(":")[0], "peak_rss_mb": peak_rss, "found": found, "rows": rows}
     finally:
         stop(ceiling)
@@ -270,13 +274,14 @@ def markdown(report):
         seeded = f", seeded in {run['seed_seconds']:.0f} s" if run["seed_seconds"] else ""
         lines += [f"## {run['size']} articles{seeded}; peak server RSS {run['peak_rss_mb']:.0f} MB", "", "| scenario | bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio | non-2xx |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for r in run["rows"]:
-            lines.append(f"| {r['scenario']} | {r['bytes']} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['ceiling_rps']:.0f} | {r['ratio']:.2f} | {r['non_2xx']} |")
+            lines.append(f"| {r['scenario']} | {r['bytes']} | {r['rps']:.0f} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {r['ceiling_rps']:.0f} | {r['ratio']:.2f} | {r['non_2xx']} |")
         lines.append("")
     if len(report["runs"]) >= 2:
         small, large = report["runs"][0], report["runs"][-1]
         lines += [f"## {large['size']} vs {small['size']} articles (p50 latency and throughput)", "", "| scenario | p50 ratio | req/s ratio |", "|---|---:|---:|"]
         for a, b in zip(small["rows"], large["rows"]):
-            lines.append(f"| {a['scenario'].split(' (')[0]} | {b['p50_ms'] / a['p50_ms']:.2f} | {a['rps'] / b['rps']:.2f} |")
+            p50 = f"{b['p50_ms'] / a['p50_ms']:.2f}" if a["p50_ms"] and b["p50_ms"] else "-"
+            lines.append(f"| {a['scenario'].split(' (')[0]} | {p50} | {a['rps'] / b['rps']:.2f} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ mod m20261123_000003_editorial;
 mod m20261123_000004_widen_text_columns;
 mod m20261123_000005_change_notifications;
 mod m20261123_000006_live_articles_index;
+mod m20261123_000007_article_text_last;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_widen_text_columns::Migration),
             Box::new(m20261123_000005_change_notifications::Migration),
             Box::new(m20261123_000006_live_articles_index::Migration),
+            Box::new(m20261123_000007_article_text_last::Migration),
         ]
     }
 }
