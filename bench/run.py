@@ -274,19 +274,33 @@ def markdown(report):
         seeded = f", seeded in {run['seed_seconds']:.0f} s" if run["seed_seconds"] else ""
         lines += [f"## {run['size']} articles{seeded}; peak server RSS {run['peak_rss_mb']:.0f} MB", "", "| scenario | bytes | req/s | p50 ms | p99 ms | ceiling req/s | ratio | non-2xx |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for r in run["rows"]:
+            if not r["rps"]:
+                r = {**r, "p50_ms": None, "p99_ms": None}  # nothing finished within wrk's timeout
             lines.append(f"| {r['scenario']} | {r['bytes']} | {r['rps']:.0f} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {r['ceiling_rps']:.0f} | {r['ratio']:.2f} | {r['non_2xx']} |")
         lines.append("")
     if len(report["runs"]) >= 2:
         small, large = report["runs"][0], report["runs"][-1]
         lines += [f"## {large['size']} vs {small['size']} articles (p50 latency and throughput)", "", "| scenario | p50 ratio | req/s ratio |", "|---|---:|---:|"]
-        for a, b in zip(small["rows"], large["rows"]):
+        name = lambda r: r["scenario"].split(" (")[0]
+        larger = {name(r): r for r in large["rows"]}
+        for a in small["rows"]:
+            b = larger.get(name(a))
+            if not b:
+                continue
             p50 = f"{b['p50_ms'] / a['p50_ms']:.2f}" if a["p50_ms"] and b["p50_ms"] else "-"
-            lines.append(f"| {a['scenario'].split(' (')[0]} | {p50} | {a['rps'] / b['rps']:.2f} |")
+            rps = f"{a['rps'] / b['rps']:.2f}" if b["rps"] else "-"
+            lines.append(f"| {name(a)} | {p50} | {rps} |")
         lines.append("")
     return "\n".join(lines)
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--markdown":
+        # Rewrite the Markdown table of a JSON result: python3 bench/run.py --markdown FILE.json
+        report = json.load(open(sys.argv[2]))
+        with open(sys.argv[2][: -len(".json")] + ".md", "w") as f:
+            f.write(markdown(report))
+        return
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="1000,100000")
     p.add_argument("--duration", type=int, default=10)
