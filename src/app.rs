@@ -21,6 +21,7 @@ pub struct AppState {
     pub jwt: Jwt,
     pub schema: AppSchema,
     pub cache: ResponseCache,
+    pub persisted: crate::graphql::persisted::PersistedQueries,
 }
 
 impl AppState {
@@ -32,7 +33,7 @@ impl AppState {
     pub fn with_cache(content: Content, jwt: Jwt, cache: bool) -> Self {
         let schema = graphql::build_schema(content.clone(), jwt.clone());
         let cache = ResponseCache::new(content.db().clone(), cache);
-        Self { content, jwt, schema, cache }
+        Self { content, jwt, schema, cache, persisted: Default::default() }
     }
 }
 

@@ -68,7 +68,9 @@ pub async fn layer(req: Request, next: Next) -> Response {
             .is_some_and(|q| q.split('&').any(|p| p.starts_with("preview=") || p.starts_with("previewToken=")));
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let res = next.run(req).await;
-    if res.status() != StatusCode::OK {
+    // A handler that said `no-store` meant it.
+    let no_store = res.headers().get(header::CACHE_CONTROL).is_some_and(|v| v.as_bytes() == b"no-store");
+    if res.status() != StatusCode::OK || no_store {
         return res;
     }
     let (mut parts, body) = res.into_parts();

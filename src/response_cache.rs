@@ -247,7 +247,8 @@ pub async fn layer(State(cache): State<ResponseCache>, mut req: Request, next: N
     }
     let generation = cache.0.generation.load(Ordering::Acquire);
     let res = next.run(req).await;
-    if res.status() != StatusCode::OK {
+    let no_store = res.headers().get(header::CACHE_CONTROL).is_some_and(|v| v.as_bytes() == b"no-store");
+    if res.status() != StatusCode::OK || no_store {
         return res;
     }
     let (parts, body) = res.into_parts();

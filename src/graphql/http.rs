@@ -59,6 +59,24 @@ fn request_error(status: StatusCode, media: MediaType, message: &str) -> Respons
     respond(status, media, &body)
 }
 
+/// Resolves an automatic persisted query in the parameters; `Some` is the answer to send.
+fn persisted(state: &AppState, media: MediaType, params: &mut serde_json::Map<String, Value>) -> Option<Response> {
+    use super::persisted::PersistedError;
+    state.persisted.resolve(params).err().map(|e| {
+        let (message, code) = match e {
+            PersistedError::NotFound => ("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND"),
+            PersistedError::Invalid(why) => (why, "BAD_REQUEST"),
+        };
+        // Apollo clients look for this error and send the query again; the request never ran.
+        let status = if media == MediaType::GraphQlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+        let mut res = respond(status, media, &body);
+        // The same URL answers differently once the query is known: keep this answer nowhere.
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    })
+}
+
 /// Reads the GraphQL parameters from a JSON object (POST body or GET query string).
 fn parse_params(v: Value) -> Result<async_graphql::Request, String> {
     let Value::Object(mut map) = v else { return Err("the request must be a JSON object".into()) };
@@ -123,10 +141,15 @@ pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, bod
             "send the request as `Content-Type: application/json` (UTF-8)",
         );
     }
-    let value: Value = match serde_json::from_slice(&body) {
+    let mut value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return request_error(StatusCode::BAD_REQUEST, media, &format!("the body is not valid JSON: {e}")),
     };
+    if let Value::Object(params) = &mut value
+        && let Some(answer) = persisted(&state, media, params)
+    {
+        return answer;
+    }
     match parse_params(value) {
         Ok(mut req) => {
             let read_only = !is_mutation(&mut req);
@@ -146,7 +169,7 @@ pub async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri:
     let query = uri.query().unwrap_or("");
     let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-    if !params.iter().any(|(k, _)| k == "query") && wants_html {
+    if !params.iter().any(|(k, _)| k == "query" || k == "extensions") && wants_html {
         return Html(super::graphiql_html()).into_response();
     }
     let Some(media) = negotiate(&headers) else {
@@ -164,6 +187,9 @@ pub async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri:
             _ => Value::String(v),
         };
         object.insert(k, value);
+    }
+    if let Some(answer) = persisted(&state, media, &mut object) {
+        return answer;
     }
     let mut req = match parse_params(Value::Object(object)) {
         Ok(r) => r,

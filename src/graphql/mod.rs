@@ -8,6 +8,7 @@ pub mod http;
 mod int_range;
 pub mod loaders;
 pub mod objects;
+pub mod persisted;
 pub mod types;
 
 use async_graphql::{Context, EmptySubscription, ID, Object, Schema};

@@ -14,6 +14,7 @@ mod lifecycle;
 mod lists;
 mod management;
 mod pagination;
+mod persisted_queries;
 mod plans;
 mod response_cache;
 mod server;
