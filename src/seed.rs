@@ -210,6 +210,16 @@ struct Code {
     words: usize,
 }
 
+fn code_blocks() -> Vec<Code> {
+    CODE_BLOCKS
+        .iter()
+        .map(|md| {
+            let r = render(md);
+            Code { markdown: md.to_string(), words: r.word_count as usize, html: r.html, plain: r.plain_text }
+        })
+        .collect()
+}
+
 /// Picks indexes 0..n with probability proportional to 1/(rank+1)^s.
 struct Zipf {
     cumulative: Vec<f64>,
@@ -310,13 +320,7 @@ pub async fn synthetic(
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(seed);
     let now = crate::content::now();
-    let code: Vec<Code> = CODE_BLOCKS
-        .iter()
-        .map(|md| {
-            let r = render(md);
-            Code { markdown: md.to_string(), words: r.word_count as usize, html: r.html, plain: r.plain_text }
-        })
-        .collect();
+    let code = code_blocks();
     let backend = db.get_database_backend();
     if backend == DbBackend::Sqlite {
         // A bulk load that can be redone: no need to wait for the disk on every page.
@@ -521,13 +525,7 @@ mod tests {
     #[test]
     fn generated_bodies_render_as_the_service_would() {
         let mut rng = StdRng::seed_from_u64(7);
-        let code: Vec<Code> = CODE_BLOCKS
-            .iter()
-            .map(|md| {
-                let r = render(md);
-                Code { markdown: md.to_string(), words: r.word_count as usize, html: r.html, plain: r.plain_text }
-            })
-            .collect();
+        let code = code_blocks();
         for target in [300, 1500, 4000] {
             let b = body(&mut rng, target, &code);
             let r = render(&b.markdown);
