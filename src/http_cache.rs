@@ -61,16 +61,10 @@ pub async fn layer(req: Request, next: Next) -> Response {
         res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return res;
     }
-    let credentialed = req.headers().contains_key(header::AUTHORIZATION)
-        || req
-            .uri()
-            .query()
-            .is_some_and(|q| q.split('&').any(|p| p.starts_with("preview=") || p.starts_with("previewToken=")));
+    let credentialed = with_credentials(&req);
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let res = next.run(req).await;
-    // A handler that said `no-store` meant it.
-    let no_store = res.headers().get(header::CACHE_CONTROL).is_some_and(|v| v.as_bytes() == b"no-store");
-    if res.status() != StatusCode::OK || no_store {
+    if !cacheable(&res) {
         return res;
     }
     let (mut parts, body) = res.into_parts();
@@ -94,6 +88,22 @@ pub async fn layer(req: Request, next: Next) -> Response {
         return Response::from_parts(parts, Body::empty());
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Asked with a token or a preview token: the answer is for this caller alone, and no cache
+/// (ours or anyone's) may keep it for others.
+pub fn with_credentials(req: &Request) -> bool {
+    req.headers().contains_key(header::AUTHORIZATION)
+        || req
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p.starts_with("preview=") || p.starts_with("previewToken=")))
+}
+
+/// A 200 whose handler did not say `no-store` (it meant it).
+pub fn cacheable(res: &Response) -> bool {
+    res.status() == StatusCode::OK
+        && res.headers().get(header::CACHE_CONTROL).is_none_or(|v| v.as_bytes() != b"no-store")
 }
 
 /// Strong: any byte changes it. A handler's own ETag (an article's version) stays in front.

@@ -14,7 +14,7 @@
 //! answer computed while a write landed is not stored.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -41,8 +41,12 @@ struct Inner {
     generation: AtomicU64,
     entries: RwLock<HashMap<String, Arc<Entry>>>,
     bytes: AtomicUsize,
-    /// (generation it was computed for, the next scheduled publication after it).
-    next_due: tokio::sync::Mutex<Option<(u64, Option<DateTime<Utc>>)>>,
+    /// The generation `due_at` was computed for (`u64::MAX`: not yet), and the next
+    /// scheduled publication then, in µs since the epoch (`i64::MAX`: none). Read on every
+    /// request without a lock; `due_lock` keeps two requests from computing it at once.
+    due_generation: AtomicU64,
+    due_at: AtomicI64,
+    due_lock: tokio::sync::Mutex<()>,
     db: DatabaseConnection,
     sqlite_version: tokio::sync::Mutex<Option<SqliteWatch>>,
 }
@@ -66,7 +70,9 @@ impl ResponseCache {
             generation: AtomicU64::new(0),
             entries: RwLock::new(HashMap::new()),
             bytes: AtomicUsize::new(0),
-            next_due: tokio::sync::Mutex::new(None),
+            due_generation: AtomicU64::new(u64::MAX),
+            due_at: AtomicI64::new(i64::MAX),
+            due_lock: tokio::sync::Mutex::new(()),
             db,
             sqlite_version: tokio::sync::Mutex::new(None),
         }))
@@ -125,17 +131,16 @@ impl ResponseCache {
             self.check_sqlite().await;
         }
         let generation = self.0.generation.load(Ordering::Acquire);
-        let mut due = self.0.next_due.lock().await;
-        let next = match *due {
-            Some((g, next)) if g == generation => next,
-            _ => {
-                let next = next_publication(&self.0.db).await;
-                *due = Some((generation, next));
-                next
+        if self.0.due_generation.load(Ordering::Acquire) != generation {
+            let _one_at_a_time = self.0.due_lock.lock().await;
+            if self.0.due_generation.load(Ordering::Acquire) != generation {
+                let next = next_publication(&self.0.db).await.map_or(i64::MAX, |at| at.timestamp_micros());
+                self.0.due_at.store(next, Ordering::Release);
+                self.0.due_generation.store(generation, Ordering::Release);
             }
-        };
-        if next.is_some_and(|at| at <= crate::content::now()) {
-            *due = None;
+        }
+        if self.0.due_at.load(Ordering::Acquire) <= crate::content::now().timestamp_micros() {
+            // A new generation: the next request computes the next publication time again.
             self.invalidate();
         }
     }
@@ -217,9 +222,7 @@ fn cache_key(req: &Request) -> Option<String> {
     if req.method() != Method::GET || !(api || path == "/graphql") {
         return None;
     }
-    if req.headers().contains_key(header::AUTHORIZATION)
-        || uri.query().is_some_and(|q| q.split('&').any(|p| p.starts_with("preview=")))
-    {
+    if crate::http_cache::with_credentials(req) {
         return None;
     }
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -247,8 +250,7 @@ pub async fn layer(State(cache): State<ResponseCache>, mut req: Request, next: N
     }
     let generation = cache.0.generation.load(Ordering::Acquire);
     let res = next.run(req).await;
-    let no_store = res.headers().get(header::CACHE_CONTROL).is_some_and(|v| v.as_bytes() == b"no-store");
-    if res.status() != StatusCode::OK || no_store {
+    if !crate::http_cache::cacheable(&res) {
         return res;
     }
     let (parts, body) = res.into_parts();
