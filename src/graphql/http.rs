@@ -109,7 +109,8 @@ fn parse_params(v: Value) -> Result<async_graphql::Request, String> {
 async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, req: async_graphql::Request) -> Response {
     let auth_header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
     let auth = RequestAuth(state.jwt.viewer(auth_header).map_err(|e| e.to_string()));
-    let mut res = state.schema.execute(req.data(auth).data(RequestCache::default())).await;
+    let cache = std::sync::Arc::new(RequestCache::default());
+    let mut res = state.schema.execute(req.data(auth).data(cache.clone())).await;
     super::error::label_field_errors(&mut res.errors);
     let never_ran = res.data == async_graphql::Value::Null
         && !res.errors.is_empty()
@@ -122,7 +123,12 @@ async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, req: a
         }
         return respond(StatusCode::BAD_REQUEST, media, &body);
     }
-    respond(StatusCode::OK, media, &res)
+    let mut answer = respond(StatusCode::OK, media, &res);
+    if cache.previewed.load(std::sync::atomic::Ordering::Relaxed) {
+        // A draft opened by a preview token must not be kept by any cache for others.
+        answer.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    answer
 }
 
 pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

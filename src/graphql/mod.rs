@@ -24,8 +24,8 @@ use editorial::{AuditConnection, AuthPayload, CreateUserInput, PreviewToken, Upd
 use error::{GqlResult, to_graphql};
 use loaders::Loaders;
 use objects::{
-    ArchiveMonth, Article, ArticleConnection, Category, SearchConnection, SearchResult, Series, SeriesConnection, Site,
-    Tag, TagConnection, category_tree, neighbours_for,
+    ArchiveMonth, Article, ArticleConnection, Category, RequestCache, SearchConnection, SearchResult, Series,
+    SeriesConnection, Site, Tag, TagConnection, category_tree, neighbours_for,
 };
 use types::{
     ArticleFilter, ArticleOrder, CreateArticleInput, CreateCategoryInput, CreateSeriesInput, CreateTagInput, TagOrder,
@@ -92,6 +92,11 @@ impl QueryRoot {
         };
         // A forged or expired preview token opens nothing; it is not an error.
         let preview = preview_token.and_then(|t| ctx.data_unchecked::<Jwt>().verify_preview(&t));
+        if preview.is_some() {
+            ctx.data_unchecked::<std::sync::Arc<RequestCache>>()
+                .previewed
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         Ok(content(ctx).article_with_preview(viewer, lookup, preview).await.gql()?.map(Article::new))
     }
 

@@ -22,10 +22,12 @@ use crate::entities::{category, series, tag};
 #[derive(Default)]
 pub struct RequestCache {
     tree: tokio::sync::OnceCell<Arc<CategoryTree>>,
+    /// Set when a preview token opened an article: the answer is for its holder alone.
+    pub previewed: std::sync::atomic::AtomicBool,
 }
 
 pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<CategoryTree>> {
-    let cache = ctx.data_unchecked::<RequestCache>();
+    let cache = ctx.data_unchecked::<Arc<RequestCache>>();
     let content = ctx.data_unchecked::<content::Content>();
     cache
         .tree

@@ -111,3 +111,28 @@ async fn lists_name_their_articles_and_graphql_gets_are_cacheable(app: TestApp) 
     let v = app.gql("{ site { articleCount } }", json!({}), None).await;
     assert_eq!(v["data"]["site"]["articleCount"], 2);
 }
+
+db_test!(a_draft_opened_by_a_preview_token_is_kept_by_no_cache);
+async fn a_draft_opened_by_a_preview_token_is_kept_by_no_cache(app: TestApp) {
+    let draft = app.create(json!({ "title": "Under review" })).await;
+    let v = app
+        .gql_ok(
+            "mutation($id: ID!) { createPreviewToken(articleId: $id) { token } }",
+            json!({ "id": draft["id"] }),
+            Some(&app.editor()),
+        )
+        .await;
+    let token = v["createPreviewToken"]["token"].as_str().unwrap();
+    let query = format!("{{ article(slug: \"under-review\", previewToken: \"{token}\") {{ title status }} }}");
+    let uri =
+        format!("/graphql?{}", form_urlencoded::Serializer::new(String::new()).append_pair("query", &query).finish());
+    for _ in 0..2 {
+        let res = get_with(&app, &uri, &[("accept", "application/json")]).await;
+        assert_eq!(res.json()["data"]["article"]["status"], "DRAFT", "{}", res.text);
+        assert_eq!(res.header("cache-control"), Some("no-store"));
+        assert!(res.header("etag").is_none() && res.header("x-cache").is_none());
+    }
+    // The REST preview likewise answers privately.
+    let res = app.get(&format!("/api/v1/articles/under-review?preview={token}"), None).await;
+    assert_eq!(res.header("cache-control"), Some(colophon::http_cache::PRIVATE));
+}
