@@ -13,7 +13,10 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+};
 
 use crate::content::search::index_articles;
 use crate::content::text::{excerpt, reading_minutes, render, slugify};
@@ -466,6 +469,7 @@ pub async fn synthetic(
             seo_title: Set(None),
             seo_description: Set(None),
             version: Set(1),
+            listed_at: NotSet,
         });
         if batch.len() == 200 || i + 1 == n {
             if !series_rows.is_empty() {

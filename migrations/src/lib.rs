@@ -13,6 +13,7 @@ mod m20261123_000004_widen_text_columns;
 mod m20261123_000005_change_notifications;
 mod m20261123_000006_live_articles_index;
 mod m20261123_000007_article_text_last;
+mod m20261123_000008_listing;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_change_notifications::Migration),
             Box::new(m20261123_000006_live_articles_index::Migration),
             Box::new(m20261123_000007_article_text_last::Migration),
+            Box::new(m20261123_000008_listing::Migration),
         ]
     }
 }

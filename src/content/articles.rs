@@ -11,8 +11,10 @@ use sea_orm::{
 };
 
 use super::cursor::{Cursor, SortKey};
+use super::groups::{Group, Grouping};
 use super::input::non_empty;
 use super::model::{ArticleView, AuthorRef, Page, effective_status, is_public};
+use super::sql::Sql;
 use super::text::{self, slugify};
 use super::{
     ArticlePatch, ArticleStatus, Content, ContentError, NewArticle, Principal, Result, Viewer, taxonomy, users,
@@ -200,9 +202,8 @@ fn status_condition(status: ArticleStatus, now: DateTime<Utc>) -> Condition {
     use article::Column as C;
     let cond = Condition::all().add(C::DeletedAt.is_null());
     match status {
-        ArticleStatus::Published => cond
-            .add(C::Status.is_in([ArticleStatus::Published.as_str(), ArticleStatus::Scheduled.as_str()]))
-            .add(C::PublishedAt.lte(now)),
+        // `listed_at` is the database's "live and published or scheduled" (see the entity).
+        ArticleStatus::Published => Condition::all().add(C::ListedAt.lte(now)),
         ArticleStatus::Scheduled => {
             cond.add(C::Status.eq(ArticleStatus::Scheduled.as_str())).add(C::PublishedAt.gt(now))
         }
@@ -305,16 +306,30 @@ impl Content {
         Ok(())
     }
 
-    /// The filters of a list query other than status, as one condition.
-    async fn filter_condition(&self, query: &ArticleQuery) -> Result<Condition> {
+    /// The filters of a list query other than status, as one condition, and the counter
+    /// that counts its public rows when one does.
+    async fn filter_condition(&self, query: &ArticleQuery) -> Result<(Condition, Option<Counter>)> {
         use sea_orm::sea_query::Query;
         let db = self.db();
         let mut cond = Condition::all();
         let nothing = || Expr::cust("1 = 0");
         let tag_slugs: Vec<&String> = query.tag.iter().chain(query.tags.iter()).collect();
+        let other_filters = query.author.is_some()
+            || query.published_after.is_some()
+            || query.published_before.is_some()
+            || query.search.is_some();
+        let groups = tag_slugs.len() + query.category.is_some() as usize + query.series.is_some() as usize;
+        let mut counter = match (groups, other_filters) {
+            (0, false) => Some(Counter::All),
+            _ => None,
+        };
+        let sole = groups == 1 && !other_filters;
         for slug in tag_slugs {
             match super::tags::tag_by_slug(db, slug).await? {
                 Some(t) => {
+                    if sole {
+                        counter = Some(Counter::Group(Grouping::Tag, vec![t.id]));
+                    }
                     cond = cond.add(
                         article::Column::Id.in_subquery(
                             Query::select()
@@ -331,7 +346,13 @@ impl Content {
         if let Some(slug) = &query.category {
             let tree = super::tree::CategoryTree::load(db).await?;
             cond = match tree.by_slug(slug) {
-                Some(c) => cond.add(article::Column::CategoryId.is_in(tree.with_descendants(c.id))),
+                Some(c) => {
+                    let keys = tree.with_descendants(c.id);
+                    if sole {
+                        counter = Some(Counter::Group(Grouping::Category, keys.clone()));
+                    }
+                    cond.add(article::Column::CategoryId.is_in(keys))
+                }
                 None => cond.add(nothing()),
             };
         }
@@ -342,7 +363,12 @@ impl Content {
                 false => None,
             };
             cond = match found {
-                Some(s) => cond.add(article::Column::SeriesId.eq(s.id)),
+                Some(s) => {
+                    if sole {
+                        counter = Some(Counter::Group(Grouping::Series, vec![s.id]));
+                    }
+                    cond.add(article::Column::SeriesId.eq(s.id))
+                }
                 None => cond.add(nothing()),
             };
         }
@@ -365,7 +391,7 @@ impl Content {
                 false => cond.add(super::search::matches_condition(db.get_database_backend(), &text)),
             };
         }
-        Ok(cond)
+        Ok((cond, counter))
     }
 
     /// Relevance order pages by offset: scores are recomputed per query, so there is no
@@ -441,18 +467,28 @@ impl Content {
             };
             base = base.filter(article::Column::AuthorId.eq(me.unwrap_or(-1)));
         }
-        base = base.filter(self.filter_condition(&query).await?);
+        let (filters, counter) = self.filter_condition(&query).await?;
+        base = base.filter(filters);
         if query.order == ArticleOrder::Relevance {
             let Some(text) = query.search.as_deref().map(clean_search) else {
                 return Err(ContentError::field(query.page.names.order, "RELEVANCE needs a search text"));
             };
             return self.articles_by_relevance(base, &text, &query.page).await;
         }
-        let total = count_rows(db, &base).await?;
+        let total = match (query.status, counter) {
+            // The public list and single-group lists count from the database's counters.
+            (None, Some(counter)) => self.listed_count(counter).await?,
+            _ => count_rows(db, &base).await?,
+        };
 
         let (col, canonical_dir, nullable) = query.order.spec();
         // Published and scheduled rows always have a date; only other states need NULL care.
         let nullable = nullable && !matches!(status, ArticleStatus::Published | ArticleStatus::Scheduled);
+        // The public list walks the `listed_at` index, which holds the same times in order.
+        let col = match (query.status, col) {
+            (None, article::Column::PublishedAt) => article::Column::ListedAt,
+            _ => col,
+        };
         let (size, cursor, backward) = match direction {
             Direction::Forward { size, after } => (size, after, false),
             Direction::Backward { size, before } => (size, before, true),
@@ -563,6 +599,7 @@ impl Content {
             seo_title: Set(non_empty(input.seo_title.clone())),
             seo_description: Set(non_empty(input.seo_description.clone())),
             version: Set(1),
+            listed_at: NotSet,
         };
         let inserted = match article::Entity::insert(row).exec_with_returning(&txn).await {
             Ok(row) => row,
@@ -1008,6 +1045,7 @@ async fn apply_patch(
         seo_title: Set(next.seo_title.clone()),
         seo_description: Set(next.seo_description.clone()),
         version: Set(next.version),
+        listed_at: NotSet,
     };
     let slug = next.slug.clone();
     let res = article::Entity::update_many()
@@ -1159,6 +1197,38 @@ pub(crate) async fn load_views(db: &impl ConnectionTrait, rows: Vec<article::Mod
             summary: false,
         })
         .collect())
+}
+
+/// Which of the database's listing counters counts a list's public rows.
+#[derive(Debug, Clone)]
+pub(crate) enum Counter {
+    All,
+    Group(Grouping, Vec<i32>),
+}
+
+impl Content {
+    /// Public articles a counter counts: the database's counter (kept by triggers) less the
+    /// scheduled articles whose time has not come, a short index range; never a scan.
+    pub(crate) async fn listed_count(&self, counter: Counter) -> Result<u64> {
+        match counter {
+            Counter::All => {
+                let db = self.db();
+                let mut sql = Sql::new(db.get_database_backend());
+                sql.push("SELECT t.articles - (SELECT COUNT(*) FROM articles a WHERE a.listed_at > ")
+                    .bind(super::now())
+                    .push(") AS n FROM listing_totals t");
+                let n: i64 = match db.query_one_raw(sql.build()).await? {
+                    Some(r) => r.try_get("", "n")?,
+                    None => 0,
+                };
+                Ok(u64::try_from(n).unwrap_or(0))
+            }
+            Counter::Group(grouping, keys) => {
+                let group = Group { id: 0, keys };
+                Ok(self.group_counts(grouping, &[group]).await?.get(&0).copied().unwrap_or(0))
+            }
+        }
+    }
 }
 
 /// The rows a list's filters match, counted from the id alone: sea-orm's `count` wraps the

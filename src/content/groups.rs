@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::articles::{PageArgs, load_summaries, without_texts};
@@ -43,6 +45,44 @@ impl Grouping {
     }
 }
 
+impl Grouping {
+    /// Where a group's public articles are listed in publication order: the table, its
+    /// group key column and its article id column, indexed as (key, listed_at, id).
+    fn listing(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Grouping::Tag => ("article_tags", "tag_id", "article_id"),
+            Grouping::Category => ("articles", "category_id", "id"),
+            Grouping::Series => ("articles", "series_id", "id"),
+        }
+    }
+
+    /// The table whose rows carry the group's `listed_articles` counter.
+    fn counters(self) -> &'static str {
+        match self {
+            Grouping::Tag => "tags",
+            Grouping::Category => "categories",
+            Grouping::Series => "series",
+        }
+    }
+}
+
+/// Each distinct key of the groups once, with the groups it belongs to.
+fn keys_of(groups: &[Group]) -> HashMap<i32, Vec<i32>> {
+    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
+    for g in groups {
+        for k in &g.keys {
+            let owners = out.entry(*k).or_default();
+            if !owners.contains(&g.id) {
+                owners.push(g.id);
+            }
+        }
+    }
+    out
+}
+
+/// Keys per statement: SQLite allows 500 terms in a compound SELECT.
+const KEYS_PER_STATEMENT: usize = 200;
+
 fn push_groups(sql: &mut Sql, groups: &[Group]) {
     sql.push("WITH grp (g, k) AS (VALUES ");
     let mut first = true;
@@ -75,22 +115,32 @@ pub fn related_limit(n: Option<i64>, field: &str) -> Result<u64> {
 }
 
 impl Content {
-    /// Published articles per group.
+    /// Published articles per group, from the counters the database keeps (less scheduled
+    /// articles whose time has not come): a lookup per key, never a scan of the group.
     pub async fn group_counts(&self, grouping: Grouping, groups: &[Group]) -> Result<HashMap<i32, u64>> {
         let mut out: HashMap<i32, u64> = groups.iter().map(|g| (g.id, 0)).collect();
-        if !has_keys(groups) {
+        let keys = keys_of(groups);
+        if keys.is_empty() {
             return Ok(out);
         }
         let db = self.db();
-        let mut sql = Sql::new(db.get_database_backend());
-        push_groups(&mut sql, groups);
-        sql.push("SELECT grp.g AS g, COUNT(*) AS n ").push(grouping.join()).push(" WHERE ");
-        push_visible(&mut sql, "a", super::now());
-        sql.push(" GROUP BY grp.g");
-        for row in db.query_all_raw(sql.build()).await? {
-            let g: i32 = row.try_get("", "g")?;
-            let n: i64 = row.try_get("", "n")?;
-            out.insert(g, n as u64);
+        let (table, key, _) = grouping.listing();
+        let all: Vec<i32> = keys.keys().copied().collect();
+        for chunk in all.chunks(KEYS_PER_STATEMENT * 4) {
+            let mut sql = Sql::new(db.get_database_backend());
+            sql.push(&format!(
+                "SELECT c.id AS k, c.listed_articles - (SELECT COUNT(*) FROM {table} l WHERE l.{key} = c.id AND l.listed_at > "
+            ))
+            .bind(super::now())
+            .push(&format!(") AS n FROM {} c WHERE c.id IN ", grouping.counters()))
+            .bind_list(chunk.iter().copied());
+            for row in db.query_all_raw(sql.build()).await? {
+                let k: i32 = row.try_get("", "k")?;
+                let n: i64 = row.try_get("", "n")?;
+                for g in keys.get(&k).into_iter().flatten() {
+                    *out.entry(*g).or_default() += u64::try_from(n).unwrap_or(0);
+                }
+            }
         }
         Ok(out)
     }
@@ -117,32 +167,12 @@ impl Content {
             return Ok(out);
         }
         let db = self.db();
-        let (col, asc) = order.column_sql();
-        let dir = if asc { "ASC" } else { "DESC" };
-        let mut sql = Sql::new(db.get_database_backend());
-        push_groups(&mut sql, groups);
-        sql.push(&format!(
-            "SELECT x.g AS g, x.id AS id FROM (SELECT grp.g AS g, a.id AS id, \
-             ROW_NUMBER() OVER (PARTITION BY grp.g ORDER BY a.{col} {dir}, a.id {dir}) AS rn "
-        ))
-        .push(grouping.join())
-        .push(" WHERE ");
-        push_visible(&mut sql, "a", super::now());
-        if let Some(c) = &after {
-            let cmp = if asc { ">" } else { "<" };
-            sql.push(&format!(" AND (a.{col} {cmp} "));
-            bind_key(&mut sql, &c.key)?;
-            sql.push(&format!(" OR (a.{col} = "));
-            bind_key(&mut sql, &c.key)?;
-            sql.push(&format!(" AND a.id {cmp} ")).bind(c.id).push("))");
-        }
-        sql.push(") x WHERE x.rn <= ").bind(size as i64 + 1).push(" ORDER BY x.g, x.rn");
-        let pairs: Vec<(i32, i32)> = db
-            .query_all_raw(sql.build())
-            .await?
-            .into_iter()
-            .map(|r| Ok((r.try_get::<i32>("", "g")?, r.try_get::<i32>("", "id")?)))
-            .collect::<Result<_, sea_orm::DbErr>>()?;
+        let pairs = match order {
+            ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => {
+                self.listed_first(grouping, groups, order == ArticleOrder::PublishedAsc, size, after.as_ref()).await?
+            }
+            _ => self.ranked_first(grouping, groups, order, size, after.as_ref()).await?,
+        };
         let views = views_by_id(db, pairs.iter().map(|(_, id)| *id)).await?;
         for (g, id) in pairs {
             let Some(page) = out.get_mut(&g) else { continue };
@@ -156,6 +186,113 @@ impl Content {
             }
         }
         Ok(out)
+    }
+
+    /// (group, article id) of the first `size + 1` public articles of each group in
+    /// publication order, after the cursor: per key, a walk of `size + 1` entries of its
+    /// (key, listed_at, id) index, merged per group here.
+    async fn listed_first(
+        &self,
+        grouping: Grouping,
+        groups: &[Group],
+        asc: bool,
+        size: u64,
+        after: Option<&Cursor>,
+    ) -> Result<Vec<(i32, i32)>> {
+        let db = self.db();
+        let now = super::now();
+        let keys = keys_of(groups);
+        let (table, key, id) = grouping.listing();
+        let (dir, cmp) = if asc { ("ASC", ">") } else { ("DESC", "<") };
+        let mut per_group: HashMap<i32, Vec<(DateTime<Utc>, i32)>> = HashMap::new();
+        let all: Vec<i32> = keys.keys().copied().collect();
+        for chunk in all.chunks(KEYS_PER_STATEMENT) {
+            let mut sql = Sql::new(db.get_database_backend());
+            for (i, k) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push(&format!(
+                    "SELECT * FROM (SELECT l.{key} AS k, l.{id} AS id, l.listed_at AS t FROM {table} l WHERE l.{key} = "
+                ))
+                .bind(*k)
+                .push(" AND l.listed_at <= ")
+                .bind(now);
+                if let Some(c) = after {
+                    let SortKey::Time(Some(t)) = c.key else {
+                        return Err(ContentError::field("after", "is not a valid cursor for this list"));
+                    };
+                    sql.push(&format!(" AND (l.listed_at {cmp} "))
+                        .bind(t)
+                        .push(" OR (l.listed_at = ")
+                        .bind(t)
+                        .push(&format!(" AND l.{id} {cmp} "))
+                        .bind(c.id)
+                        .push("))");
+                }
+                sql.push(&format!(" ORDER BY l.listed_at {dir}, l.{id} {dir} LIMIT "))
+                    .bind(size as i64 + 1)
+                    .push(&format!(") s{i}"));
+            }
+            for r in db.query_all_raw(sql.build()).await? {
+                let (k, id, t): (i32, i32, DateTime<Utc>) =
+                    (r.try_get("", "k")?, r.try_get("", "id")?, r.try_get("", "t")?);
+                for g in keys.get(&k).into_iter().flatten() {
+                    per_group.entry(*g).or_default().push((t, id));
+                }
+            }
+        }
+        let mut pairs = Vec::new();
+        for g in groups {
+            let Some(mut list) = per_group.remove(&g.id) else { continue };
+            list.sort_unstable();
+            list.dedup();
+            if !asc {
+                list.reverse();
+            }
+            pairs.extend(list.into_iter().take(size as usize + 1).map(|(_, id)| (g.id, id)));
+        }
+        Ok(pairs)
+    }
+
+    /// (group, article id) of the first `size + 1` public articles of each group in any
+    /// order, after the cursor, numbering each group's rows (reads whole groups: used for
+    /// the orders no index keeps per group).
+    async fn ranked_first(
+        &self,
+        grouping: Grouping,
+        groups: &[Group],
+        order: ArticleOrder,
+        size: u64,
+        after: Option<&Cursor>,
+    ) -> Result<Vec<(i32, i32)>> {
+        let db = self.db();
+        let (col, asc) = order.column_sql();
+        let dir = if asc { "ASC" } else { "DESC" };
+        let mut sql = Sql::new(db.get_database_backend());
+        push_groups(&mut sql, groups);
+        sql.push(&format!(
+            "SELECT x.g AS g, x.id AS id FROM (SELECT grp.g AS g, a.id AS id, \
+             ROW_NUMBER() OVER (PARTITION BY grp.g ORDER BY a.{col} {dir}, a.id {dir}) AS rn "
+        ))
+        .push(grouping.join())
+        .push(" WHERE ");
+        push_visible(&mut sql, "a", super::now());
+        if let Some(c) = after {
+            let cmp = if asc { ">" } else { "<" };
+            sql.push(&format!(" AND (a.{col} {cmp} "));
+            bind_key(&mut sql, &c.key)?;
+            sql.push(&format!(" OR (a.{col} = "));
+            bind_key(&mut sql, &c.key)?;
+            sql.push(&format!(" AND a.id {cmp} ")).bind(c.id).push("))");
+        }
+        sql.push(") x WHERE x.rn <= ").bind(size as i64 + 1).push(" ORDER BY x.g, x.rn");
+        Ok(db
+            .query_all_raw(sql.build())
+            .await?
+            .into_iter()
+            .map(|r| Ok((r.try_get::<i32>("", "g")?, r.try_get::<i32>("", "id")?)))
+            .collect::<Result<_, sea_orm::DbErr>>()?)
     }
 
     /// Published articles sharing the most tags with each article, then the newest; never

@@ -53,10 +53,10 @@ impl Sql {
     }
 }
 
-/// The predicate that decides what anonymous readers see, on an `articles` alias.
+/// The predicate that decides what anonymous readers see, on an `articles` alias: the
+/// database keeps `listed_at` (live, published or scheduled: the publication time; else
+/// NULL), so "visible now" is one indexed range.
 pub fn push_visible(sql: &mut Sql, alias: &str, now: chrono::DateTime<chrono::Utc>) {
-    sql.push(&format!(
-        "{alias}.deleted_at IS NULL AND {alias}.status IN ('published', 'scheduled') AND {alias}.published_at <= "
-    ));
+    sql.push(&format!("{alias}.listed_at <= "));
     sql.bind(now);
 }

@@ -29,6 +29,9 @@ pub struct Model {
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
     pub version: i32,
+    /// Computed by the database (migration 0008): `published_at` while readers may list the
+    /// article, NULL otherwise. Never written; leave it `NotSet`.
+    pub listed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,6 +7,7 @@ mod auth;
 mod contract_edges;
 mod contracts;
 mod corpus;
+mod counts;
 mod editorial;
 mod graphql_http;
 mod http_caching;
