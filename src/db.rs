@@ -23,6 +23,25 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     Database::connect(opts).await
 }
 
+/// A connection for filling a new database in one long transaction (`colophon seed`). On
+/// SQLite: one connection, the rollback journal in memory instead of WAL (pages of a new
+/// database would otherwise be written twice, to the log and then to the file) and a larger
+/// page cache. A crash mid-load leaves a database to delete and seed again; the server
+/// switches the file back to WAL when it opens it.
+pub async fn connect_for_bulk_load(url: &str) -> Result<DatabaseConnection, DbErr> {
+    if !url.starts_with("sqlite:") {
+        return connect(url).await;
+    }
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.sqlx_logging(false).acquire_timeout(Duration::from_secs(60)).max_connections(1).map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Memory)
+            .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Off)
+            .foreign_keys(true)
+            .pragma("cache_size", "-262144")
+    });
+    Database::connect(opts).await
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }

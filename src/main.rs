@@ -181,7 +181,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 return Err(ConfigError { setting: "--synthetic", problem: "must be 1 to 10000000".into() }.into());
             }
             let url = config::check_database_url(&db.database_url)?;
-            let conn = connect(&url).await?;
+            let conn = db::connect_for_bulk_load(&url)
+                .await
+                .map_err(|e| Failure::Runtime(format!("cannot open the database: {e}")))?;
             db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
             let done = colophon::seed::synthetic(&conn, synthetic, seed, |line| eprintln!("  {line}"))
                 .await

@@ -246,13 +246,48 @@ impl Zipf {
     }
 }
 
-fn words(rng: &mut StdRng, n: usize) -> String {
+/// Syllables of the made-up terms each topic has: a publication's specific vocabulary
+/// (product names, jargon) that only articles on that topic use.
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "ri", "sen", "tor", "mi", "va", "dex", "pul", "quin", "bra", "zo", "fel", "nar", "gu", "shi", "tem",
+    "cor", "lu", "vex", "ost", "pra", "nim", "del", "yar", "hum", "bel", "tis", "gor", "wen",
+];
+
+/// Words of one topic: what makes a search selective. Articles draw most words from the
+/// shared vocabulary (every article has them, like "the") and some from their topic.
+struct Topics {
+    words: Vec<Vec<String>>,
+    popularity: Zipf,
+}
+
+impl Topics {
+    fn new(rng: &mut StdRng, n: usize) -> Self {
+        let mut pool = std::collections::BTreeSet::new();
+        while pool.len() < n * 15 {
+            let len = rng.random_range(2..=3);
+            pool.insert((0..len).map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())]).collect::<String>());
+        }
+        let pool: Vec<String> = pool.into_iter().collect();
+        let words = (0..n).map(|_| (0..30).map(|_| pool[rng.random_range(0..pool.len())].clone()).collect()).collect();
+        Topics { words, popularity: Zipf::new(n, 0.8) }
+    }
+
+    fn pick(&self, rng: &mut StdRng) -> &[String] {
+        &self.words[self.popularity.sample(rng)]
+    }
+}
+
+/// `n` words: one in six from the topic, the rest shared.
+fn words(rng: &mut StdRng, n: usize, topic: &[String]) -> String {
     let mut out = String::with_capacity(n * 8);
     for i in 0..n {
         if i > 0 {
             out.push(' ');
         }
-        out.push_str(WORDS[rng.random_range(0..WORDS.len())]);
+        match rng.random_range(0..6) {
+            0 if !topic.is_empty() => out.push_str(&topic[rng.random_range(0..topic.len())]),
+            _ => out.push_str(WORDS[rng.random_range(0..WORDS.len())]),
+        }
     }
     out
 }
@@ -271,7 +306,7 @@ struct Body {
     words: usize,
 }
 
-fn body(rng: &mut StdRng, target_words: usize, code: &[Code]) -> Body {
+fn body(rng: &mut StdRng, target_words: usize, code: &[Code], topic: &[String]) -> Body {
     let mut b = Body { markdown: String::new(), html: String::new(), plain: String::new(), words: 0 };
     let push = |b: &mut Body, md: &str, html: &str, plain: &str, n: usize| {
         if !b.markdown.is_empty() {
@@ -287,14 +322,14 @@ fn body(rng: &mut StdRng, target_words: usize, code: &[Code]) -> Body {
     while b.words < target_words {
         if block % 5 == 4 {
             let n = rng.random_range(2..6);
-            let text = capitalised(&words(rng, n));
+            let text = capitalised(&words(rng, n, topic));
             push(&mut b, &format!("## {text}"), &format!("<h2>{text}</h2>\n"), &text, n);
         } else if block % 7 == 6 {
             let c = &code[rng.random_range(0..code.len())];
             push(&mut b, &c.markdown, &c.html, &c.plain, c.words);
         } else {
             let n = rng.random_range(40..120);
-            let text = format!("{}.", capitalised(&words(rng, n)));
+            let text = format!("{}.", capitalised(&words(rng, n, topic)));
             push(&mut b, &text, &format!("<p>{text}</p>\n"), &text, n);
         }
         block += 1;
@@ -386,6 +421,7 @@ pub async fn synthetic(
         tag::Entity::insert_many(rows).exec(&txn).await.map_err(err)?;
     }
     let zipf = Zipf::new(tag_count, 1.07);
+    let topics = Topics::new(&mut rng, (n / 250).clamp(20, 400));
 
     // Articles, oldest first, so ids follow publication order as they would in life.
     let span = Duration::days(3650);
@@ -401,11 +437,14 @@ pub async fn synthetic(
         let id = i as i32 + 1;
         let verb = TITLE_VERBS[rng.random_range(0..TITLE_VERBS.len())];
         let n_words = rng.random_range(2..6);
-        let title = format!("{verb} {}", capitalised(&words(&mut rng, n_words)));
+        let topic = topics.pick(&mut rng);
+        // The title leads with a term of the article's topic, as titles do.
+        let lead = &topic[rng.random_range(0..topic.len())];
+        let title = format!("{verb} {} {}", capitalised(lead), words(&mut rng, n_words, topic));
         let slug = format!("{}-{id}", slugify(&title));
         // Most articles are short; a few run to 4000 words.
         let target = 300 + (3700.0 * rng.random::<f64>().powi(3)) as usize;
-        let b = body(&mut rng, target, &code);
+        let b = body(&mut rng, target, &code, topic);
         let roll = rng.random::<f64>();
         let (status, published_at) = if roll < 0.03 {
             ("draft", None)
@@ -424,7 +463,7 @@ pub async fn synthetic(
                 series_count += 1;
                 let sid = series_count;
                 let last = rng.random_range(3..=30);
-                series_rows.push((sid, format!("{} Series {sid}", capitalised(&words(&mut rng, 2)))));
+                series_rows.push((sid, format!("{} Series {sid}", capitalised(&words(&mut rng, 2, topic)))));
                 open_series = Some((sid, 2, last));
                 (Some(sid), Some(1))
             }
@@ -516,7 +555,11 @@ pub async fn synthetic(
         }
     }
     txn.commit().await.map_err(err)?;
-    let analyze = if backend == DbBackend::Postgres { "ANALYZE" } else { "ANALYZE; PRAGMA optimize" };
+    let analyze = if backend == DbBackend::Postgres {
+        "ANALYZE"
+    } else {
+        "PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA optimize"
+    };
     db.execute_unprepared(analyze).await.map_err(err)?;
     progress(&format!("done in {:.1} s", started.elapsed().as_secs_f64()));
     Ok(Seeded { articles: n, tags: tag_count, categories: cats.len(), series: series_count as usize })
@@ -530,8 +573,10 @@ mod tests {
     fn generated_bodies_render_as_the_service_would() {
         let mut rng = StdRng::seed_from_u64(7);
         let code = code_blocks();
+        let topics = Topics::new(&mut rng, 3);
         for target in [300, 1500, 4000] {
-            let b = body(&mut rng, target, &code);
+            let topic = topics.pick(&mut rng).to_vec();
+            let b = body(&mut rng, target, &code, &topic);
             let r = render(&b.markdown);
             assert_eq!(b.html, r.html);
             assert_eq!(b.plain, r.plain_text);

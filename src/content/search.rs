@@ -3,6 +3,8 @@
 //! transaction as the article. User text never reaches the query syntax unescaped, so
 //! quotes, operators and FTS syntax cannot cause an error.
 
+use std::collections::HashMap;
+
 use sea_orm::sea_query::Expr;
 use sea_orm::{Condition, ConnectionTrait, DbBackend};
 
@@ -145,70 +147,78 @@ impl Content {
         let db = self.db();
         let backend = db.get_database_backend();
         let now = super::now();
-        let (hits_sql, count_sql) = match backend {
+        // Snippets, which re-read each document, are made for the page's rows only.
+        let mut hits: Vec<(i32, f64, String)> = Vec::new();
+        let mut total: Option<i64> = None;
+        match backend {
             DbBackend::Postgres => {
-                let mut from = Sql::new(backend);
-                let build_from = |sql: &mut Sql| {
-                    sql.push(
-                        " FROM article_search s JOIN articles a ON a.id = s.article_id, \
-                         websearch_to_tsquery('english', ",
-                    )
-                    .bind(text.to_string())
-                    .push(") q WHERE s.document @@ q AND ");
-                    push_visible(sql, "a", now);
-                };
-                from.push("SELECT COUNT(*) AS n");
-                build_from(&mut from);
-                let mut hits = Sql::new(backend);
-                // Headlines are costly: make them only for the page's rows.
-                hits.push("SELECT x.id AS id, x.score AS score, ts_headline('english', x.plain_text, x.q, ")
+                let mut sql = Sql::new(backend);
+                sql.push("SELECT x.id AS id, x.score AS score, x.total AS total, ts_headline('english', a.plain_text, x.q, ")
                     .bind(format!(
                         "StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…"
                     ))
-                    .push(") AS snippet FROM (SELECT a.id AS id, a.plain_text AS plain_text, q, ts_rank(s.document, q) AS score");
-                build_from(&mut hits);
-                hits.push(" ORDER BY score DESC, a.id DESC LIMIT ")
+                    .push(
+                        ") AS snippet FROM (SELECT a.id AS id, q, ts_rank(s.document, q) AS score, COUNT(*) OVER () AS total \
+                         FROM article_search s JOIN articles a ON a.id = s.article_id, websearch_to_tsquery('english', ",
+                    )
+                    .bind(text.to_string())
+                    .push(") q WHERE s.document @@ q AND ");
+                push_visible(&mut sql, "a", now);
+                sql.push(" ORDER BY score DESC, a.id DESC LIMIT ")
                     .bind(size as i64 + 1)
                     .push(" OFFSET ")
                     .bind(offset)
-                    .push(") x ORDER BY x.score DESC, x.id DESC");
-                (hits, from)
+                    .push(") x JOIN articles a ON a.id = x.id ORDER BY x.score DESC, x.id DESC");
+                for r in db.query_all_raw(sql.build()).await? {
+                    total = Some(r.try_get("", "total")?);
+                    let score = r.try_get::<f32>("", "score")? as f64;
+                    hits.push((r.try_get("", "id")?, score, r.try_get("", "snippet")?));
+                }
             }
             _ => {
                 let Some(q) = fts5_query(text) else { return Ok(empty) };
-                let build_from = |sql: &mut Sql| {
-                    sql.push(" FROM article_search JOIN articles a ON a.id = article_search.rowid WHERE article_search MATCH ")
+                let mut sql = Sql::new(backend);
+                sql.push(
+                    "SELECT a.id AS id, -bm25(article_search, 10.0, 4.0, 2.0, 1.0) AS score \
+                     FROM article_search JOIN articles a ON a.id = article_search.rowid WHERE article_search MATCH ",
+                )
+                .bind(q.clone())
+                .push(" AND ");
+                push_visible(&mut sql, "a", now);
+                sql.push(" ORDER BY score DESC, a.id DESC LIMIT ").bind(size as i64 + 1).push(" OFFSET ").bind(offset);
+                let mut ranked = Vec::new();
+                // FTS5's functions refuse to run beside a window function: counted alone.
+                total = Some(self.search_count(text).await?);
+                for r in db.query_all_raw(sql.build()).await? {
+                    ranked.push((r.try_get::<i32>("", "id")?, r.try_get::<f64>("", "score")?));
+                }
+                let mut snippets: HashMap<i32, String> = HashMap::new();
+                if !ranked.is_empty() {
+                    let mut sql = Sql::new(backend);
+                    sql.push("SELECT rowid AS id, snippet(article_search, -1, ")
+                        .bind(MARK_START.to_string())
+                        .push(", ")
+                        .bind(MARK_END.to_string())
+                        .push(", '…', 16) AS snippet FROM article_search WHERE article_search MATCH ")
                         .bind(q.clone())
-                        .push(" AND ");
-                    push_visible(sql, "a", now);
-                };
-                let mut count = Sql::new(backend);
-                count.push("SELECT COUNT(*) AS n");
-                build_from(&mut count);
-                let mut hits = Sql::new(backend);
-                hits.push("SELECT a.id AS id, -bm25(article_search, 10.0, 4.0, 2.0, 1.0) AS score, snippet(article_search, -1, ")
-                    .bind(MARK_START.to_string())
-                    .push(", ")
-                    .bind(MARK_END.to_string())
-                    .push(", '…', 16) AS snippet");
-                build_from(&mut hits);
-                hits.push(" ORDER BY score DESC, a.id DESC LIMIT ").bind(size as i64 + 1).push(" OFFSET ").bind(offset);
-                (hits, count)
+                        .push(" AND rowid IN ")
+                        .bind_list(ranked.iter().map(|(id, _)| *id));
+                    for r in db.query_all_raw(sql.build()).await? {
+                        snippets.insert(r.try_get("", "id")?, r.try_get("", "snippet")?);
+                    }
+                }
+                hits = ranked
+                    .into_iter()
+                    .map(|(id, score)| (id, score, snippets.remove(&id).unwrap_or_default()))
+                    .collect();
             }
-        };
-        let total: i64 =
-            db.query_one_raw(count_sql.build()).await?.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
-        let rows = db.query_all_raw(hits_sql.build()).await?;
-        let mut hits = Vec::new();
-        for r in &rows {
-            let id: i32 = r.try_get("", "id")?;
-            let score: f64 = match backend {
-                DbBackend::Postgres => r.try_get::<f32>("", "score")? as f64,
-                _ => r.try_get("", "score")?,
-            };
-            let snippet: String = r.try_get("", "snippet")?;
-            hits.push((id, score, snippet));
         }
+        // A page past the end has no rows to carry the count; count them alone then.
+        let total = match total {
+            Some(n) => n,
+            None if offset == 0 => 0,
+            None => self.search_count(text).await?,
+        };
         let more = hits.len() as u64 > size;
         hits.truncate(size as usize);
         let views = views_by_id(db, hits.iter().map(|(id, _, _)| *id)).await?;
@@ -226,6 +236,36 @@ impl Content {
             })
             .collect();
         Ok(Page { items, has_next_page: more, has_previous_page: offset > 0, total: total as u64 })
+    }
+}
+
+impl Content {
+    /// How many published articles match `text`.
+    async fn search_count(&self, text: &str) -> Result<i64> {
+        let db = self.db();
+        let backend = db.get_database_backend();
+        let mut sql = Sql::new(backend);
+        match backend {
+            DbBackend::Postgres => {
+                sql.push(
+                    "SELECT COUNT(*) AS n FROM article_search s JOIN articles a ON a.id = s.article_id \
+                     WHERE s.document @@ websearch_to_tsquery('english', ",
+                )
+                .bind(text.to_string())
+                .push(") AND ");
+            }
+            _ => {
+                let Some(q) = fts5_query(text) else { return Ok(0) };
+                sql.push(
+                    "SELECT COUNT(*) AS n FROM article_search JOIN articles a ON a.id = article_search.rowid \
+                     WHERE article_search MATCH ",
+                )
+                .bind(q)
+                .push(" AND ");
+            }
+        }
+        push_visible(&mut sql, "a", super::now());
+        Ok(db.query_one_raw(sql.build()).await?.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
     }
 }
 
