@@ -234,11 +234,37 @@ pub(crate) fn after_cursor(
             return c;
         }
     };
-    let mut c = Condition::any().add(beyond).add(Condition::all().add(equal).add(id_beyond));
+    let c = Condition::any().add(beyond).add(Condition::all().add(equal).add(id_beyond));
     if nullable && nulls_last {
-        c = c.add(col.is_null());
+        return c.add(col.is_null());
     }
-    c
+    // The same rows, with a bound an index range can start from: without it, a deep page
+    // walked (and skipped) every entry before the cursor.
+    let bound = match &cursor.key {
+        SortKey::Time(Some(t)) => {
+            if asc {
+                col.gte(*t)
+            } else {
+                col.lte(*t)
+            }
+        }
+        SortKey::Text(s) => {
+            if asc {
+                col.gte(s.as_str())
+            } else {
+                col.lte(s.as_str())
+            }
+        }
+        SortKey::Int(n) => {
+            if asc {
+                col.gte(*n)
+            } else {
+                col.lte(*n)
+            }
+        }
+        SortKey::Time(None) => unreachable!("handled above"),
+    };
+    Condition::all().add(bound).add(c)
 }
 
 impl Content {
@@ -869,18 +895,35 @@ async fn derive_free_slug(db: &impl ConnectionTrait, title: &str, own: Option<i3
     if base.is_empty() {
         base = "article".into();
     }
-    let pattern = format!("{base}%");
+    // The base and `base-…`, as ranges an index serves ('.' follows '-' in ASCII): a LIKE
+    // is case-insensitive on SQLite and read the whole table to find them.
+    let (after_dash, past_dash) = (format!("{base}-"), format!("{base}."));
     let mut taken: std::collections::HashSet<String> = article::Entity::find()
-        .filter(article::Column::Slug.like(&pattern))
+        .select_only()
+        .columns([article::Column::Id, article::Column::Slug])
+        .filter(
+            Condition::any().add(article::Column::Slug.eq(base.as_str())).add(
+                Condition::all()
+                    .add(article::Column::Slug.gt(after_dash.as_str()))
+                    .add(article::Column::Slug.lt(past_dash.as_str())),
+            ),
+        )
+        .into_tuple::<(i32, String)>()
         .all(db)
         .await?
         .into_iter()
-        .filter(|a| Some(a.id) != own)
-        .map(|a| a.slug)
+        .filter(|(id, _)| Some(*id) != own)
+        .map(|(_, slug)| slug)
         .collect();
     taken.extend(
         article_slug_history::Entity::find()
-            .filter(article_slug_history::Column::Slug.like(&pattern))
+            .filter(
+                Condition::any().add(article_slug_history::Column::Slug.eq(base.as_str())).add(
+                    Condition::all()
+                        .add(article_slug_history::Column::Slug.gt(after_dash.as_str()))
+                        .add(article_slug_history::Column::Slug.lt(past_dash.as_str())),
+                ),
+            )
             .all(db)
             .await?
             .into_iter()

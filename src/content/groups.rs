@@ -168,9 +168,12 @@ impl Content {
         }
         let db = self.db();
         let pairs = match order {
-            ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => {
-                self.listed_first(grouping, groups, order == ArticleOrder::PublishedAsc, size, after.as_ref()).await?
-            }
+            ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => self
+                .listed_first(grouping, groups, order == ArticleOrder::PublishedAsc, size, after.as_ref())
+                .await?
+                .into_iter()
+                .map(|(g, id, _)| (g, id))
+                .collect(),
             _ => self.ranked_first(grouping, groups, order, size, after.as_ref()).await?,
         };
         let views = views_by_id(db, pairs.iter().map(|(_, id)| *id)).await?;
@@ -198,7 +201,7 @@ impl Content {
         asc: bool,
         size: u64,
         after: Option<&Cursor>,
-    ) -> Result<Vec<(i32, i32)>> {
+    ) -> Result<Vec<(i32, i32, DateTime<Utc>)>> {
         let db = self.db();
         let now = super::now();
         let keys = keys_of(groups);
@@ -250,7 +253,7 @@ impl Content {
             if !asc {
                 list.reverse();
             }
-            pairs.extend(list.into_iter().take(size as usize + 1).map(|(_, id)| (g.id, id)));
+            pairs.extend(list.into_iter().take(size as usize + 1).map(|(t, id)| (g.id, id, t)));
         }
         Ok(pairs)
     }
@@ -296,36 +299,54 @@ impl Content {
     }
 
     /// Published articles sharing the most tags with each article, then the newest; never
-    /// the article itself.
+    /// the article itself. Candidates are the [`RELATED_POOL`] newest articles of each of its
+    /// tags, so an article with a tag on half the publication costs what any other does.
     pub async fn related(&self, article_ids: &[i32], first: u64) -> Result<HashMap<i32, Vec<ArticleView>>> {
         let mut out: HashMap<i32, Vec<ArticleView>> = article_ids.iter().map(|id| (*id, Vec::new())).collect();
         if article_ids.is_empty() || first == 0 {
             return Ok(out);
         }
         let db = self.db();
-        let mut sql = Sql::new(db.get_database_backend());
-        sql.push(
-            "SELECT x.src AS src, x.id AS id FROM (SELECT t1.article_id AS src, a.id AS id, \
-             ROW_NUMBER() OVER (PARTITION BY t1.article_id ORDER BY COUNT(*) DESC, a.published_at DESC, a.id DESC) AS rn \
-             FROM article_tags t1 JOIN article_tags t2 ON t2.tag_id = t1.tag_id AND t2.article_id <> t1.article_id \
-             JOIN articles a ON a.id = t2.article_id WHERE t1.article_id IN ",
-        )
-        .bind_list(article_ids.iter().copied())
-        .push(" AND ");
-        push_visible(&mut sql, "a", super::now());
-        sql.push(" GROUP BY t1.article_id, a.id, a.published_at) x WHERE x.rn <= ")
-            .bind(first as i64)
-            .push(" ORDER BY x.src, x.rn");
-        let pairs: Vec<(i32, i32)> = db
-            .query_all_raw(sql.build())
-            .await?
-            .into_iter()
-            .map(|r| Ok((r.try_get::<i32>("", "src")?, r.try_get::<i32>("", "id")?)))
-            .collect::<Result<_, sea_orm::DbErr>>()?;
-        let views = views_by_id(db, pairs.iter().map(|(_, id)| *id)).await?;
-        for (src, id) in pairs {
-            if let (Some(list), Some(v)) = (out.get_mut(&src), views.get(&id)) {
-                list.push(v.clone());
+        let tags_of = tag_links(db, article_ids, None).await?;
+        let mut tags: Vec<i32> = tags_of.values().flatten().copied().collect();
+        tags.sort_unstable();
+        tags.dedup();
+        let pools: Vec<Group> = tags.iter().map(|t| Group { id: *t, keys: vec![*t] }).collect();
+        let mut pool_of: HashMap<i32, Vec<(i32, DateTime<Utc>)>> = HashMap::new();
+        for (tag, id, t) in self.listed_first(Grouping::Tag, &pools, false, RELATED_POOL - 1, None).await? {
+            pool_of.entry(tag).or_default().push((id, t));
+        }
+        let mut candidates: Vec<i32> = pool_of.values().flatten().map(|(id, _)| *id).collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        // Shared tags are counted exactly: a candidate found through one tag may have others
+        // of the article's tags whose pools it is too old for.
+        let candidate_tags = tag_links(db, &candidates, Some(&tags)).await?;
+        let mut wanted = Vec::new();
+        let mut ranked: Vec<(i32, Vec<i32>)> = Vec::new();
+        for &src in article_ids {
+            let own = tags_of.get(&src).map(Vec::as_slice).unwrap_or(&[]);
+            let mut seen: HashMap<i32, DateTime<Utc>> = HashMap::new();
+            for tag in own {
+                for (id, t) in pool_of.get(tag).into_iter().flatten() {
+                    if *id != src {
+                        seen.insert(*id, *t);
+                    }
+                }
+            }
+            let shared =
+                |id: &i32| candidate_tags.get(id).map_or(0, |ts| ts.iter().filter(|t| own.contains(t)).count());
+            let mut list: Vec<(usize, DateTime<Utc>, i32)> =
+                seen.into_iter().map(|(id, t)| (shared(&id), t, id)).collect();
+            list.sort_unstable_by(|a, b| b.cmp(a));
+            let ids: Vec<i32> = list.into_iter().take(first as usize).map(|(_, _, id)| id).collect();
+            wanted.extend(ids.iter().copied());
+            ranked.push((src, ids));
+        }
+        let views = views_by_id(db, wanted).await?;
+        for (src, ids) in ranked {
+            if let Some(list) = out.get_mut(&src) {
+                list.extend(ids.iter().filter_map(|id| views.get(id).cloned()));
             }
         }
         Ok(out)
@@ -381,6 +402,33 @@ fn bind_key(sql: &mut Sql, key: &SortKey) -> Result<()> {
         SortKey::Time(None) => return Err(ContentError::field("after", "is not a valid cursor for this list")),
     };
     Ok(())
+}
+
+/// How many of each tag's newest articles may be related to an article with that tag.
+pub const RELATED_POOL: u64 = 200;
+
+/// The tag ids of each article (only those in `among`, when given), in batches.
+async fn tag_links(
+    db: &impl ConnectionTrait,
+    article_ids: &[i32],
+    among: Option<&[i32]>,
+) -> Result<HashMap<i32, Vec<i32>>> {
+    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
+    for chunk in article_ids.chunks(2000) {
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push("SELECT article_id AS a, tag_id AS t FROM article_tags WHERE article_id IN ")
+            .bind_list(chunk.iter().copied());
+        if let Some(tags) = among {
+            if tags.is_empty() {
+                return Ok(out);
+            }
+            sql.push(" AND tag_id IN ").bind_list(tags.iter().copied());
+        }
+        for r in db.query_all_raw(sql.build()).await? {
+            out.entry(r.try_get("", "a")?).or_default().push(r.try_get("", "t")?);
+        }
+    }
+    Ok(out)
 }
 
 /// Article views for ids, loaded in one batch.

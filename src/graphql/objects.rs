@@ -259,8 +259,8 @@ impl Article {
     async fn next_in_series(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Article>> {
         Ok(self.neighbours(ctx).await?.1.map(Article::new))
     }
-    /// Published articles sharing the most tags with this one, then the newest; never this
-    /// article itself.
+    /// Published articles sharing the most tags with this one, then the newest, among the
+    /// 200 newest articles of each of its tags; never this article itself.
     async fn related(
         &self,
         ctx: &Context<'_>,

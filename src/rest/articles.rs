@@ -727,7 +727,8 @@ pub struct ArticleArray {
     pub data: Vec<ArticleSummary>,
 }
 
-/// Published articles sharing the most tags with this one, then the newest.
+/// Published articles sharing the most tags with this one, then the newest, among the 200
+/// newest articles of each of its tags.
 #[utoipa::path(
     get,
     path = "/api/v1/articles/{id}/related",

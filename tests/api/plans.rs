@@ -2,7 +2,8 @@
 //! seeded publication, and none may read `articles` or `article_tags` whole. On PostgreSQL
 //! sequential scans are switched off for the EXPLAIN, so a sequential scan in the plan means
 //! no index could serve the query (at small sizes the planner would pick one anyway).
-//! The plans at 100k articles are the benchmark's to watch (`bench/run.py`).
+//! At 100k, point it at the benchmark's database (see `given_database`); the plans of the
+//! last such run are in `bench/results/`.
 
 use std::sync::{Arc, Mutex};
 
@@ -14,11 +15,32 @@ use serde_json::{Value, json};
 
 use crate::support::{Backend, SECRET, TestApp, connect_migrated, fresh_database};
 
+/// A database already seeded (say the benchmark's 100k one) to EXPLAIN on instead of a
+/// fresh 1.5k seed: `COLOPHON_PLANS_DATABASE_URL`, one backend per run. The test only
+/// reads from it. There the planner chooses as it would in production (sequential scans
+/// allowed on PostgreSQL), and `COLOPHON_PLANS_REPORT=FILE` writes every plan to a file.
+fn given_database(backend: Backend) -> Option<String> {
+    let url = std::env::var("COLOPHON_PLANS_DATABASE_URL").ok()?;
+    let matches = match backend {
+        Backend::Sqlite => url.starts_with("sqlite:"),
+        Backend::Postgres => url.starts_with("postgres"),
+    };
+    matches.then_some(url)
+}
+
 async fn plans_stay_on_indexes(backend: Backend) {
-    let Some((url, dir)) = fresh_database(backend).await else { return };
-    let seeding = connect_migrated(&url).await;
-    colophon::seed::synthetic(&seeding, 1500, 3, |_| {}).await.expect("seed");
-    seeding.close().await.unwrap();
+    let given = given_database(backend);
+    let (url, dir) = match &given {
+        Some(url) => (url.clone(), None),
+        None if std::env::var("COLOPHON_PLANS_DATABASE_URL").is_ok() => return,
+        None => {
+            let Some((url, dir)) = fresh_database(backend).await else { return };
+            let seeding = connect_migrated(&url).await;
+            colophon::seed::synthetic(&seeding, 1500, 3, |_| {}).await.expect("seed");
+            seeding.close().await.unwrap();
+            (url, dir)
+        }
+    };
     // A new pool, so every connection reads the statistics the seed's ANALYZE wrote.
     let mut db = colophon::db::connect(&url).await.unwrap();
     let seen: Arc<Mutex<Vec<Statement>>> = Arc::default();
@@ -68,8 +90,10 @@ async fn plans_stay_on_indexes(backend: Backend) {
         statements.iter().filter(|s| s.sql.trim_start().to_ascii_uppercase().starts_with("SELECT")).collect();
     assert!(selects.len() > 20, "captured {} SELECTs", selects.len());
     let mut bad = Vec::new();
+    let mut report_all = String::new();
     for stmt in selects {
-        let plan = explain(&db, stmt).await;
+        let plan = explain(&db, stmt, given.is_none()).await;
+        report_all += &format!("{}\n{plan}\n\n", stmt.sql);
         let scans_whole = |table: &str| match backend {
             Backend::Sqlite => plan.lines().any(|l| l.trim() == format!("SCAN {table}")),
             Backend::Postgres => {
@@ -81,10 +105,13 @@ async fn plans_stay_on_indexes(backend: Backend) {
             bad.push(report);
         }
     }
+    if let Ok(path) = std::env::var("COLOPHON_PLANS_REPORT") {
+        std::fs::write(path, report_all).unwrap();
+    }
     assert!(bad.is_empty(), "queries reading a table whole:\n\n{}", bad.join("\n\n"));
 }
 
-async fn explain(db: &sea_orm::DatabaseConnection, stmt: &Statement) -> String {
+async fn explain(db: &sea_orm::DatabaseConnection, stmt: &Statement, no_seqscan: bool) -> String {
     let backend = db.get_database_backend();
     let prefix = if backend == DbBackend::Sqlite { "EXPLAIN QUERY PLAN " } else { "EXPLAIN " };
     let sql = format!("{prefix}{}", stmt.sql);
@@ -95,7 +122,9 @@ async fn explain(db: &sea_orm::DatabaseConnection, stmt: &Statement) -> String {
     if backend == DbBackend::Postgres {
         // One connection for both, so the setting applies to the EXPLAIN.
         let txn = sea_orm::TransactionTrait::begin(db).await.unwrap();
-        txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+        if no_seqscan {
+            txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+        }
         let rows = txn.query_all_raw(query).await.unwrap();
         txn.rollback().await.unwrap();
         rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect::<Vec<_>>().join("\n") + "\n"

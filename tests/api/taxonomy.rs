@@ -496,3 +496,42 @@ async fn related_limits_are_the_same_on_both_faces(app: TestApp) {
         app.gql_ok("{ article(slug: \"beta-on-rust-and-go\") { related(first: 1) { slug } } }", json!({}), None).await;
     assert_eq!(v["article"]["related"].as_array().unwrap().len(), 1);
 }
+
+db_test!(related_looks_past_a_popular_tags_newest);
+async fn related_looks_past_a_popular_tags_newest(app: TestApp) {
+    // Candidates are each tag's newest RELATED_POOL articles; an old article sharing a rare
+    // tag too is still found through the rare tag, and ranks first on shared tags.
+    let pool = colophon::content::groups::RELATED_POOL as usize;
+    let publish_new = |title: String, tags: Value| {
+        let app = &app;
+        async move {
+            let a = app.create(json!({ "title": title, "body": "Text.", "tags": tags })).await;
+            app.publish(a["id"].as_str().unwrap(), None).await;
+        }
+    };
+    let old = app.create(json!({ "title": "Old deep dive", "body": "Text.", "tags": ["common", "rare"] })).await;
+    app.publish(old["id"].as_str().unwrap(), Some("2020-01-01T00:00:00Z")).await;
+    for i in 0..pool + 5 {
+        publish_new(format!("Common {i}"), json!(["common"])).await;
+    }
+    publish_new("Source".into(), json!(["common", "rare"])).await;
+    publish_new("Plain source".into(), json!(["common"])).await;
+    let v = app
+        .gql_ok(
+            "{ a: article(slug: \"source\") { related(first: 3) { slug } } \
+               b: article(slug: \"plain-source\") { related(first: 3) { slug } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    let n = pool + 4;
+    assert_eq!(
+        v["a"]["related"],
+        json!([{ "slug": "old-deep-dive" }, { "slug": "plain-source" }, { "slug": format!("common-{n}") }])
+    );
+    // With `common` alone: the newest first.
+    assert_eq!(
+        v["b"]["related"],
+        json!([{ "slug": "source" }, { "slug": format!("common-{n}") }, { "slug": format!("common-{}", n - 1) }])
+    );
+}
