@@ -168,12 +168,9 @@ impl Content {
         }
         let db = self.db();
         let pairs = match order {
-            ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => self
-                .listed_first(grouping, groups, order == ArticleOrder::PublishedAsc, size, after.as_ref())
-                .await?
-                .into_iter()
-                .map(|(g, id, _)| (g, id))
-                .collect(),
+            ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => {
+                self.listed_first(grouping, groups, order == ArticleOrder::PublishedAsc, size, after.as_ref()).await?
+            }
             _ => self.ranked_first(grouping, groups, order, size, after.as_ref()).await?,
         };
         let views = views_by_id(db, pairs.iter().map(|(_, id)| *id)).await?;
@@ -201,7 +198,7 @@ impl Content {
         asc: bool,
         size: u64,
         after: Option<&Cursor>,
-    ) -> Result<Vec<(i32, i32, DateTime<Utc>)>> {
+    ) -> Result<Vec<(i32, i32)>> {
         let db = self.db();
         let now = super::now();
         let keys = keys_of(groups);
@@ -253,7 +250,7 @@ impl Content {
             if !asc {
                 list.reverse();
             }
-            pairs.extend(list.into_iter().take(size as usize + 1).map(|(t, id)| (g.id, id, t)));
+            pairs.extend(list.into_iter().take(size as usize + 1).map(|(_, id)| (g.id, id)));
         }
         Ok(pairs)
     }
@@ -307,46 +304,50 @@ impl Content {
             return Ok(out);
         }
         let db = self.db();
-        let tags_of = tag_links(db, article_ids, None).await?;
-        let mut tags: Vec<i32> = tags_of.values().flatten().copied().collect();
-        tags.sort_unstable();
-        tags.dedup();
-        let pools: Vec<Group> = tags.iter().map(|t| Group { id: *t, keys: vec![*t] }).collect();
-        let mut pool_of: HashMap<i32, Vec<(i32, DateTime<Utc>)>> = HashMap::new();
-        for (tag, id, t) in self.listed_first(Grouping::Tag, &pools, false, RELATED_POOL - 1, None).await? {
-            pool_of.entry(tag).or_default().push((id, t));
-        }
-        let mut candidates: Vec<i32> = pool_of.values().flatten().map(|(id, _)| *id).collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        // Shared tags are counted exactly: a candidate found through one tag may have others
-        // of the article's tags whose pools it is too old for.
-        let candidate_tags = tag_links(db, &candidates, Some(&tags)).await?;
-        let mut wanted = Vec::new();
-        let mut ranked: Vec<(i32, Vec<i32>)> = Vec::new();
-        for &src in article_ids {
-            let own = tags_of.get(&src).map(Vec::as_slice).unwrap_or(&[]);
-            let mut seen: HashMap<i32, DateTime<Utc>> = HashMap::new();
-            for tag in own {
-                for (id, t) in pool_of.get(tag).into_iter().flatten() {
-                    if *id != src {
-                        seen.insert(*id, *t);
-                    }
+        let now = super::now();
+        let tags_of = tag_links(db, article_ids).await?;
+        let sources: Vec<(i32, &Vec<i32>)> =
+            article_ids.iter().filter_map(|id| tags_of.get(id).map(|tags| (*id, tags))).collect();
+        // Ranked in the database, so only the answer crosses over: per article, its tags'
+        // pools, then every candidate's shared tags counted among the article's.
+        let mut ranked: Vec<(i32, i32)> = Vec::new();
+        for chunk in sources.chunks(50) {
+            let mut sql = Sql::new(db.get_database_backend());
+            for (i, (src, tags)) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(" UNION ALL ");
                 }
+                sql.push("SELECT * FROM (SELECT c.article_id AS id, ")
+                    .bind(*src)
+                    .push(" AS src, COUNT(*) AS shared, MAX(c.listed_at) AS t FROM article_tags c WHERE c.tag_id IN ")
+                    .bind_list(tags.iter().copied())
+                    .push(" AND c.article_id <> ")
+                    .bind(*src)
+                    .push(" AND c.article_id IN (");
+                for (j, tag) in tags.iter().enumerate() {
+                    if j > 0 {
+                        sql.push(" UNION ALL ");
+                    }
+                    sql.push("SELECT id FROM (SELECT l.article_id AS id FROM article_tags l WHERE l.tag_id = ")
+                        .bind(*tag)
+                        .push(" AND l.listed_at <= ")
+                        .bind(now)
+                        .push(" ORDER BY l.listed_at DESC, l.article_id DESC LIMIT ")
+                        .bind(RELATED_POOL as i64)
+                        .push(&format!(") p{j}"));
+                }
+                sql.push(") GROUP BY c.article_id ORDER BY shared DESC, t DESC, id DESC LIMIT ")
+                    .bind(first as i64)
+                    .push(&format!(") r{i}"));
             }
-            let shared =
-                |id: &i32| candidate_tags.get(id).map_or(0, |ts| ts.iter().filter(|t| own.contains(t)).count());
-            let mut list: Vec<(usize, DateTime<Utc>, i32)> =
-                seen.into_iter().map(|(id, t)| (shared(&id), t, id)).collect();
-            list.sort_unstable_by(|a, b| b.cmp(a));
-            let ids: Vec<i32> = list.into_iter().take(first as usize).map(|(_, _, id)| id).collect();
-            wanted.extend(ids.iter().copied());
-            ranked.push((src, ids));
+            for r in db.query_all_raw(sql.build()).await? {
+                ranked.push((r.try_get("", "src")?, r.try_get("", "id")?));
+            }
         }
-        let views = views_by_id(db, wanted).await?;
-        for (src, ids) in ranked {
-            if let Some(list) = out.get_mut(&src) {
-                list.extend(ids.iter().filter_map(|id| views.get(id).cloned()));
+        let views = views_by_id(db, ranked.iter().map(|(_, id)| *id)).await?;
+        for (src, id) in ranked {
+            if let (Some(list), Some(v)) = (out.get_mut(&src), views.get(&id)) {
+                list.push(v.clone());
             }
         }
         Ok(out)
@@ -407,23 +408,13 @@ fn bind_key(sql: &mut Sql, key: &SortKey) -> Result<()> {
 /// How many of each tag's newest articles may be related to an article with that tag.
 pub const RELATED_POOL: u64 = 200;
 
-/// The tag ids of each article (only those in `among`, when given), in batches.
-async fn tag_links(
-    db: &impl ConnectionTrait,
-    article_ids: &[i32],
-    among: Option<&[i32]>,
-) -> Result<HashMap<i32, Vec<i32>>> {
+/// The tag ids of each article.
+async fn tag_links(db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<HashMap<i32, Vec<i32>>> {
     let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
     for chunk in article_ids.chunks(2000) {
         let mut sql = Sql::new(db.get_database_backend());
         sql.push("SELECT article_id AS a, tag_id AS t FROM article_tags WHERE article_id IN ")
             .bind_list(chunk.iter().copied());
-        if let Some(tags) = among {
-            if tags.is_empty() {
-                return Ok(out);
-            }
-            sql.push(" AND tag_id IN ").bind_list(tags.iter().copied());
-        }
         for r in db.query_all_raw(sql.build()).await? {
             out.entry(r.try_get("", "a")?).or_default().push(r.try_get("", "t")?);
         }

@@ -177,9 +177,10 @@ impl Content {
             }
             _ => {
                 let Some(q) = fts5_query(text) else { return Ok(empty) };
-                // One pass scores every match (bm25 needs each one anyway) and so counts
-                // them; FTS5's functions refuse to run beside a window function, and a
-                // separate COUNT read the posting lists a second time.
+                // Ranked and limited by SQLite: every row a statement returns crosses a channel
+                // from sqlx's SQLite thread, so sorting thousands of matches here cost more
+                // than counting them a second time. (FTS5's functions refuse to run beside
+                // a window function, so the count is its own statement.)
                 let mut sql = Sql::new(backend);
                 sql.push(
                     "SELECT a.id AS id, -bm25(article_search, 10.0, 4.0, 2.0, 1.0) AS score \
@@ -188,15 +189,12 @@ impl Content {
                 .bind(q.clone())
                 .push(" AND ");
                 push_visible(&mut sql, "a", now);
-                let mut scored: Vec<(f64, i32)> = Vec::new();
+                sql.push(" ORDER BY score DESC, a.id DESC LIMIT ").bind(size as i64 + 1).push(" OFFSET ").bind(offset);
+                total = Some(self.search_count(text).await?);
+                let mut ranked: Vec<(i32, f64)> = Vec::new();
                 for r in db.query_all_raw(sql.build()).await? {
-                    scored.push((r.try_get::<f64>("", "score")?, r.try_get::<i32>("", "id")?));
+                    ranked.push((r.try_get("", "id")?, r.try_get("", "score")?));
                 }
-                total = Some(scored.len() as i64);
-                // Best first, then newest id, as PostgreSQL orders them.
-                scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
-                let ranked: Vec<(i32, f64)> =
-                    scored.into_iter().skip(offset as usize).take(size as usize + 1).map(|(s, id)| (id, s)).collect();
                 let mut snippets: HashMap<i32, String> = HashMap::new();
                 if !ranked.is_empty() {
                     let mut sql = Sql::new(backend);
