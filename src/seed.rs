@@ -365,6 +365,11 @@ pub async fn synthetic(
         db.execute_unprepared("PRAGMA synchronous = OFF").await.map_err(err)?;
     }
     let txn = crate::content::Content::new(db.clone()).begin_write().await.map_err(|e| e.to_string())?;
+    if backend == DbBackend::Postgres {
+        for (table, trigger) in migration::LISTING_TRIGGERS_PG {
+            txn.execute_unprepared(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}")).await.map_err(err)?;
+        }
+    }
 
     // Categories: roots with 2–5 children each.
     let mut cats = Vec::new();
@@ -553,6 +558,12 @@ pub async fn synthetic(
             .await
             .map_err(err)?;
         }
+    }
+    if backend == DbBackend::Postgres {
+        for (table, trigger) in migration::LISTING_TRIGGERS_PG {
+            txn.execute_unprepared(&format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}")).await.map_err(err)?;
+        }
+        txn.execute_unprepared(migration::LISTING_FILL).await.map_err(err)?;
     }
     txn.commit().await.map_err(err)?;
     let analyze = if backend == DbBackend::Postgres {

@@ -15,6 +15,15 @@ mod m20261123_000006_live_articles_index;
 mod m20261123_000007_article_text_last;
 mod m20261123_000008_listing;
 
+/// Recomputes the listing columns and counters (migration 0008) from the rows.
+pub use m20261123_000008_listing::FILL as LISTING_FILL;
+
+/// The PostgreSQL listing triggers, by table: a bulk load in one transaction turns them off
+/// and runs [`LISTING_FILL`] instead. Each counter update makes a new row version, and in one
+/// transaction every update walks the versions before it: 100k articles went quadratic.
+pub const LISTING_TRIGGERS_PG: &[(&str, &str)] =
+    &[("articles", "listing_article"), ("article_tags", "listing_tag_link")];
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -30,9 +30,11 @@ const INDEXES: &[(&str, &str)] = &[
     ("idx_article_tags_listed", "article_tags (tag_id, listed_at, article_id)"),
 ];
 
-/// Counters from the rows as they are when the migration runs.
-const FILL: &str = "\
+/// Listing columns and counters computed afresh from the rows: for the migration, and for a
+/// bulk load that ran with the triggers off (see [`crate::LISTING_TRIGGERS_PG`]).
+pub const FILL: &str = "\
 UPDATE article_tags SET listed_at = (SELECT a.listed_at FROM articles a WHERE a.id = article_tags.article_id);
+DELETE FROM listing_totals;
 INSERT INTO listing_totals (id, articles) VALUES (1, (SELECT COUNT(*) FROM articles WHERE listed_at IS NOT NULL));
 UPDATE tags SET listed_articles = (SELECT COUNT(*) FROM article_tags at WHERE at.tag_id = tags.id AND at.listed_at IS NOT NULL);
 UPDATE categories SET listed_articles = (SELECT COUNT(*) FROM articles a WHERE a.category_id = categories.id AND a.listed_at IS NOT NULL);
