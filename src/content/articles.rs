@@ -510,9 +510,9 @@ impl Content {
         let (col, canonical_dir, nullable) = query.order.spec();
         // Published and scheduled rows always have a date; only other states need NULL care.
         let nullable = nullable && !matches!(status, ArticleStatus::Published | ArticleStatus::Scheduled);
-        // The public list walks the `listed_at` index, which holds the same times in order.
-        let col = match (query.status, col) {
-            (None, article::Column::PublishedAt) => article::Column::ListedAt,
+        // Published lists walk the `listed_at` index, which holds the same times in order.
+        let col = match (status, col) {
+            (ArticleStatus::Published, article::Column::PublishedAt) => article::Column::ListedAt,
             _ => col,
         };
         let (size, cursor, backward) = match direction {

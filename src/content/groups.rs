@@ -169,9 +169,10 @@ impl Content {
         let db = self.db();
         let pairs = match order {
             ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => {
-                self.listed_first(grouping, groups, order == ArticleOrder::PublishedAsc, size, after.as_ref()).await?
+                let asc = order == ArticleOrder::PublishedAsc;
+                self.listed_first(grouping, groups, asc, size, after.as_ref(), page.names.after).await?
             }
-            _ => self.ranked_first(grouping, groups, order, size, after.as_ref()).await?,
+            _ => self.ranked_first(grouping, groups, order, size, after.as_ref(), page.names.after).await?,
         };
         let views = views_by_id(db, pairs.iter().map(|(_, id)| *id)).await?;
         for (g, id) in pairs {
@@ -198,6 +199,7 @@ impl Content {
         asc: bool,
         size: u64,
         after: Option<&Cursor>,
+        after_field: &str,
     ) -> Result<Vec<(i32, i32)>> {
         let db = self.db();
         let now = super::now();
@@ -220,7 +222,7 @@ impl Content {
                 .bind(now);
                 if let Some(c) = after {
                     let SortKey::Time(Some(t)) = c.key else {
-                        return Err(ContentError::field("after", "is not a valid cursor for this list"));
+                        return Err(ContentError::field(after_field, "is not a valid cursor for this list"));
                     };
                     sql.push(&format!(" AND (l.listed_at {cmp} "))
                         .bind(t)
@@ -265,6 +267,7 @@ impl Content {
         order: ArticleOrder,
         size: u64,
         after: Option<&Cursor>,
+        after_field: &str,
     ) -> Result<Vec<(i32, i32)>> {
         let db = self.db();
         let (col, asc) = order.column_sql();
@@ -281,9 +284,9 @@ impl Content {
         if let Some(c) = after {
             let cmp = if asc { ">" } else { "<" };
             sql.push(&format!(" AND (a.{col} {cmp} "));
-            bind_key(&mut sql, &c.key)?;
+            bind_key(&mut sql, &c.key, after_field)?;
             sql.push(&format!(" OR (a.{col} = "));
-            bind_key(&mut sql, &c.key)?;
+            bind_key(&mut sql, &c.key, after_field)?;
             sql.push(&format!(" AND a.id {cmp} ")).bind(c.id).push("))");
         }
         sql.push(") x WHERE x.rn <= ").bind(size as i64 + 1).push(" ORDER BY x.g, x.rn");
@@ -395,12 +398,12 @@ impl Content {
     }
 }
 
-fn bind_key(sql: &mut Sql, key: &SortKey) -> Result<()> {
+fn bind_key(sql: &mut Sql, key: &SortKey, field: &str) -> Result<()> {
     match key {
         SortKey::Time(Some(t)) => sql.bind(*t),
         SortKey::Text(s) => sql.bind(s.clone()),
         SortKey::Int(n) => sql.bind(*n as i32),
-        SortKey::Time(None) => return Err(ContentError::field("after", "is not a valid cursor for this list")),
+        SortKey::Time(None) => return Err(ContentError::field(field, "is not a valid cursor for this list")),
     };
     Ok(())
 }
