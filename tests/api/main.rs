@@ -21,4 +21,5 @@ mod response_cache;
 mod server;
 mod statements;
 mod taxonomy;
+mod token_attacks;
 mod validation;
