@@ -1160,21 +1160,29 @@ pub(crate) async fn record_revision(
 }
 
 async fn load_tags(db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<HashMap<i32, Vec<tag::Model>>> {
+    use sea_orm::FromQueryResult;
     let mut out: HashMap<i32, Vec<tag::Model>> = HashMap::new();
     if article_ids.is_empty() {
         return Ok(out);
     }
-    let links = article_tag::Entity::find()
-        .filter(article_tag::Column::ArticleId.is_in(article_ids.iter().copied()))
-        .order_by_asc(article_tag::Column::ArticleId)
-        .order_by_asc(article_tag::Column::Position)
-        .find_also_related(tag::Entity)
-        .all(db)
-        .await?;
-    for (link, t) in links {
-        if let Some(t) = t {
-            out.entry(link.article_id).or_default().push(t);
+    let backend = db.get_database_backend();
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT at.article_id AS link_article, t.* FROM article_tags at ");
+    // PostgreSQL hashed the whole tags table for a page's few dozen links (5,000 tags at
+    // 100k articles: 3 ms); a lateral lookup per link uses the primary key. SQLite looks
+    // each up by rowid already and has no LATERAL.
+    sql.push(match backend {
+        sea_orm::DbBackend::Postgres => {
+            "JOIN LATERAL (SELECT * FROM tags WHERE tags.id = at.tag_id OFFSET 0) t ON true"
         }
+        _ => "JOIN tags t ON t.id = at.tag_id",
+    });
+    sql.push(" WHERE at.article_id IN ")
+        .bind_list(article_ids.iter().copied())
+        .push(" ORDER BY at.article_id, at.position");
+    for row in db.query_all_raw(sql.build()).await? {
+        let article_id: i32 = row.try_get("", "link_article")?;
+        out.entry(article_id).or_default().push(tag::Model::from_query_result(&row, "")?);
     }
     Ok(out)
 }
