@@ -66,6 +66,17 @@ impl Grouping {
     }
 }
 
+/// The public articles of the group row `alias` (a tag, category or series): the counter
+/// the database keeps, less its scheduled articles not yet due (a short index range).
+pub(crate) fn push_listed_count(sql: &mut Sql, grouping: Grouping, alias: &str, now: DateTime<Utc>) {
+    let (table, key, _) = grouping.listing();
+    sql.push(&format!(
+        "({alias}.listed_articles - (SELECT COUNT(*) FROM {table} l WHERE l.{key} = {alias}.id AND l.listed_at > "
+    ))
+    .bind(now)
+    .push("))");
+}
+
 /// Each distinct key of the groups once, with the groups it belongs to.
 fn keys_of(groups: &[Group]) -> HashMap<i32, Vec<i32>> {
     let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
@@ -124,16 +135,12 @@ impl Content {
             return Ok(out);
         }
         let db = self.db();
-        let (table, key, _) = grouping.listing();
         let all: Vec<i32> = keys.keys().copied().collect();
         for chunk in all.chunks(KEYS_PER_STATEMENT * 4) {
             let mut sql = Sql::new(db.get_database_backend());
-            sql.push(&format!(
-                "SELECT c.id AS k, c.listed_articles - (SELECT COUNT(*) FROM {table} l WHERE l.{key} = c.id AND l.listed_at > "
-            ))
-            .bind(super::now())
-            .push(&format!(") AS n FROM {} c WHERE c.id IN ", grouping.counters()))
-            .bind_list(chunk.iter().copied());
+            sql.push("SELECT c.id AS k, ");
+            push_listed_count(&mut sql, grouping, "c", super::now());
+            sql.push(&format!(" AS n FROM {} c WHERE c.id IN ", grouping.counters())).bind_list(chunk.iter().copied());
             for row in db.query_all_raw(sql.build()).await? {
                 let k: i32 = row.try_get("", "k")?;
                 let n: i64 = row.try_get("", "n")?;
@@ -224,7 +231,12 @@ impl Content {
                     let SortKey::Time(Some(t)) = c.key else {
                         return Err(ContentError::field(after_field, "is not a valid cursor for this list"));
                     };
-                    sql.push(&format!(" AND (l.listed_at {cmp} "))
+                    // The plain bound lets the index range start at the cursor (as
+                    // `articles::after_cursor` does); the OR alone made a deep page skip
+                    // every entry before it.
+                    sql.push(&format!(" AND l.listed_at {cmp}= "))
+                        .bind(t)
+                        .push(&format!(" AND (l.listed_at {cmp} "))
                         .bind(t)
                         .push(" OR (l.listed_at = ")
                         .bind(t)

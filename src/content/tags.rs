@@ -5,6 +5,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, 
 
 use super::articles::PageArgs;
 use super::cursor::{Cursor, SortKey};
+use super::groups::{Grouping, push_listed_count};
 use super::input::{Checker, non_empty};
 use super::lookup;
 use super::model::Page;
@@ -103,12 +104,9 @@ impl Content {
         let now = super::now();
         // Counts from the counters the database keeps, less scheduled articles not yet due.
         let build = |sql: &mut Sql, with_cursor: bool| -> Result<()> {
-            sql.push(
-                "SELECT x.id AS id, x.n AS n FROM (SELECT t.id AS id, t.name AS name, t.listed_articles - \
-                 (SELECT COUNT(*) FROM article_tags l WHERE l.tag_id = t.id AND l.listed_at > ",
-            )
-            .bind(now)
-            .push(") AS n FROM tags t) x WHERE 1 = 1");
+            sql.push("SELECT x.id AS id, x.n AS n FROM (SELECT t.id AS id, t.name AS name, ");
+            push_listed_count(sql, Grouping::Tag, "t", now);
+            sql.push(" AS n FROM tags t) x WHERE 1 = 1");
             if !viewer.sees_unpublished() {
                 sql.push(" AND x.n > 0");
             }
