@@ -337,6 +337,125 @@ fn body(rng: &mut StdRng, target_words: usize, code: &[Code], topic: &[String]) 
     b
 }
 
+/// One insert's worth of rows: new series first, then articles and their tag links.
+struct Batch {
+    series: Vec<(i32, String)>,
+    articles: Vec<article::ActiveModel>,
+    links: Vec<article_tag::ActiveModel>,
+}
+
+/// Generates `n` articles, oldest first (ids follow publication order as they would in
+/// life), and sends them in batches. Runs on a plain thread beside the writer.
+fn generate(
+    mut rng: StdRng,
+    n: usize,
+    now: DateTime<Utc>,
+    categories: &[i32],
+    tag_count: usize,
+    tx: &tokio::sync::mpsc::Sender<Batch>,
+) {
+    let code = code_blocks();
+    let zipf = Zipf::new(tag_count, 1.07);
+    let topics = Topics::new(&mut rng, (n / 250).clamp(20, 400));
+    let span = Duration::days(3650);
+    let mut dates: Vec<DateTime<Utc>> =
+        (0..n).map(|_| now - Duration::seconds(rng.random_range(0..span.num_seconds()))).collect();
+    dates.sort();
+    let mut series_rows = Vec::new();
+    let mut series_count = 0;
+    let mut open_series: Option<(i32, i32, i32)> = None; // (id, next part, last part)
+    let mut batch = Vec::new();
+    let mut links = Vec::new();
+    for (i, published) in dates.into_iter().enumerate() {
+        let id = i as i32 + 1;
+        let verb = TITLE_VERBS[rng.random_range(0..TITLE_VERBS.len())];
+        let n_words = rng.random_range(2..6);
+        let topic = topics.pick(&mut rng);
+        // The title leads with a term of the article's topic, as titles do.
+        let lead = &topic[rng.random_range(0..topic.len())];
+        let title = format!("{verb} {} {}", capitalised(lead), words(&mut rng, n_words, topic));
+        let slug = format!("{}-{id}", slugify(&title));
+        // Most articles are short; a few run to 4000 words.
+        let target = 300 + (3700.0 * rng.random::<f64>().powi(3)) as usize;
+        let b = body(&mut rng, target, &code, topic);
+        let roll = rng.random::<f64>();
+        let (status, published_at) = if roll < 0.03 {
+            ("draft", None)
+        } else if roll < 0.04 {
+            ("scheduled", Some(now + Duration::hours(rng.random_range(1..24 * 30))))
+        } else {
+            ("published", Some(published))
+        };
+        // About one article in twenty belongs to a series, in publication order.
+        let (series_id, series_part) = match open_series {
+            Some((sid, part, last)) if rng.random::<f64>() < 0.05 => {
+                open_series = if part < last { Some((sid, part + 1, last)) } else { None };
+                (Some(sid), Some(part))
+            }
+            None if rng.random::<f64>() < 0.05 / 8.0 => {
+                series_count += 1;
+                let sid = series_count;
+                let last = rng.random_range(3..=30);
+                series_rows.push((sid, format!("{} Series {sid}", capitalised(&words(&mut rng, 2, topic)))));
+                open_series = Some((sid, 2, last));
+                (Some(sid), Some(1))
+            }
+            _ => (None, None),
+        };
+        let category_id = (rng.random::<f64>() < 0.9).then(|| categories[rng.random_range(0..categories.len())]);
+        let mut picked: Vec<i32> = Vec::new();
+        for _ in 0..rng.random_range(1..=5) {
+            let t = zipf.sample(&mut rng) as i32 + 1;
+            if !picked.contains(&t) {
+                picked.push(t);
+            }
+        }
+        links.extend(picked.iter().enumerate().map(|(pos, t)| article_tag::ActiveModel {
+            article_id: Set(id),
+            tag_id: Set(*t),
+            position: Set(pos as i32),
+        }));
+        let updated = published_at.map_or(published, |p| p.min(now)) + Duration::days(rng.random_range(0..30));
+        batch.push(article::ActiveModel {
+            id: Set(id),
+            slug: Set(slug),
+            title: Set(title),
+            custom_excerpt: Set(None),
+            excerpt: Set(excerpt(&b.plain)),
+            word_count: Set(b.words as i32),
+            reading_minutes: Set(reading_minutes(b.words)),
+            body: Set(b.markdown),
+            html: Set(b.html),
+            plain_text: Set(b.plain),
+            status: Set(status.into()),
+            published_at: Set(published_at),
+            created_at: Set(published),
+            updated_at: Set(updated.min(now)),
+            deleted_at: Set(None),
+            author_id: Set(None),
+            category_id: Set(category_id),
+            series_id: Set(series_id),
+            series_part: Set(series_part),
+            cover_image_url: Set(None),
+            canonical_url: Set(None),
+            seo_title: Set(None),
+            seo_description: Set(None),
+            version: Set(1),
+            listed_at: NotSet,
+        });
+        if batch.len() == 200 || i + 1 == n {
+            let b = Batch {
+                series: std::mem::take(&mut series_rows),
+                articles: std::mem::take(&mut batch),
+                links: std::mem::take(&mut links),
+            };
+            if tx.blocking_send(b).is_err() {
+                return; // the writer stopped on an error; it reports it
+            }
+        }
+    }
+}
+
 pub struct Seeded {
     pub articles: usize,
     pub tags: usize,
@@ -358,7 +477,6 @@ pub async fn synthetic(
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(seed);
     let now = crate::content::now();
-    let code = code_blocks();
     let backend = db.get_database_backend();
     if backend == DbBackend::Sqlite {
         // A bulk load that can be redone: no need to wait for the disk on every page.
@@ -425,119 +543,42 @@ pub async fn synthetic(
         });
         tag::Entity::insert_many(rows).exec(&txn).await.map_err(err)?;
     }
-    let zipf = Zipf::new(tag_count, 1.07);
-    let topics = Topics::new(&mut rng, (n / 250).clamp(20, 400));
-
-    // Articles, oldest first, so ids follow publication order as they would in life.
-    let span = Duration::days(3650);
-    let mut dates: Vec<DateTime<Utc>> =
-        (0..n).map(|_| now - Duration::seconds(rng.random_range(0..span.num_seconds()))).collect();
-    dates.sort();
-    let mut series_rows = Vec::new();
     let mut series_count = 0;
-    let mut open_series: Option<(i32, i32, i32)> = None; // (id, next part, last part)
-    let mut batch = Vec::new();
-    let mut links = Vec::new();
-    for (i, published) in dates.into_iter().enumerate() {
-        let id = i as i32 + 1;
-        let verb = TITLE_VERBS[rng.random_range(0..TITLE_VERBS.len())];
-        let n_words = rng.random_range(2..6);
-        let topic = topics.pick(&mut rng);
-        // The title leads with a term of the article's topic, as titles do.
-        let lead = &topic[rng.random_range(0..topic.len())];
-        let title = format!("{verb} {} {}", capitalised(lead), words(&mut rng, n_words, topic));
-        let slug = format!("{}-{id}", slugify(&title));
-        // Most articles are short; a few run to 4000 words.
-        let target = 300 + (3700.0 * rng.random::<f64>().powi(3)) as usize;
-        let b = body(&mut rng, target, &code, topic);
-        let roll = rng.random::<f64>();
-        let (status, published_at) = if roll < 0.03 {
-            ("draft", None)
-        } else if roll < 0.04 {
-            ("scheduled", Some(now + Duration::hours(rng.random_range(1..24 * 30))))
-        } else {
-            ("published", Some(published))
-        };
-        // About one article in twenty belongs to a series, in publication order.
-        let (series_id, series_part) = match open_series {
-            Some((sid, part, last)) if rng.random::<f64>() < 0.05 => {
-                open_series = if part < last { Some((sid, part + 1, last)) } else { None };
-                (Some(sid), Some(part))
-            }
-            None if rng.random::<f64>() < 0.05 / 8.0 => {
-                series_count += 1;
-                let sid = series_count;
-                let last = rng.random_range(3..=30);
-                series_rows.push((sid, format!("{} Series {sid}", capitalised(&words(&mut rng, 2, topic)))));
-                open_series = Some((sid, 2, last));
-                (Some(sid), Some(1))
-            }
-            _ => (None, None),
-        };
-        let category_id = (rng.random::<f64>() < 0.9).then(|| cats[rng.random_range(0..cats.len())].0);
-        let mut picked: Vec<i32> = Vec::new();
-        for _ in 0..rng.random_range(1..=5) {
-            let t = zipf.sample(&mut rng) as i32 + 1;
-            if !picked.contains(&t) {
-                picked.push(t);
-            }
+
+    // Articles are generated on their own thread while this one writes the batch before:
+    // generating text and tokenising it for search cost about the same, so the two cores
+    // share the load.
+    let category_count = cats.len();
+    let category_ids: Vec<i32> = cats.iter().map(|c| c.0).collect();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Batch>(4);
+    let generator = std::thread::spawn(move || {
+        generate(rng, n, now, &category_ids, tag_count, &tx);
+    });
+    let mut written = 0;
+    while let Some(b) = rx.recv().await {
+        if !b.series.is_empty() {
+            // Series rows go in before the articles that point at them.
+            series_count += b.series.len();
+            let rows = b.series.into_iter().map(|(sid, title)| series::ActiveModel {
+                id: Set(sid),
+                slug: Set(slugify(&title)),
+                title: Set(title),
+                description: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            });
+            series::Entity::insert_many(rows).exec(&txn).await.map_err(err)?;
         }
-        links.extend(picked.iter().enumerate().map(|(pos, t)| article_tag::ActiveModel {
-            article_id: Set(id),
-            tag_id: Set(*t),
-            position: Set(pos as i32),
-        }));
-        let updated = published_at.map_or(published, |p| p.min(now)) + Duration::days(rng.random_range(0..30));
-        batch.push(article::ActiveModel {
-            id: Set(id),
-            slug: Set(slug),
-            title: Set(title),
-            custom_excerpt: Set(None),
-            excerpt: Set(excerpt(&b.plain)),
-            word_count: Set(b.words as i32),
-            reading_minutes: Set(reading_minutes(b.words)),
-            body: Set(b.markdown),
-            html: Set(b.html),
-            plain_text: Set(b.plain),
-            status: Set(status.into()),
-            published_at: Set(published_at),
-            created_at: Set(published),
-            updated_at: Set(updated.min(now)),
-            deleted_at: Set(None),
-            author_id: Set(None),
-            category_id: Set(category_id),
-            series_id: Set(series_id),
-            series_part: Set(series_part),
-            cover_image_url: Set(None),
-            canonical_url: Set(None),
-            seo_title: Set(None),
-            seo_description: Set(None),
-            version: Set(1),
-            listed_at: NotSet,
-        });
-        if batch.len() == 200 || i + 1 == n {
-            if !series_rows.is_empty() {
-                // Series rows go in before the articles that point at them.
-                let rows = series_rows.drain(..).map(|(sid, title)| series::ActiveModel {
-                    id: Set(sid),
-                    slug: Set(slugify(&title)),
-                    title: Set(title),
-                    description: Set(None),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                });
-                series::Entity::insert_many(rows).exec(&txn).await.map_err(err)?;
-            }
-            article::Entity::insert_many(std::mem::take(&mut batch)).exec(&txn).await.map_err(err)?;
-            for chunk in links.chunks(2000) {
-                article_tag::Entity::insert_many(chunk.to_vec()).exec(&txn).await.map_err(err)?;
-            }
-            links.clear();
-            if (i + 1) % 10_000 == 0 || i + 1 == n {
-                progress(&format!("{} articles written ({:.1} s)", i + 1, started.elapsed().as_secs_f64()));
-            }
+        written += b.articles.len();
+        article::Entity::insert_many(b.articles).exec(&txn).await.map_err(err)?;
+        for chunk in b.links.chunks(2000) {
+            article_tag::Entity::insert_many(chunk.to_vec()).exec(&txn).await.map_err(err)?;
+        }
+        if written % 10_000 == 0 || written == n {
+            progress(&format!("{written} articles written ({:.1} s)", started.elapsed().as_secs_f64()));
         }
     }
+    generator.join().map_err(|_| "the article generator failed".to_string())?;
     let ids: Vec<i32> = (1..=n as i32).collect();
     for (k, chunk) in ids.chunks(2000).enumerate() {
         index_articles(&txn, chunk).await.map_err(|e| e.to_string())?;
@@ -573,7 +614,7 @@ pub async fn synthetic(
     };
     db.execute_unprepared(analyze).await.map_err(err)?;
     progress(&format!("done in {:.1} s", started.elapsed().as_secs_f64()));
-    Ok(Seeded { articles: n, tags: tag_count, categories: cats.len(), series: series_count as usize })
+    Ok(Seeded { articles: n, tags: tag_count, categories: category_count, series: series_count })
 }
 
 #[cfg(test)]

@@ -153,8 +153,23 @@ pub fn reading_minutes(word_count: usize) -> i32 {
 /// An excerpt from plain text: whitespace collapsed, at most `EXCERPT_MAX_CHARS` characters,
 /// cut on a word boundary and ending in "…" when cut.
 pub fn excerpt(plain: &str) -> String {
-    let collapsed = plain.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.chars().count() <= EXCERPT_MAX_CHARS {
+    // Collapse whitespace only as far as the cut needs: one character past the limit tells
+    // whether the text is longer and whether the cut falls between words. A long body is not
+    // copied whole.
+    let mut collapsed = String::with_capacity(EXCERPT_MAX_CHARS * 2);
+    let mut chars = 0;
+    for word in plain.split_whitespace() {
+        if chars > EXCERPT_MAX_CHARS {
+            break;
+        }
+        if chars > 0 {
+            collapsed.push(' ');
+            chars += 1;
+        }
+        collapsed.push_str(word);
+        chars += word.chars().count();
+    }
+    if chars <= EXCERPT_MAX_CHARS {
         return collapsed;
     }
     // Room for the ellipsis.
@@ -272,5 +287,44 @@ mod tests {
         // Trailing punctuation is not left before the ellipsis.
         let commas = "word, ".repeat(60);
         assert!(excerpt(&commas).ends_with("word…"));
+        // A word ending exactly at the limit, then more: cut before the last word or not at
+        // all, as if the whole text had been collapsed first.
+        let at_limit = format!("{} tail", "x".repeat(EXCERPT_MAX_CHARS));
+        assert_eq!(excerpt(&at_limit), format!("{}…", "x".repeat(EXCERPT_MAX_CHARS - 1)));
+        let under = format!("{} {}", "y".repeat(EXCERPT_MAX_CHARS - 2), "z");
+        assert_eq!(excerpt(&under), under);
+    }
+
+    #[test]
+    fn excerpts_equal_cutting_the_whole_collapsed_text() {
+        // The excerpt collapses only a prefix; it must agree with collapsing everything.
+        fn reference(plain: &str) -> String {
+            let collapsed = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+            if collapsed.chars().count() <= EXCERPT_MAX_CHARS {
+                return collapsed;
+            }
+            let cut_byte = collapsed.char_indices().nth(EXCERPT_MAX_CHARS - 1).map_or(collapsed.len(), |(i, _)| i);
+            let head = &collapsed[..cut_byte];
+            let kept = if collapsed[cut_byte..].starts_with(' ') {
+                head
+            } else {
+                match head.rfind(' ') {
+                    Some(i) if i > 0 => &head[..i],
+                    _ => head,
+                }
+            };
+            let kept = kept
+                .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '—' | '–' | '.'));
+            format!("{kept}…")
+        }
+        let words = ["a", "bb", "ccc", "δδδδ", "eeeee,", "ffffff.", "—", "ggggggggggggggggggggg"];
+        for seed in 0..400usize {
+            let n = seed % 97 + 1;
+            let text: String = (0..n)
+                .map(|i| words[(i * 7 + seed * 13 + i * i) % words.len()])
+                .collect::<Vec<_>>()
+                .join(if seed % 3 == 0 { "  \n" } else { " " });
+            assert_eq!(excerpt(&text), reference(&text), "{text:?}");
+        }
     }
 }
