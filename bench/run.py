@@ -243,7 +243,10 @@ def run_size(size, args, run_dir):
     port, ceiling_port = free_port(), free_port()
     base, ceiling_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{ceiling_port}"
     log = open(os.path.join(run_dir, f"server-{size}.log"), "w")
-    env = {"COLOPHON_JWT_SECRET": SECRET, "COLOPHON_RESPONSE_CACHE": "on" if args.cache else "off", "RUST_LOG": "warn"}
+    # One load generator on 127.0.0.1 is one client: per-client rate limits would measure
+    # themselves, not the read path.
+    env = {"COLOPHON_JWT_SECRET": SECRET, "COLOPHON_RESPONSE_CACHE": "on" if args.cache else "off", "RUST_LOG": "warn",
+           "COLOPHON_RATE_LIMIT_READS": "off", "COLOPHON_RATE_LIMIT_AUTH": "off"}
     server = start([BIN, "serve", "--database-url", url, "--addr", f"127.0.0.1:{port}"], env, log)
     ceiling = None
     try:

@@ -6,11 +6,16 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use std::sync::Arc;
 
 use crate::auth::Jwt;
+use crate::config::{CorsOrigins, ServerSettings};
 use crate::content::Content;
 use crate::graphql::{self, AppSchema};
+use crate::guard::Guard;
+use crate::metrics::Metrics;
 use crate::response_cache::ResponseCache;
 use crate::rest::{self, problem::Problem};
 
@@ -22,6 +27,8 @@ pub struct AppState {
     pub schema: AppSchema,
     pub cache: ResponseCache,
     pub persisted: crate::graphql::persisted::PersistedQueries,
+    pub guard: Arc<Guard>,
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -31,9 +38,16 @@ impl AppState {
     }
 
     pub fn with_cache(content: Content, jwt: Jwt, cache: bool) -> Self {
-        let schema = graphql::build_schema(content.clone(), jwt.clone());
+        Self::with_settings(content, jwt, cache, ServerSettings::default(), Metrics::default())
+    }
+
+    /// `metrics` is passed in because the database connection reports into it too, and
+    /// that hook is set before the connection is shared.
+    pub fn with_settings(content: Content, jwt: Jwt, cache: bool, settings: ServerSettings, metrics: Metrics) -> Self {
+        let schema = graphql::build_schema(content.clone(), jwt.clone(), settings.introspection);
         let cache = ResponseCache::new(content.db().clone(), cache);
-        Self { content, jwt, schema, cache, persisted: Default::default() }
+        let guard = Arc::new(Guard::new(settings));
+        Self { content, jwt, schema, cache, persisted: Default::default(), guard, metrics }
     }
 }
 
@@ -43,9 +57,11 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let (api, _) = rest::router().split_for_parts();
+    let cors = cors(&state.guard.settings.cors_origins);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/graphql", get(graphql::http::graphql_get).post(graphql::http::graphql_post))
         .route("/api/v1/openapi.yaml", get(openapi_yaml))
         .merge(api)
@@ -54,12 +70,53 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(crate::http_cache::layer))
         .layer(axum::middleware::from_fn_with_state(state.cache.clone(), crate::response_cache::layer))
-        .layer(TraceLayer::new_for_http())
         // A bug in one handler answers 500 problem+json instead of dropping the connection.
         .layer(CatchPanicLayer::custom(|_| {
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred").into_response()
         }))
+        .layer(cors)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::layer))
         .with_state(state)
+}
+
+/// Browsers may call from the origins in `COLOPHON_CORS_ORIGINS` (none by default: the API
+/// answers any client, but a web page elsewhere needs to be named to read the answers).
+fn cors(origins: &CorsOrigins) -> CorsLayer {
+    use axum::http::Method;
+    let base = CorsLayer::new()
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            crate::guard::REQUEST_ID,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
+            crate::guard::REQUEST_ID,
+        ])
+        .max_age(std::time::Duration::from_secs(600));
+    match origins {
+        CorsOrigins::None => base.allow_origin(AllowOrigin::list([])),
+        CorsOrigins::Any => base.allow_origin(AllowOrigin::any()),
+        CorsOrigins::List(list) => {
+            base.allow_origin(AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
+        }
+    }
+}
+
+/// Prometheus metrics (text exposition format).
+async fn metrics(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(state.content.db(), state.guard.in_flight());
+    let mut res = body.into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 /// Alive: the process answers.
@@ -69,6 +126,9 @@ async fn healthz() -> &'static str {
 
 /// Ready: the database answers and its schema is current.
 async fn readyz(State(state): State<AppState>) -> Response {
+    if state.guard.draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
     match crate::db::ready(state.content.db()).await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, reason).into_response(),

@@ -2,6 +2,10 @@
 //! missing setting is a `ConfigError` naming it; `main` prints it on one line and exits 2.
 
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::guard::client::IpNet;
+use crate::rate_limit::Rate;
 
 use crate::auth::{Jwt, MIN_SECRET_BYTES};
 
@@ -54,6 +58,147 @@ pub fn response_cache(raw: Option<&str>) -> Result<bool, ConfigError> {
         None | Some("") | Some("on") | Some("true") | Some("1") => Ok(true),
         Some("off") | Some("false") | Some("0") => Ok(false),
         Some(other) => Err(bad("COLOPHON_RESPONSE_CACHE", format!("`{other}` must be `on` or `off`"))),
+    }
+}
+
+/// How the server protects itself and reports on itself. Each field comes from one
+/// environment variable, named beside it; `Default` is what an unset environment gives.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// `COLOPHON_REQUEST_TIMEOUT`, seconds (fractions allowed): longer requests answer 503.
+    pub request_timeout: Duration,
+    /// `COLOPHON_MAX_IN_FLIGHT`: requests handled at once; more are shed with 503.
+    pub max_in_flight: usize,
+    /// `COLOPHON_CORS_ORIGINS`: origins browsers may call from (comma-separated, or `*`).
+    pub cors_origins: CorsOrigins,
+    /// `COLOPHON_RATE_LIMIT_READS`: per client, for requests without a valid token.
+    pub read_rate: Option<Rate>,
+    /// `COLOPHON_RATE_LIMIT_AUTH`: per client, for sign-in and refresh on both faces.
+    pub auth_rate: Option<Rate>,
+    /// `COLOPHON_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `COLOPHON_GRAPHQL_INTROSPECTION`: `on` (default) or `off`.
+    pub introspection: bool,
+    /// `COLOPHON_LOG_FORMAT`: `text` (default) or `json`.
+    pub log_json: bool,
+    /// `COLOPHON_SHUTDOWN_DELAY`, seconds: after SIGTERM, keep serving (with `/readyz` at
+    /// 503) this long so load balancers stop sending, then stop accepting.
+    pub shutdown_delay: Duration,
+    /// `COLOPHON_SHUTDOWN_GRACE`, seconds: then wait at most this long for requests in flight.
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    None,
+    Any,
+    List(Vec<String>),
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            request_timeout: Duration::from_secs(30),
+            max_in_flight: 1024,
+            cors_origins: CorsOrigins::None,
+            read_rate: Some(Rate { count: 1200, period: Duration::from_secs(60) }),
+            auth_rate: Some(crate::rate_limit::AUTH_DEFAULT),
+            trusted_proxies: Vec::new(),
+            introspection: true,
+            log_json: false,
+            shutdown_delay: Duration::ZERO,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ServerSettings {
+    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let d = ServerSettings::default();
+        let get = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let seconds = |key: &'static str, default: Duration, max: f64| -> Result<Duration, ConfigError> {
+            match get(key) {
+                None => Ok(default),
+                Some(v) => match v.parse::<f64>() {
+                    Ok(n) if (0.0..=max).contains(&n) => Ok(Duration::from_secs_f64(n)),
+                    _ => Err(bad(key, format!("`{v}` must be a number of seconds from 0 to {max}"))),
+                },
+            }
+        };
+        let rate = |key: &'static str, default: Option<Rate>| -> Result<Option<Rate>, ConfigError> {
+            match get(key).as_deref() {
+                None => Ok(default),
+                Some("off") => Ok(None),
+                Some(v) => Rate::parse(v).map(Some).map_err(|p| bad(key, format!("{p} (or `off`)"))),
+            }
+        };
+        let switch = |key: &'static str, default: bool| -> Result<bool, ConfigError> {
+            match get(key).map(|v| v.to_ascii_lowercase()).as_deref() {
+                None => Ok(default),
+                Some("on" | "true" | "1") => Ok(true),
+                Some("off" | "false" | "0") => Ok(false),
+                Some(v) => Err(bad(key, format!("`{v}` must be `on` or `off`"))),
+            }
+        };
+        let request_timeout = seconds("COLOPHON_REQUEST_TIMEOUT", d.request_timeout, 3600.0)?;
+        if request_timeout.is_zero() {
+            return Err(bad("COLOPHON_REQUEST_TIMEOUT", "must be more than 0 seconds"));
+        }
+        let max_in_flight = match get("COLOPHON_MAX_IN_FLIGHT") {
+            None => d.max_in_flight,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => n,
+                _ => {
+                    return Err(bad(
+                        "COLOPHON_MAX_IN_FLIGHT",
+                        format!("`{v}` must be a whole number from 1 to 1000000"),
+                    ));
+                }
+            },
+        };
+        let cors_origins = match get("COLOPHON_CORS_ORIGINS") {
+            None => CorsOrigins::None,
+            Some(v) if v == "*" => CorsOrigins::Any,
+            Some(v) => {
+                let mut list = Vec::new();
+                for origin in v.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                    let (scheme, rest) = origin.split_once("://").unwrap_or(("", ""));
+                    let ok = matches!(scheme, "http" | "https")
+                        && !rest.is_empty()
+                        && !rest.contains('/')
+                        && axum::http::HeaderValue::from_str(origin).is_ok();
+                    if !ok {
+                        return Err(bad(
+                            "COLOPHON_CORS_ORIGINS",
+                            format!("`{origin}` is not an origin like https://example.com (no path)"),
+                        ));
+                    }
+                    list.push(origin.trim_end_matches('/').to_string());
+                }
+                CorsOrigins::List(list)
+            }
+        };
+        let mut trusted_proxies = Vec::new();
+        for net in get("COLOPHON_TRUSTED_PROXIES").unwrap_or_default().split(',').filter(|n| !n.trim().is_empty()) {
+            trusted_proxies.push(IpNet::parse(net).map_err(|p| bad("COLOPHON_TRUSTED_PROXIES", p))?);
+        }
+        let log_json = match get("COLOPHON_LOG_FORMAT").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(v) => return Err(bad("COLOPHON_LOG_FORMAT", format!("`{v}` must be `text` or `json`"))),
+        };
+        Ok(ServerSettings {
+            request_timeout,
+            max_in_flight,
+            cors_origins,
+            read_rate: rate("COLOPHON_RATE_LIMIT_READS", d.read_rate)?,
+            auth_rate: rate("COLOPHON_RATE_LIMIT_AUTH", d.auth_rate)?,
+            trusted_proxies,
+            introspection: switch("COLOPHON_GRAPHQL_INTROSPECTION", d.introspection)?,
+            log_json,
+            shutdown_delay: seconds("COLOPHON_SHUTDOWN_DELAY", d.shutdown_delay, 300.0)?,
+            shutdown_grace: seconds("COLOPHON_SHUTDOWN_GRACE", d.shutdown_grace, 300.0)?,
+        })
     }
 }
 
@@ -132,5 +277,43 @@ mod tests {
         assert!(check_database_url("sqlite::memory:").is_ok());
         assert!(check_database_url("postgres://u@h/db").is_ok());
         assert_eq!(check_database_url("mysql://x").err().unwrap().setting, "DATABASE_URL (--database-url)");
+    }
+
+    #[test]
+    fn server_settings() {
+        let s = ServerSettings::from_env(env(&[])).unwrap();
+        assert_eq!(s.request_timeout, Duration::from_secs(30));
+        assert_eq!(s.cors_origins, CorsOrigins::None);
+        assert!(s.read_rate.is_some() && s.auth_rate.is_some() && s.introspection && !s.log_json);
+        let s = ServerSettings::from_env(env(&[
+            ("COLOPHON_REQUEST_TIMEOUT", "0.25"),
+            ("COLOPHON_CORS_ORIGINS", "https://a.example, http://localhost:3000"),
+            ("COLOPHON_RATE_LIMIT_READS", "off"),
+            ("COLOPHON_RATE_LIMIT_AUTH", "3/min"),
+            ("COLOPHON_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+            ("COLOPHON_GRAPHQL_INTROSPECTION", "off"),
+            ("COLOPHON_LOG_FORMAT", "json"),
+        ]))
+        .unwrap();
+        assert_eq!(s.request_timeout, Duration::from_millis(250));
+        assert_eq!(s.cors_origins, CorsOrigins::List(vec!["https://a.example".into(), "http://localhost:3000".into()]));
+        assert_eq!(s.read_rate, None);
+        assert_eq!(s.auth_rate.unwrap().count, 3);
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(!s.introspection && s.log_json);
+        for (key, value) in [
+            ("COLOPHON_REQUEST_TIMEOUT", "0"),
+            ("COLOPHON_REQUEST_TIMEOUT", "soon"),
+            ("COLOPHON_MAX_IN_FLIGHT", "0"),
+            ("COLOPHON_CORS_ORIGINS", "example.com"),
+            ("COLOPHON_CORS_ORIGINS", "https://a.example/path"),
+            ("COLOPHON_RATE_LIMIT_READS", "lots"),
+            ("COLOPHON_TRUSTED_PROXIES", "10.0.0.0/40"),
+            ("COLOPHON_GRAPHQL_INTROSPECTION", "maybe"),
+            ("COLOPHON_LOG_FORMAT", "xml"),
+        ] {
+            let e = ServerSettings::from_env(env(&[(key, value)])).err().unwrap_or_else(|| panic!("{key}={value}"));
+            assert_eq!(e.setting, key);
+        }
     }
 }

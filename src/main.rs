@@ -254,17 +254,28 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     let (jwt, secret_source) = config::jwt_from_env(env, demo_mode)?;
     let scheduler_every = config::scheduler_interval(env("COLOPHON_SCHEDULER_INTERVAL").as_deref())?;
     let response_cache = config::response_cache(env("COLOPHON_RESPONSE_CACHE").as_deref())?;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "colophon=info,tower_http=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let settings = config::ServerSettings::from_env(env)?;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "colophon=info,tower_http=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if settings.log_json {
+        // One JSON object per line, with the request's span (id, method, route) in each.
+        logs.json().with_current_span(true).with_span_list(false).init();
+    } else {
+        logs.init();
+    }
 
-    let conn = connect(&url).await?;
+    let mut conn = connect(&url).await?;
+    let metrics = colophon::metrics::Metrics::default();
+    let recorder = metrics.clone();
+    conn.set_metric_callback(move |info| {
+        recorder.statement(info.elapsed, info.failed);
+        // Inside the request's span, so a slow statement is found by its request id.
+        let ms = info.elapsed.as_secs_f64() * 1000.0;
+        tracing::trace!(target: "colophon::db", ms, failed = info.failed, sql = %info.statement, "statement");
+    });
     db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
-    let content = Content::new(conn);
+    let content = Content::new(conn).with_auth_rate(settings.auth_rate);
     if demo_mode {
         let loaded = demo::load_if_empty(&content).await.map_err(|e| Failure::Runtime(format!("demo content: {e}")))?;
         if loaded > 0 {
@@ -288,13 +299,40 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     }
     // Publishes scheduled articles as they fall due, starting with any that fell due while
     // the server was down. Safe with several instances on one database.
-    let state = app::AppState::with_cache(content.clone(), jwt, response_cache);
+    let (shutdown_delay, shutdown_grace) = (settings.shutdown_delay, settings.shutdown_grace);
+    let state = app::AppState::with_settings(content.clone(), jwt, response_cache, settings, metrics);
     state.cache.watch();
     tokio::spawn(scheduler(content, state.cache.clone(), scheduler_every));
-    axum::serve(listener, app::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Failure::Runtime(format!("server error: {e}")))
+    let guard = state.guard.clone();
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let app = app::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = stop_rx.wait_for(|stop| *stop).await;
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    // SIGTERM: `/readyz` turns 503 at once; requests are still served for the delay (load
+    // balancers take a moment to notice), then the listener closes and requests in flight
+    // get the grace period to finish.
+    tokio::select! {
+        res = &mut server => return res.map_err(|e| Failure::Runtime(format!("server error: {e}"))),
+        _ = shutdown_signal() => {}
+    }
+    guard.start_draining();
+    tracing::info!(delay = ?shutdown_delay, grace = ?shutdown_grace, "shutting down: /readyz answers 503");
+    // The server future is what accepts connections: keep polling it through the delay.
+    tokio::select! {
+        res = &mut server => return res.map_err(|e| Failure::Runtime(format!("server error: {e}"))),
+        _ = tokio::time::sleep(shutdown_delay) => {}
+    }
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(shutdown_grace, &mut server).await {
+        Ok(res) => res.map_err(|e| Failure::Runtime(format!("server error: {e}")))?,
+        Err(_) => {
+            tracing::warn!(in_flight = guard.in_flight(), "requests still running after the grace period; exiting")
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
 }
 
 async fn scheduler(content: Content, cache: colophon::response_cache::ResponseCache, every: std::time::Duration) {

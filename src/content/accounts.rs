@@ -172,7 +172,15 @@ impl Content {
 
     /// Signs in: an access token and a refresh token. Unknown email, wrong password and a
     /// disabled account all answer the same, in the same time.
-    pub async fn login(&self, jwt: &Jwt, email: &str, password: &str) -> Result<Session> {
+    /// `client` is who is asking (an address), for the attempt limit.
+    pub async fn login(
+        &self,
+        jwt: &Jwt,
+        client: Option<std::net::IpAddr>,
+        email: &str,
+        password: &str,
+    ) -> Result<Session> {
+        self.check_auth_rate(client)?;
         if email.contains('\0') {
             return Err(refused()); // no stored address has one, and PostgreSQL refuses it in a query
         }
@@ -192,7 +200,8 @@ impl Content {
 
     /// Trades a refresh token for a new pair. Each refresh token works once: presenting a
     /// spent one is taken as theft and ends every session of that sign-in.
-    pub async fn refresh(&self, jwt: &Jwt, token: &str) -> Result<Session> {
+    pub async fn refresh(&self, jwt: &Jwt, client: Option<std::net::IpAddr>, token: &str) -> Result<Session> {
+        self.check_auth_rate(client)?;
         let invalid = || ContentError::Unauthenticated("the refresh token is invalid or expired".into());
         let txn = self.begin_write().await?;
         let Some(row) = refresh_token::Entity::find()

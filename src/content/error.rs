@@ -31,6 +31,9 @@ pub enum ContentError {
     Unauthenticated(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Too many attempts from one client; `retry_after` is when the next is allowed.
+    #[error("too many attempts; try again in {} s", crate::rate_limit::retry_after_secs(*.retry_after))]
+    RateLimited { retry_after: std::time::Duration },
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
 }

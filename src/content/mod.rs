@@ -30,6 +30,7 @@ pub use input::{ArticlePatch, NewArticle};
 pub use model::{ArticleStatus, ArticleView, Page};
 pub use principal::{Principal, Role, Viewer};
 
+use crate::rate_limit::RateLimiter;
 use sea_orm::{
     DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
@@ -38,11 +39,30 @@ use sea_orm::{
 #[derive(Clone)]
 pub struct Content {
     db: DatabaseConnection,
+    /// Sign-in and refresh attempts per client (`COLOPHON_RATE_LIMIT_AUTH`).
+    auth_limiter: Option<std::sync::Arc<RateLimiter<std::net::IpAddr>>>,
 }
 
 impl Content {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        let auth_limiter = Some(std::sync::Arc::new(RateLimiter::new(crate::rate_limit::AUTH_DEFAULT)));
+        Self { db, auth_limiter }
+    }
+
+    /// How often one client may try to sign in or refresh; `None` for no limit.
+    pub fn with_auth_rate(mut self, rate: Option<crate::rate_limit::Rate>) -> Self {
+        self.auth_limiter = rate.map(|r| std::sync::Arc::new(RateLimiter::new(r)));
+        self
+    }
+
+    /// Takes one attempt from `client`'s allowance (no client: not over a network, no limit).
+    fn check_auth_rate(&self, client: Option<std::net::IpAddr>) -> Result<()> {
+        match (&self.auth_limiter, client) {
+            (Some(limiter), Some(ip)) => limiter
+                .check(&ip, std::time::Instant::now())
+                .map_err(|wait| ContentError::RateLimited { retry_after: wait }),
+            _ => Ok(()),
+        }
     }
 
     pub fn db(&self) -> &DatabaseConnection {

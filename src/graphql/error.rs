@@ -58,6 +58,13 @@ pub fn to_graphql_ref(err: &ContentError) -> async_graphql::Error {
             async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "UNAUTHENTICATED"))
         }
         ContentError::Forbidden(_) => async_graphql::Error::new(message).extend_with(|_, e| e.set("code", "FORBIDDEN")),
+        ContentError::RateLimited { retry_after } => {
+            let secs = crate::rate_limit::retry_after_secs(*retry_after);
+            async_graphql::Error::new(message).extend_with(move |_, e| {
+                e.set("code", "RATE_LIMITED");
+                e.set("retryAfter", secs);
+            })
+        }
         ContentError::Database(e) => {
             tracing::error!(error = %e, "database error");
             async_graphql::Error::new("an internal error occurred; it has been logged")

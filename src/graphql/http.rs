@@ -2,6 +2,7 @@
 //! queries over GET, `application/graphql-response+json` (preferred) or `application/json`
 //! answers, 4xx for requests that cannot be executed, mutations refused over GET.
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -10,6 +11,7 @@ use serde_json::Value;
 
 use super::{RequestAuth, objects::RequestCache};
 use crate::app::AppState;
+use crate::guard::ClientIp;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -55,7 +57,11 @@ fn respond(status: StatusCode, media: MediaType, body: &impl serde::Serialize) -
 
 /// A request that never reached execution: always 4xx, with a GraphQL error body.
 fn request_error(status: StatusCode, media: MediaType, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }] });
+    coded_request_error(status, media, "BAD_REQUEST", message)
+}
+
+fn coded_request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     respond(status, media, &body)
 }
 
@@ -77,14 +83,39 @@ fn persisted(state: &AppState, media: MediaType, params: &mut serde_json::Map<St
     })
 }
 
+/// Why the parameters cannot make a request.
+#[derive(Debug)]
+struct BadParams {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl From<&str> for BadParams {
+    fn from(message: &str) -> Self {
+        BadParams { status: StatusCode::BAD_REQUEST, code: "BAD_REQUEST", message: message.into() }
+    }
+}
+
 /// Reads the GraphQL parameters from a JSON object (POST body or GET query string).
-fn parse_params(v: Value) -> Result<async_graphql::Request, String> {
+fn parse_params(v: Value) -> Result<async_graphql::Request, BadParams> {
     let Value::Object(mut map) = v else { return Err("the request must be a JSON object".into()) };
     let query = match map.remove("query") {
         Some(Value::String(q)) => q,
         Some(_) => return Err("`query` must be a string".into()),
         None => return Err("`query` is required".into()),
     };
+    if query.len() > super::limits::MAX_QUERY_BYTES {
+        return Err(BadParams {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            code: "QUERY_TOO_LARGE",
+            message: format!(
+                "the query is {} bytes; at most {} are accepted",
+                query.len(),
+                super::limits::MAX_QUERY_BYTES
+            ),
+        });
+    }
     let mut req = async_graphql::Request::new(query);
     match map.remove("operationName") {
         None | Some(Value::Null) => {}
@@ -106,12 +137,25 @@ fn parse_params(v: Value) -> Result<async_graphql::Request, String> {
 /// Runs a request and answers it. With `application/graphql-response+json`, a request that
 /// failed before execution (it does not parse or validate) is a 400; one that ran is a 200
 /// even when fields failed. With `application/json`, every executed request is a 200.
-async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, req: async_graphql::Request) -> Response {
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: ClientIp,
+    media: MediaType,
+    req: async_graphql::Request,
+) -> Response {
     let auth_header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
     let auth = RequestAuth(state.jwt.viewer(auth_header).map_err(|e| e.to_string()));
     let cache = std::sync::Arc::new(RequestCache::default());
-    let mut res = state.schema.execute(req.data(auth).data(cache.clone())).await;
+    let mut res = state.schema.execute(req.data(auth).data(cache.clone()).data(client)).await;
     super::error::label_field_errors(&mut res.errors);
+    super::limits::label_request_errors(&mut res.errors);
+    if let Some(secs) = rate_limited(&res.errors) {
+        // Refused for coming too often: the HTTP status says so too, as on REST.
+        let mut answer = respond(StatusCode::TOO_MANY_REQUESTS, media, &res);
+        answer.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        return answer;
+    }
     let never_ran = res.data == async_graphql::Value::Null
         && !res.errors.is_empty()
         && res.errors.iter().all(|e| e.path.is_empty());
@@ -131,7 +175,27 @@ async fn execute(state: &AppState, headers: &HeaderMap, media: MediaType, req: a
     answer
 }
 
-pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// Seconds to wait, when a field was refused for too many attempts.
+fn rate_limited(errors: &[async_graphql::ServerError]) -> Option<u64> {
+    errors.iter().find_map(|e| {
+        let ext = e.extensions.as_ref()?;
+        if ext.get("code") != Some(&async_graphql::Value::from("RATE_LIMITED")) {
+            return None;
+        }
+        match ext.get("retryAfter") {
+            Some(async_graphql::Value::Number(n)) => n.as_u64(),
+            _ => Some(1),
+        }
+    })
+}
+
+pub async fn graphql_post(
+    State(state): State<AppState>,
+    client: Option<Extension<ClientIp>>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let client = client.map_or(ClientIp(None), |c| c.0);
     let Some(media) = negotiate(&headers) else {
         return (StatusCode::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json")
             .into_response();
@@ -147,6 +211,13 @@ pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, bod
             "send the request as `Content-Type: application/json` (UTF-8)",
         );
     }
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE { "QUERY_TOO_LARGE" } else { "BAD_REQUEST" };
+            return coded_request_error(e.status(), media, code, &format!("could not read the body: {e}"));
+        }
+    };
     let mut value: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return request_error(StatusCode::BAD_REQUEST, media, &format!("the body is not valid JSON: {e}")),
@@ -159,19 +230,25 @@ pub async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, bod
     match parse_params(value) {
         Ok(mut req) => {
             let read_only = !is_mutation(&mut req);
-            let mut res = execute(&state, &headers, media, req).await;
+            let mut res = execute(&state, &headers, client, media, req).await;
             if read_only {
                 // A query changes nothing: the response cache keeps what it has.
                 res.extensions_mut().insert(crate::response_cache::ReadOnly);
             }
             res
         }
-        Err(message) => request_error(StatusCode::BAD_REQUEST, media, &message),
+        Err(e) => coded_request_error(e.status, media, e.code, &e.message),
     }
 }
 
 /// GraphiQL for a browser; a query in the URL is executed (queries only, never mutations).
-pub async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+pub async fn graphql_get(
+    State(state): State<AppState>,
+    client: Option<Extension<ClientIp>>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let client = client.map_or(ClientIp(None), |c| c.0);
     let query = uri.query().unwrap_or("");
     let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
@@ -199,14 +276,14 @@ pub async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, uri:
     }
     let mut req = match parse_params(Value::Object(object)) {
         Ok(r) => r,
-        Err(message) => return request_error(StatusCode::BAD_REQUEST, media, &message),
+        Err(e) => return coded_request_error(e.status, media, e.code, &e.message),
     };
     if is_mutation(&mut req) {
         let mut res = request_error(StatusCode::METHOD_NOT_ALLOWED, media, "mutations are only accepted over POST");
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return res;
     }
-    let mut res = execute(&state, &headers, media, req).await;
+    let mut res = execute(&state, &headers, client, media, req).await;
     // A query may touch anything; CDNs purge GraphQL answers together.
     res.extensions_mut().insert(crate::http_cache::SurrogateKeys(vec![crate::http_cache::keys::GRAPHQL.into()]));
     res

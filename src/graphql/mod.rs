@@ -6,6 +6,7 @@ pub mod editorial;
 pub mod error;
 pub mod http;
 mod int_range;
+pub mod limits;
 pub mod loaders;
 pub mod objects;
 pub mod persisted;
@@ -19,6 +20,7 @@ use crate::content::series::{NewSeries, SeriesPatch};
 use crate::content::site::SitePatch;
 use crate::content::tags::{NewTag, TagPatch};
 use crate::content::{ArticleLookup, ArticleQuery, Content, ContentError, PageArgs, Viewer};
+use crate::guard::ClientIp;
 use async_graphql::dataloader::DataLoader;
 use editorial::{AuditConnection, AuthPayload, CreateUserInput, PreviewToken, UpdateUserInput, User};
 use error::{GqlResult, to_graphql};
@@ -101,6 +103,7 @@ impl QueryRoot {
     }
 
     /// Trashed articles, most recently trashed first. Editors and admins.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn trash(
         &self,
         ctx: &Context<'_>,
@@ -125,6 +128,7 @@ impl QueryRoot {
     }
 
     /// Every mutation, newest first. Admins only.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -138,6 +142,7 @@ impl QueryRoot {
     /// Articles, newest first by default. Page forward with `first`/`after` or backward with
     /// `last`/`before` (1–100, default 20).
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -172,6 +177,7 @@ impl QueryRoot {
     }
 
     /// Tags by name or by article count. Readers see tags with published articles.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn tags(
         &self,
         ctx: &Context<'_>,
@@ -204,6 +210,7 @@ impl QueryRoot {
     }
 
     /// Series by title. Readers see series with published articles.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn series_list(
         &self,
         ctx: &Context<'_>,
@@ -216,6 +223,7 @@ impl QueryRoot {
 
     /// Published articles matching `query`, best first: title weighs most, then excerpt,
     /// tags, body. Any text is safe.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn search(
         &self,
         ctx: &Context<'_>,
@@ -435,14 +443,16 @@ impl MutationRoot {
     /// Sign in: an access token (15 minutes) and a refresh token (30 days).
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> async_graphql::Result<AuthPayload> {
         let jwt = ctx.data_unchecked::<Jwt>();
-        Ok(content(ctx).login(jwt, &email, &password).await.gql()?.into())
+        let client = ctx.data_opt::<ClientIp>().and_then(|c| c.0);
+        Ok(content(ctx).login(jwt, client, &email, &password).await.gql()?.into())
     }
 
     /// Trade a refresh token for a new pair. Each works once; reusing a spent one revokes
     /// every session of that sign-in.
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<AuthPayload> {
         let jwt = ctx.data_unchecked::<Jwt>();
-        Ok(content(ctx).refresh(jwt, &refresh_token).await.gql()?.into())
+        let client = ctx.data_opt::<ClientIp>().and_then(|c| c.0);
+        Ok(content(ctx).refresh(jwt, client, &refresh_token).await.gql()?.into())
     }
 
     /// End the sign-in this refresh token belongs to.
@@ -477,14 +487,19 @@ async fn fresh_category(ctx: &Context<'_>, row: crate::entities::category::Model
     Ok(Category { row, tree })
 }
 
-pub fn build_schema(content: Content, jwt: Jwt) -> AppSchema {
+pub fn build_schema(content: Content, jwt: Jwt, introspection: bool) -> AppSchema {
     let loaders = DataLoader::new(Loaders { content: content.clone() }, tokio::spawn);
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
+    let builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription);
+    // `COLOPHON_GRAPHQL_INTROSPECTION=off`: the schema is public in schema.graphql anyway,
+    // but some publications prefer not to hand it to every crawler.
+    let builder = if introspection { builder } else { builder.disable_introspection() };
+    builder
         .data(content)
         .data(jwt)
         .data(loaders)
-        .limit_depth(16)
-        .limit_complexity(5_000)
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .extension(limits::Limits { introspection })
         .extension(int_range::IntRange)
         .finish()
 }

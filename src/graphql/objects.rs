@@ -261,6 +261,7 @@ impl Article {
     }
     /// Published articles sharing the most tags with this one, then the newest, among the
     /// 200 newest articles of each of its tags; never this article itself.
+    #[graphql(complexity = "first.unwrap_or(5).clamp(1, 100) as usize * child_complexity")]
     async fn related(
         &self,
         ctx: &Context<'_>,
@@ -334,6 +335,7 @@ impl Tag {
         count(ctx, Grouping::Tag, self.0.id, false).await
     }
     /// Published articles with this tag, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -398,6 +400,7 @@ impl Category {
         count(ctx, Grouping::Category, self.row.id, include_descendants).await
     }
     /// Published articles, newest first.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -431,6 +434,7 @@ impl Series {
         count(ctx, Grouping::Series, self.0.id, false).await
     }
     /// Published parts in part order.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
     async fn articles(
         &self,
         ctx: &Context<'_>,

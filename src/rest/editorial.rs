@@ -1,6 +1,7 @@
 //! The editorial workflow on REST: revisions, the trash, preview tokens, accounts and
 //! sessions, the audit log.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -16,6 +17,7 @@ use crate::app::AppState;
 use crate::content::accounts::{NewUser, Session, UserPatch};
 use crate::content::{PageArgs, Role as ServiceRole};
 use crate::entities::{article_revision, user};
+use crate::guard::ClientIp;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Revision {
@@ -220,9 +222,11 @@ pub struct RefreshRequest {
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
+    client: Option<Extension<ClientIp>>,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<axum::Json<TokenResponse>, Problem> {
-    Ok(axum::Json(state.content.login(&state.jwt, &body.email, &body.password).await?.into()))
+    let client = client.and_then(|c| c.0.0);
+    Ok(axum::Json(state.content.login(&state.jwt, client, &body.email, &body.password).await?.into()))
 }
 
 /// Trade a refresh token for a new pair. Each works once; reusing a spent one revokes every
@@ -237,9 +241,11 @@ pub async fn sign_in(
 )]
 pub async fn refresh(
     State(state): State<AppState>,
+    client: Option<Extension<ClientIp>>,
     JsonBody(body): JsonBody<RefreshRequest>,
 ) -> Result<axum::Json<TokenResponse>, Problem> {
-    Ok(axum::Json(state.content.refresh(&state.jwt, &body.refresh_token).await?.into()))
+    let client = client.and_then(|c| c.0.0);
+    Ok(axum::Json(state.content.refresh(&state.jwt, client, &body.refresh_token).await?.into()))
 }
 
 /// End the sign-in this refresh token belongs to.

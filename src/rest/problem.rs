@@ -23,6 +23,9 @@ pub struct Problem {
     /// On a version conflict: the version the article is at now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i32>,
+    /// Seconds for `Retry-After` (429 and 503).
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,6 +43,7 @@ impl Problem {
             detail: detail.into(),
             errors: Vec::new(),
             current_version: None,
+            retry_after: None,
         }
     }
 
@@ -72,6 +76,12 @@ impl From<ContentError> for Problem {
             }
             ContentError::Unauthenticated(detail) => Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail),
             ContentError::Forbidden(detail) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            e @ ContentError::RateLimited { retry_after } => {
+                let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", e.to_string());
+                p.retry_after =
+                    Some(u32::try_from(crate::rate_limit::retry_after_secs(retry_after)).unwrap_or(u32::MAX));
+                p
+            }
             ContentError::Database(e) => {
                 tracing::error!(error = %e, "database error");
                 Problem::new(
@@ -88,7 +98,11 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let unauthenticated = status == StatusCode::UNAUTHORIZED;
+        let retry_after = self.retry_after;
         let mut res = (status, axum::Json(self)).into_response();
+        if let Some(secs) = retry_after {
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if unauthenticated {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -115,6 +129,12 @@ pub enum ReadErrors {
     /// A parameter is out of range or a cursor is not valid.
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(Problem),
+    /// Too many requests from this client without a token; see `Retry-After`.
+    #[response(status = 429, content_type = "application/problem+json")]
+    RateLimited(Problem),
+    /// The server is overloaded or the request took too long; see `Retry-After`.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
 }
 
 /// Errors of a write.
@@ -144,4 +164,11 @@ pub enum WriteErrors {
     /// A field is invalid.
     #[response(status = 422, content_type = "application/problem+json")]
     Invalid(Problem),
+    /// Too many requests (sign-in and refresh attempts, or anonymous requests) from this
+    /// client; see `Retry-After`.
+    #[response(status = 429, content_type = "application/problem+json")]
+    RateLimited(Problem),
+    /// The server is overloaded or the request took too long; see `Retry-After`.
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem),
 }

@@ -72,8 +72,8 @@ async fn writes_need_a_valid_token_and_role(app: TestApp) {
 db_test!(issuer_and_audience_are_enforced_when_configured);
 async fn issuer_and_audience_are_enforced_when_configured(app: TestApp) {
     let strict = colophon::auth::Jwt::hs256(SECRET, Some("colophon-test".into()), Some("authoring".into()));
-    let router = colophon::app::router(colophon::app::AppState::new(app.content.clone(), strict.clone()));
-    let app = crate::support::TestApp { router, jwt: strict, ..app };
+    let state = colophon::app::AppState::new(app.content.clone(), strict);
+    let app = crate::support::TestApp { _dir: app._dir, ..crate::support::TestApp::from_state(state, None) };
     let now = jsonwebtoken::get_current_timestamp();
     let plain = forged(json!({ "sub": "x", "role": "editor", "exp": now + 600 }), Algorithm::HS256, SECRET);
     let res = app.call(Method::POST, "/api/v1/articles", Some(&plain), Some(json!({ "title": "t" }))).await;
@@ -104,8 +104,7 @@ async fn external_identity_provider_tokens_are_verified_with_its_public_key() {
     ] {
         let jwt =
             colophon::auth::Jwt::hs256(SECRET, None, None).with_public_key(public.as_bytes(), "app.roles").unwrap();
-        let router = colophon::app::router(colophon::app::AppState::new(base.content.clone(), jwt.clone()));
-        let app = crate::support::TestApp { router, jwt, content: base.content.clone(), _dir: None };
+        let app = crate::support::TestApp::from_state(colophon::app::AppState::new(base.content.clone(), jwt), None);
         let sign = |claims: serde_json::Value| encode(&Header::new(alg), &claims, &private).unwrap();
         let editor = sign(json!({ "sub": "sso|ada", "exp": now + 600, "app": { "roles": ["reader", "editor"] } }));
         let res = app

@@ -17,10 +17,10 @@ async fn check(app: &TestApp, step: &str) {
     let editor = app.editor();
     let q = format!(
         "{{ articles(first: 100) {{ {CARD} }} \
-           tags(first: 100) {{ nodes {{ slug articleCount articles(first: 100) {{ {CARD} }} }} }} \
+           tags(first: 20) {{ nodes {{ slug articleCount articles(first: 10) {{ {CARD} }} }} }} \
            categories {{ slug articleCount deepCount: articleCount(includeDescendants: true) \
-             articles(first: 100) {{ {CARD} }} deep: articles(first: 100, includeDescendants: true) {{ {CARD} }} }} \
-           seriesList(first: 100) {{ nodes {{ slug articleCount articles(first: 100) {{ {CARD} }} }} }} }}"
+             articles(first: 10) {{ {CARD} }} deep: articles(first: 10, includeDescendants: true) {{ {CARD} }} }} \
+           seriesList(first: 20) {{ nodes {{ slug articleCount articles(first: 10) {{ {CARD} }} }} }} }}"
     );
     // An editor sees every tag and series, so a counter that went wrong cannot hide one.
     let v = app.gql_ok(&q, json!({}), Some(&editor)).await;

@@ -10,6 +10,7 @@ mod corpus;
 mod counts;
 mod editorial;
 mod graphql_http;
+mod hardening;
 mod http_caching;
 mod lifecycle;
 mod lists;

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use colophon::app::{AppState, router};
+use colophon::app::AppState;
 use colophon::auth::Jwt;
 use colophon::content::Content;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -49,7 +49,7 @@ async fn plans_stay_on_indexes(backend: Backend) {
     let content = Content::new(db.clone());
     let jwt = Jwt::hs256(SECRET, None, None);
     let state = AppState::with_cache(content.clone(), jwt.clone(), false);
-    let app = TestApp { router: router(state), content, jwt, _dir: dir };
+    let app = TestApp::from_state(state, dir);
 
     let home = app.get("/api/v1/articles?limit=20", None).await.json();
     let slug = home["data"][0]["slug"].as_str().unwrap().to_string();

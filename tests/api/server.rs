@@ -15,6 +15,8 @@ struct Server {
     child: Child,
     base: String,
     token: Option<String>,
+    /// Every line the server wrote to stderr after start-up.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
@@ -52,9 +54,15 @@ fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path) -> Server 
         }
     }
     // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
     let base = base.unwrap_or_else(|| panic!("server did not start: {seen:?}"));
-    Server { child, base, token }
+    Server { child, base, token, log }
 }
 
 async fn gql(client: &reqwest::Client, base: &str, query: &str, vars: Value, token: Option<&str>) -> Value {
@@ -340,4 +348,95 @@ async fn two_instances_on_sqlite_share_writes() {
 async fn two_instances_on_postgres_share_writes() {
     let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
     two_instances_share_writes(&url).await;
+}
+
+/// SIGTERM: `/readyz` turns 503 while requests are still served for the drain delay, a
+/// request already in flight completes, the listener closes, and the process exits 0.
+/// Logs are JSON lines carrying the request id the client sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_finishes_in_flight_requests_and_exits_0() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let envs = [("COLOPHON_SHUTDOWN_DELAY", "1.5"), ("COLOPHON_LOG_FORMAT", "json"), ("RUST_LOG", "colophon=debug")];
+    let mut server = start(&["--demo"], &envs, dir.path());
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let res = client
+        .get(format!("{}/api/v1/articles", server.base))
+        .header("x-request-id", "e2e-trace-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "e2e-trace-42");
+
+    // A write in flight: headers and half its body sent.
+    let token = server.token.clone().unwrap();
+    let body = r#"{"title": "Sent across a shutdown", "body": "Text."}"#;
+    let (head, tail) = body.split_at(body.len() / 2);
+    let mut conn = std::net::TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        conn,
+        "POST /api/v1/articles HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{head}",
+        body.len()
+    )
+    .unwrap();
+    conn.flush().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Draining: not ready, but still answering.
+    let ready = client.get(format!("{}/readyz", server.base)).send().await.unwrap();
+    assert_eq!(ready.status(), 503);
+    let alive = client.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert_eq!(alive.status(), 200);
+
+    // The request in flight completes and is acknowledged.
+    conn.write_all(tail.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("\"version\"") {
+        let n = conn.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    drop(conn);
+
+    // Then the process stops by itself, cleanly.
+    let mut status = None;
+    for _ in 0..100 {
+        if let Some(s) = server.child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let status = status.expect("the server exits after SIGTERM");
+    assert!(status.success(), "{status:?}");
+
+    // The acknowledged write is there after a restart on the same database.
+    let again = start(&["--demo"], &[], dir.path());
+    let list: Value = client
+        .get(format!("{}/api/v1/articles?status=draft", again.base))
+        .bearer_auth(again.token.clone().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(list.to_string().contains("Sent across a shutdown"), "{list}");
+
+    // JSON log lines, with the client's request id on its request's lines.
+    let lines = server.log.lock().unwrap().clone();
+    let json_lines: Vec<Value> =
+        lines.iter().filter(|l| l.starts_with('{')).map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(!json_lines.is_empty(), "{lines:?}");
+    assert!(json_lines.iter().any(|l| l["span"]["id"] == "e2e-trace-42" && l["fields"]["status"] == 200), "{lines:?}");
 }

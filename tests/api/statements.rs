@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use colophon::app::{AppState, router};
+use colophon::app::AppState;
 use colophon::auth::Jwt;
 use colophon::content::Content;
 use serde_json::json;
@@ -30,7 +30,7 @@ async fn statements(backend: Backend, categories: usize, per_category: usize) ->
     });
     let content = Content::new(db);
     let jwt = Jwt::hs256(SECRET, None, None);
-    let app = TestApp { router: router(AppState::new(content.clone(), jwt.clone())), content, jwt, _dir: dir };
+    let app = TestApp::from_state(AppState::new(content, jwt), dir);
     for c in 0..categories {
         for a in 0..per_category {
             let created = app

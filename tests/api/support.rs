@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use colophon::app::{AppState, router};
 use colophon::auth::Jwt;
+use colophon::config::ServerSettings;
 use colophon::content::{Content, Role};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -49,6 +50,7 @@ macro_rules! db_test {
 
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
     pub content: Content,
     pub jwt: Jwt,
     pub _dir: Option<tempfile::TempDir>,
@@ -135,8 +137,28 @@ impl TestApp {
         let db = connect_migrated(&url).await;
         let content = Content::new(db);
         let jwt = Jwt::hs256(SECRET, None, None);
-        let router = router(AppState::new(content.clone(), jwt.clone()));
-        Some(TestApp { router, content, jwt, _dir: dir })
+        let state = AppState::new(content.clone(), jwt.clone());
+        let router = router(state.clone());
+        Some(TestApp { router, state, content, jwt, _dir: dir })
+    }
+
+    /// A test app around `state` (its content and JWT settings).
+    pub fn from_state(state: AppState, dir: Option<tempfile::TempDir>) -> TestApp {
+        TestApp {
+            router: router(state.clone()),
+            content: state.content.clone(),
+            jwt: state.jwt.clone(),
+            state,
+            _dir: dir,
+        }
+    }
+
+    /// The same database behind a server with other settings (limits, CORS, ...). The
+    /// original must outlive it: it owns the database's directory.
+    pub fn configured(&self, settings: ServerSettings) -> TestApp {
+        let content = self.content.clone().with_auth_rate(settings.auth_rate);
+        let state = AppState::with_settings(content.clone(), self.jwt.clone(), true, settings, Default::default());
+        TestApp { router: router(state.clone()), state, content, jwt: self.jwt.clone(), _dir: None }
     }
 
     pub fn token(&self, role: Role) -> String {

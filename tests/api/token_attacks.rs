@@ -97,8 +97,7 @@ async fn a_public_key_used_as_an_hmac_secret_is_refused() {
     let ed_public = ed.verifying_key().to_public_key_pem(Default::default()).unwrap();
     for public in [ec_public, ed_public] {
         let jwt = colophon::auth::Jwt::hs256(SECRET, None, None).with_public_key(public.as_bytes(), "role").unwrap();
-        let router = colophon::app::router(colophon::app::AppState::new(base.content.clone(), jwt.clone()));
-        let app = TestApp { router, jwt, content: base.content.clone(), _dir: None };
+        let app = TestApp::from_state(colophon::app::AppState::new(base.content.clone(), jwt), None);
         let claims = json!({ "sub": "mallory", "role": "admin", "exp": now + 600 });
         for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
             let token = encode(&Header::new(alg), &claims, &EncodingKey::from_secret(public.as_bytes())).unwrap();
