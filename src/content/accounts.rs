@@ -267,6 +267,10 @@ pub fn cli_admin() -> Viewer {
 }
 
 async fn find_user(db: &impl ConnectionTrait, key: &str) -> Result<user::Model> {
+    let not_found = || ContentError::NotFound(format!("user `{}`", key.escape_debug()));
+    if key.contains('\0') {
+        return Err(not_found()); // no stored address has one, and PostgreSQL refuses it in a query
+    }
     if let Some(id) = super::articles::parse_id(key)
         && let Some(u) = user::Entity::find_by_id(id).one(db).await?
     {
@@ -276,7 +280,7 @@ async fn find_user(db: &impl ConnectionTrait, key: &str) -> Result<user::Model> 
         .filter(user::Column::Email.eq(normalize_email(key)))
         .one(db)
         .await?
-        .ok_or_else(|| ContentError::NotFound(format!("user `{}`", key.escape_debug())))
+        .ok_or_else(not_found)
 }
 
 async fn issue_session(db: &impl ConnectionTrait, jwt: &Jwt, user: &user::Model, family: &str) -> Result<Session> {

@@ -108,6 +108,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document as YAML: what `openapi.yaml` holds and `/api/v1/openapi.yaml` serves.
 pub fn openapi_yaml() -> String {
+    openapi().to_yaml().expect("the OpenAPI document serializes")
+}
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, mut api) = router().split_for_parts();
     // utoipa takes a handler's first doc line as the summary and the rest as the
     // description; one-line docs leave the description empty, so repeat the summary there.
@@ -120,5 +125,5 @@ pub fn openapi_yaml() -> String {
             }
         }
     }
-    api.to_yaml().expect("the OpenAPI document serializes")
+    api
 }

@@ -11,6 +11,7 @@ mod counts;
 mod editorial;
 mod graphql_http;
 mod hardening;
+mod hostile_input;
 mod http_caching;
 mod lifecycle;
 mod lists;
