@@ -4,6 +4,7 @@
     python3 bench/run.py                      # 1k and 100k articles on SQLite
     python3 bench/run.py --sizes 1000 --duration 5
     python3 bench/run.py --postgres postgres://postgres@127.0.0.1:5432/postgres
+    python3 bench/run.py --sizes 1000 --soak 600 --cache   # 10 minutes of mixed load
 
 Builds the release binary and the ceiling server (bench/ceiling.rs), seeds one database
 per size with `colophon seed --synthetic N` (kept in bench/work/ and reused), starts the
@@ -291,6 +292,84 @@ def run_size(size, args, run_dir):
         log.close()
 
 
+SOAK_LUA = """
+local reads = {%s}
+local counter = 0
+request = function()
+  counter = counter + 1
+  if counter %% 20 == 0 then
+    local body = '{"title": "Soak draft ' .. counter .. '-' .. math.random(1, 1000000000) .. '", "body": "Written under load.", "tags": ["soak"]}'
+    return wrk.format("POST", "/api/v1/articles", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}, body)
+  end
+  return wrk.format("GET", reads[(counter %% #reads) + 1])
+end
+"""
+
+
+def soak(args, run_dir):
+    """A long mixed run (95% reads over the benchmark's GET scenarios, 5% writes) against one
+    server, sampling its RSS every 10 s: errors must be zero and memory flat."""
+    size = int(args.sizes.split(",")[0])
+    url, seeded = seed(size, args)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(os.path.join(run_dir, f"server-soak-{size}.log"), "w")
+    env = {"COLOPHON_JWT_SECRET": SECRET, "COLOPHON_RESPONSE_CACHE": "on" if args.cache else "off", "RUST_LOG": "warn",
+           "COLOPHON_RATE_LIMIT_READS": "off", "COLOPHON_RATE_LIMIT_AUTH": "off"}
+    server = start([BIN, "serve", "--database-url", url, "--addr", f"127.0.0.1:{port}"], env, log)
+    try:
+        wait_ready(base + "/readyz", server, "colophon")
+        found = discover(base)
+        reads = [path for name, method, path, body in scenarios(found, base) if method == "GET"]
+        token = subprocess.run([BIN, "token", "--sub", "soak", "--role", "editor", "--ttl", "2h"], env={**os.environ, "COLOPHON_JWT_SECRET": SECRET}, capture_output=True, text=True, check=True).stdout.strip()
+        lua = os.path.join(run_dir, "soak.lua")
+        with open(lua, "w") as f:
+            f.write(SOAK_LUA % (", ".join(json.dumps(r) for r in reads), token))
+        cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.soak}s", "--timeout", "10s", "--latency", "-s", lua, base + reads[0]]
+        load = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        samples, t0 = [], time.time()
+        while load.poll() is None:
+            time.sleep(10)
+            samples.append((round(time.time() - t0), rss_mb(server.pid) or 0))
+            print(f"  soak {samples[-1][0]:>4} s  rss {samples[-1][1]:.0f} MB", flush=True)
+        out = load.stdout.read()
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        total = int(re.search(r"(\d+) requests in", out).group(1))
+        lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
+        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        errors = re.search(r"Socket errors: (.*)", out)
+        status, _, metrics = fetch(base + "/metrics")
+        refused = dict(re.findall(r'colophon_http_refused_total\{reason="(\w+)"\} (\d+)', metrics.decode()))
+        server_errors = sum(int(n) for n in re.findall(r'colophon_http_requests_total\{[^}]*status="5\d\d"\} (\d+)', metrics.decode()))
+        # Flat memory: the last minute's RSS against the second minute's (after warm-up).
+        warm = [r for t, r in samples if 60 < t <= 120] or [r for _, r in samples[:6]]
+        last = [r for t, r in samples if t > samples[-1][0] - 60]
+        return {
+            "size": size, "seconds": args.soak, "database": url.split(":")[0], "cache": "on" if args.cache else "off",
+            "requests": total, "rps": rps, "p50_ms": parse_duration_ms(lat.get("50", "")), "p99_ms": parse_duration_ms(lat.get("99", "")),
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0, "socket_errors": errors.group(1).strip() if errors else "",
+            "server_5xx": server_errors, "refused": refused, "reads": reads,
+            "rss_samples": samples, "rss_warm_mb": max(warm), "rss_last_mb": max(last),
+        }
+    finally:
+        stop(server)
+        log.close()
+
+
+def soak_markdown(report):
+    r = report["soak"]
+    growth = r["rss_last_mb"] / r["rss_warm_mb"] if r["rss_warm_mb"] else 0
+    lines = [f"# Soak {report['started']}", "",
+             f"Machine: {report['machine']}. wrk {report['wrk']}: {report['threads']} threads, {report['connections']} connections for {r['seconds']} s: "
+             f"95% reads cycling over the benchmark's GET scenarios, 5% writes (new drafts). {r['size']} articles to start; database {r['database']}; response cache {r['cache']}.", "",
+             "| requests | req/s | p50 ms | p99 ms | non-2xx | socket errors | server 5xx | refused | RSS minute 2 | RSS last minute | growth |",
+             "|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|",
+             f"| {r['requests']} | {r['rps']:.0f} | {ms(r['p50_ms'])} | {ms(r['p99_ms'])} | {r['non_2xx']} | {r['socket_errors'] or 'none'} | {r['server_5xx']} | "
+             f"{', '.join(f'{k} {v}' for k, v in r['refused'].items())} | {r['rss_warm_mb']:.0f} MB | {r['rss_last_mb']:.0f} MB | {growth:.2f}× |", "",
+             "RSS every 10 s (MB): " + ", ".join(f"{rss:.0f}" for _, rss in r["rss_samples"]), ""]
+    return "\n".join(lines)
+
+
 def markdown(report):
     lines = [f"# Benchmark {report['started']}", "", f"Machine: {report['machine']}. wrk {report['wrk']}: {report['threads']} threads, {report['connections']} connections, {report['duration']} s per scenario. Response cache: {report['cache']}. Database: {report['database']}.", ""]
     for run in report["runs"]:
@@ -333,6 +412,7 @@ def main():
     p.add_argument("--reseed", action="store_true", help="seed again even if bench/work has the database")
     p.add_argument("--cache", action="store_true", help="with the in-process response cache on")
     p.add_argument("--skip-build", action="store_true")
+    p.add_argument("--soak", type=int, metavar="SECONDS", help="instead of the scenarios: one long mixed run on the first size, sampling RSS")
     args = p.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
@@ -352,6 +432,16 @@ def main():
         "cache": "on" if args.cache else "off", "database": "postgres" if args.postgres else "sqlite",
         "runs": [],
     }
+    if args.soak:
+        print(f"== soak: {args.soak} s", flush=True)
+        report["soak"] = soak(args, run_dir)
+        name = f"{started}-soak-{report['database']}{'-cache' if args.cache else ''}"
+        with open(os.path.join(RESULTS, name + ".json"), "w") as f:
+            json.dump(report, f, indent=2)
+        with open(os.path.join(RESULTS, name + ".md"), "w") as f:
+            f.write(soak_markdown(report))
+        print(soak_markdown(report))
+        return
     for size in [int(s) for s in args.sizes.split(",")]:
         print(f"== {size} articles", flush=True)
         report["runs"].append(run_size(size, args, run_dir))
