@@ -268,11 +268,14 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     let mut conn = connect(&url).await?;
     let metrics = colophon::metrics::Metrics::default();
     let recorder = metrics.clone();
+    // Statement timings for /metrics, and a log line per statement at trace level (inside
+    // the request's span, so a slow statement is found by its request id). Each statement
+    // also runs in a span of its own (sea-orm's `tracing-spans`, target `sea_orm`) for
+    // subscribers that record spans.
     conn.set_metric_callback(move |info| {
         recorder.statement(info.elapsed, info.failed);
-        // Inside the request's span, so a slow statement is found by its request id.
         let ms = info.elapsed.as_secs_f64() * 1000.0;
-        tracing::trace!(target: "colophon::db", ms, failed = info.failed, sql = %info.statement, "statement");
+        tracing::trace!(target: "colophon::db", ms, failed = info.failed, sql = %info.statement.sql, "statement");
     });
     db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
     let content = Content::new(conn).with_auth_rate(settings.auth_rate);
