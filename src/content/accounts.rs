@@ -276,11 +276,7 @@ async fn find_user(db: &impl ConnectionTrait, key: &str) -> Result<user::Model> 
     {
         return Ok(u);
     }
-    user::Entity::find()
-        .filter(user::Column::Email.eq(normalize_email(key)))
-        .one(db)
-        .await?
-        .ok_or_else(not_found)
+    user::Entity::find().filter(user::Column::Email.eq(normalize_email(key))).one(db).await?.ok_or_else(not_found)
 }
 
 async fn issue_session(db: &impl ConnectionTrait, jwt: &Jwt, user: &user::Model, family: &str) -> Result<Session> {
