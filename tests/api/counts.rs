@@ -71,6 +71,15 @@ async fn check(app: &TestApp, step: &str) {
         assert_eq!(s["articleCount"].as_u64(), Some(n), "{step}: series {}", s["slug"]);
         assert_eq!(s["articles"]["totalCount"].as_u64(), Some(n), "{step}: series {} list", s["slug"]);
     }
+
+    // The site's counts, against what a reader's lists hold: tags and series in use.
+    let used = |list: &Value| list.as_array().unwrap().iter().filter(|x| x["articleCount"].as_u64() > Some(0)).count();
+    let site = app.gql_ok("{ site { articleCount tagCount seriesCount } }", json!({}), None).await["site"].clone();
+    assert_eq!(site["articleCount"].as_u64(), Some(len(all)), "{step}: site articles");
+    assert_eq!(site["tagCount"].as_u64(), Some(used(&v["tags"]["nodes"]) as u64), "{step}: site tags");
+    assert_eq!(site["seriesCount"].as_u64(), Some(used(&v["seriesList"]["nodes"]) as u64), "{step}: site series");
+    let rest = app.get("/api/v1/site", None).await.json();
+    assert_eq!(rest["data"]["article_count"], site["articleCount"], "{step}: REST site");
 }
 
 async fn mutate(app: &TestApp, role: Role, query: &str) -> Value {

@@ -70,6 +70,7 @@ async fn plans_stay_on_indexes(backend: Backend) {
         "/api/v1/categories?articles=5&include_descendants=true".to_string(),
         "/api/v1/search?q=latency+cache".to_string(),
         "/api/v1/archive".to_string(),
+        "/api/v1/site".to_string(),
         format!("/api/v1/articles?tag={}&sort=published_at", tag.as_str().unwrap()),
     ] {
         let res = app.get(&uri, None).await;
@@ -78,7 +79,8 @@ async fn plans_stay_on_indexes(backend: Backend) {
     let v: Value = app
         .gql(
             "query($s: String!) { article(slug: $s) { title related(first: 4) { slug } previousInSeries { slug } } \
-             articles(first: 20) { nodes { title tags { slug } category { slug } series { slug } } } }",
+             articles(first: 20) { nodes { title tags { slug } category { slug } series { slug } } } \
+             site { articleCount tagCount seriesCount } tags(first: 10, orderBy: ARTICLE_COUNT) { nodes { slug } } }",
             json!({ "s": slug }),
             None,
         )
@@ -95,7 +97,12 @@ async fn plans_stay_on_indexes(backend: Backend) {
         let plan = explain(&db, stmt, given.is_none()).await;
         report_all += &format!("{}\n{plan}\n\n", stmt.sql);
         let scans_whole = |table: &str| match backend {
-            Backend::Sqlite => plan.lines().any(|l| l.trim() == format!("SCAN {table}")),
+            // A scan of the table, or of a whole index of it under an alias.
+            Backend::Sqlite => plan.lines().map(str::trim).any(|l| {
+                l == format!("SCAN {table}")
+                    || (l.starts_with("SCAN ")
+                        && (l.contains(&format!("idx_{table}_")) || l.contains(&format!("autoindex_{table}_"))))
+            }),
             Backend::Postgres => {
                 plan.contains(&format!("Seq Scan on {table} ")) || plan.contains(&format!("Seq Scan on {table}\n"))
             }
