@@ -1257,6 +1257,17 @@ pub(crate) enum Counter {
     Group(Grouping, Vec<i32>),
 }
 
+/// Every public article: the total the database keeps, less the scheduled articles whose
+/// time has not come (a short index range).
+pub(crate) fn push_listed_total(sql: &mut Sql, now: DateTime<Utc>) {
+    sql.push(
+        "(COALESCE((SELECT t.articles FROM listing_totals t WHERE t.id = 1), 0) \
+         - (SELECT COUNT(*) FROM articles a WHERE a.listed_at > ",
+    )
+    .bind(now)
+    .push("))");
+}
+
 impl Content {
     /// Public articles a counter counts: the database's counter (kept by triggers) less the
     /// scheduled articles whose time has not come, a short index range; never a scan.
@@ -1265,9 +1276,9 @@ impl Content {
             Counter::All => {
                 let db = self.db();
                 let mut sql = Sql::new(db.get_database_backend());
-                sql.push("SELECT t.articles - (SELECT COUNT(*) FROM articles a WHERE a.listed_at > ")
-                    .bind(super::now())
-                    .push(") AS n FROM listing_totals t");
+                sql.push("SELECT ");
+                push_listed_total(&mut sql, super::now());
+                sql.push(" AS n");
                 let n: i64 = match db.query_one_raw(sql.build()).await? {
                     Some(r) => r.try_get("", "n")?,
                     None => 0,

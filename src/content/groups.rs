@@ -77,6 +77,21 @@ pub(crate) fn push_listed_count(sql: &mut Sql, grouping: Grouping, alias: &str, 
     .push("))");
 }
 
+/// How many groups of a kind have public articles: those with a positive counter, less
+/// those whose every counted article is scheduled and not yet due. The scheduled articles
+/// are found from the articles' listed index (`IN`): as a join, SQLite read every link.
+pub(crate) fn push_groups_in_use(sql: &mut Sql, grouping: Grouping, now: DateTime<Utc>) {
+    let (table, key, article) = grouping.listing();
+    let groups = grouping.counters();
+    sql.push(&format!(
+        "((SELECT COUNT(*) FROM {groups} WHERE listed_articles > 0) - (SELECT COUNT(*) FROM \
+         (SELECT l.{key} AS k, COUNT(*) AS n FROM {table} l WHERE l.{article} IN \
+         (SELECT a.id FROM articles a WHERE a.listed_at > "
+    ))
+    .bind(now)
+    .push(&format!(") GROUP BY l.{key}) s JOIN {groups} g ON g.id = s.k WHERE g.listed_articles = s.n))"));
+}
+
 /// Each distinct key of the groups once, with the groups it belongs to.
 fn keys_of(groups: &[Group]) -> HashMap<i32, Vec<i32>> {
     let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
