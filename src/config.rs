@@ -54,10 +54,16 @@ pub fn scheduler_interval(raw: Option<&str>) -> Result<std::time::Duration, Conf
 
 /// The in-process response cache (`COLOPHON_RESPONSE_CACHE`, `on` by default).
 pub fn response_cache(raw: Option<&str>) -> Result<bool, ConfigError> {
+    on_off("COLOPHON_RESPONSE_CACHE", raw, true)
+}
+
+/// An on/off setting (`on`, `true`, `1` / `off`, `false`, `0`); unset or empty: `default`.
+fn on_off(setting: &'static str, raw: Option<&str>, default: bool) -> Result<bool, ConfigError> {
     match raw.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("") | Some("on") | Some("true") | Some("1") => Ok(true),
-        Some("off") | Some("false") | Some("0") => Ok(false),
-        Some(other) => Err(bad("COLOPHON_RESPONSE_CACHE", format!("`{other}` must be `on` or `off`"))),
+        None | Some("") => Ok(default),
+        Some("on" | "true" | "1") => Ok(true),
+        Some("off" | "false" | "0") => Ok(false),
+        Some(other) => Err(bad(setting, format!("`{other}` must be `on` or `off`"))),
     }
 }
 
@@ -101,7 +107,7 @@ impl Default for ServerSettings {
             request_timeout: Duration::from_secs(30),
             max_in_flight: 1024,
             cors_origins: CorsOrigins::None,
-            read_rate: Some(Rate { count: 1200, period: Duration::from_secs(60) }),
+            read_rate: Some(crate::rate_limit::READS_DEFAULT),
             auth_rate: Some(crate::rate_limit::AUTH_DEFAULT),
             trusted_proxies: Vec::new(),
             introspection: true,
@@ -130,14 +136,6 @@ impl ServerSettings {
                 None => Ok(default),
                 Some("off") => Ok(None),
                 Some(v) => Rate::parse(v).map(Some).map_err(|p| bad(key, format!("{p} (or `off`)"))),
-            }
-        };
-        let switch = |key: &'static str, default: bool| -> Result<bool, ConfigError> {
-            match get(key).map(|v| v.to_ascii_lowercase()).as_deref() {
-                None => Ok(default),
-                Some("on" | "true" | "1") => Ok(true),
-                Some("off" | "false" | "0") => Ok(false),
-                Some(v) => Err(bad(key, format!("`{v}` must be `on` or `off`"))),
             }
         };
         let request_timeout = seconds("COLOPHON_REQUEST_TIMEOUT", d.request_timeout, 3600.0)?;
@@ -194,7 +192,11 @@ impl ServerSettings {
             read_rate: rate("COLOPHON_RATE_LIMIT_READS", d.read_rate)?,
             auth_rate: rate("COLOPHON_RATE_LIMIT_AUTH", d.auth_rate)?,
             trusted_proxies,
-            introspection: switch("COLOPHON_GRAPHQL_INTROSPECTION", d.introspection)?,
+            introspection: on_off(
+                "COLOPHON_GRAPHQL_INTROSPECTION",
+                get("COLOPHON_GRAPHQL_INTROSPECTION").as_deref(),
+                d.introspection,
+            )?,
             log_json,
             shutdown_delay: seconds("COLOPHON_SHUTDOWN_DELAY", d.shutdown_delay, 300.0)?,
             shutdown_grace: seconds("COLOPHON_SHUTDOWN_GRACE", d.shutdown_grace, 300.0)?,

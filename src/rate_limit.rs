@@ -37,6 +37,9 @@ impl Rate {
     }
 }
 
+/// Requests without a valid token: 1200 a minute per client, unless set otherwise.
+pub const READS_DEFAULT: Rate = Rate { count: 1200, period: Duration::from_secs(60) };
+
 /// Sign-in and refresh: ten attempts a minute per client, unless set otherwise.
 pub const AUTH_DEFAULT: Rate = Rate { count: 10, period: Duration::from_secs(60) };
 

@@ -26,10 +26,6 @@ use crate::rest::problem::Problem;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The request's id, as echoed in `x-request-id` and written in its log lines.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 /// The client's address (see [`client::client_ip`]); `None` when the request did not come
 /// over a socket (in-process tests), which no limit applies to.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +90,6 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let route = req.extensions().get::<MatchedPath>().map_or("(unmatched)", |m| m.as_str()).to_string();
-    req.extensions_mut().insert(RequestId(id.clone()));
     req.extensions_mut().insert(ClientIp(client));
     let span = tracing::info_span!("request", id = %id, method = %method, route = %route);
 
@@ -106,9 +101,11 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             state.metrics.refused(Refusal::Shed);
             return refusal(&path, StatusCode::SERVICE_UNAVAILABLE, "overloaded", "the server is busy; try again", 1);
         };
+        // The token is verified only when the allowance is spent (the handler verifies it
+        // anyway): signed-in clients draw on their address's allowance, then pass.
         if let (Some(limiter), Some(ip)) = (&guard.reads, client)
-            && !has_valid_token(&state, &req)
             && let Err(wait) = limiter.check(&ip, Instant::now())
+            && !has_valid_token(&state, &req)
         {
             state.metrics.refused(Refusal::RateLimited);
             let detail = "too many requests from this client; sign in or slow down";
