@@ -76,10 +76,30 @@ pub fn to_graphql_ref(err: &ContentError) -> async_graphql::Error {
 /// Gives every field error an `extensions.code`: async-graphql's own argument errors (an
 /// `Int` out of range, a malformed `DateTime`) become BAD_USER_INPUT; anything else that
 /// arrives without a code is INTERNAL_SERVER_ERROR rather than unlabeled. Errors of a
-/// request that never ran (no `path`: parse and validation errors) are left as they are.
-pub fn label_field_errors(errors: &mut [ServerError]) {
+/// request that never ran (no `path`: parse and validation errors) get codes of their own.
+pub fn label_errors(errors: &mut [ServerError]) {
     for err in errors.iter_mut().filter(|e| !e.path.is_empty()) {
         with_code(err);
+    }
+    label_request_errors(errors);
+}
+
+/// Codes for errors of documents that never ran, which async-graphql leaves bare.
+fn label_request_errors(errors: &mut [ServerError]) {
+    for err in errors.iter_mut().filter(|e| e.path.is_empty()) {
+        if err.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) {
+            continue;
+        }
+        let code = if err.message.starts_with("Query is nested too deep") {
+            "QUERY_TOO_DEEP"
+        } else if err.message.starts_with("Query is too complex") {
+            "QUERY_TOO_COMPLEX"
+        } else if err.message.starts_with(" --> ") {
+            "GRAPHQL_PARSE_FAILED"
+        } else {
+            "GRAPHQL_VALIDATION_FAILED"
+        };
+        err.extensions.get_or_insert_with(Default::default).set("code", code);
     }
 }
 

@@ -148,8 +148,7 @@ async fn execute(
     let auth = RequestAuth(state.jwt.viewer(auth_header).map_err(|e| e.to_string()));
     let cache = std::sync::Arc::new(RequestCache::default());
     let mut res = state.schema.execute(req.data(auth).data(cache.clone()).data(client)).await;
-    super::error::label_field_errors(&mut res.errors);
-    super::limits::label_request_errors(&mut res.errors);
+    super::error::label_errors(&mut res.errors);
     if let Some(secs) = rate_limited(&res.errors) {
         // Refused for coming too often: the HTTP status says so too, as on REST.
         let mut answer = respond(StatusCode::TOO_MANY_REQUESTS, media, &res);

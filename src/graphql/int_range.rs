@@ -2,41 +2,18 @@
 //! runs (the spec's "Values of Correct Type"). async-graphql checks the range only when the
 //! field taking the argument resolves, so an argument below a null parent, or a variable
 //! nothing reads, slipped through. This extension checks argument literals and variable
-//! values against the schema's argument and input types right after parsing.
+//! values against the schema's argument and input types right after parsing (called by
+//! `limits::Limits`, the one extension that checks parsed documents).
 
 use std::collections::HashSet;
 use std::convert::Infallible;
-use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::registry::{MetaType, Registry};
 use async_graphql::{Pos, ServerError, ServerResult, Value as ConstValue, Variables};
 
-pub struct IntRange;
-
-impl ExtensionFactory for IntRange {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(IntRange)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for IntRange {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        check_document(&ctx.schema_env.registry, &doc, variables)?;
-        Ok(doc)
-    }
-}
-
-fn check_document(registry: &Registry, doc: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
+/// Checks every Int literal and variable value of `doc` against the schema.
+pub(super) fn check_document(registry: &Registry, doc: &ExecutableDocument, variables: &Variables) -> ServerResult<()> {
     let mut walk = Walk { registry, doc, fragments_seen: HashSet::new() };
     for (_, op) in doc.operations.iter() {
         let root = match op.node.ty {

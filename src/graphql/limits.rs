@@ -2,12 +2,13 @@
 //! async-graphql checks itself: a document's size (checked before parsing, in `http`) and
 //! its number of aliases. Aliases let one small document ask for the same expensive field
 //! hundreds of times under different names; no client of ours needs more than a few.
+//! The same pass checks Int ranges (`int_range`).
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions, ServerError, ServerResult, Variables};
+use async_graphql::{ErrorExtensions, ServerResult, Variables};
 
 /// Longest query text accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 32 * 1024;
@@ -54,6 +55,7 @@ impl Extension for Limits {
             .extend_with(|_, e| e.set("code", "QUERY_TOO_COMPLEX"));
             return Err(err.into_server_error(Default::default()));
         }
+        super::int_range::check_document(&ctx.schema_env.registry, &doc, variables)?;
         Ok(doc)
     }
 }
@@ -84,23 +86,4 @@ fn aliases(set: &SelectionSet) -> usize {
             Selection::FragmentSpread(_) => 0, // counted once, with the fragment's definition
         })
         .sum()
-}
-
-/// Codes for errors of documents that never ran, which async-graphql leaves bare.
-pub fn label_request_errors(errors: &mut [ServerError]) {
-    for err in errors.iter_mut().filter(|e| e.path.is_empty()) {
-        if err.extensions.as_ref().is_some_and(|e| e.get("code").is_some()) {
-            continue;
-        }
-        let code = if err.message.starts_with("Query is nested too deep") {
-            "QUERY_TOO_DEEP"
-        } else if err.message.starts_with("Query is too complex") {
-            "QUERY_TOO_COMPLEX"
-        } else if err.message.starts_with(" --> ") {
-            "GRAPHQL_PARSE_FAILED"
-        } else {
-            "GRAPHQL_VALIDATION_FAILED"
-        };
-        err.extensions.get_or_insert_with(Default::default).set("code", code);
-    }
 }

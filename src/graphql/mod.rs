@@ -500,7 +500,6 @@ pub fn build_schema(content: Content, jwt: Jwt, introspection: bool) -> AppSchem
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .extension(limits::Limits { introspection })
-        .extension(int_range::IntRange)
         .finish()
 }
 
