@@ -60,6 +60,12 @@ fn request_error(status: StatusCode, media: MediaType, message: &str) -> Respons
     coded_request_error(status, media, "BAD_REQUEST", message)
 }
 
+/// A GraphQL error answer for a request turned away before it was read (rate limit,
+/// overload, timeout), in plain JSON, which every client understands.
+pub(crate) fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
+    coded_request_error(status, MediaType::Json, code, message)
+}
+
 fn coded_request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
     let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     respond(status, media, &body)

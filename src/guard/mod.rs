@@ -158,11 +158,7 @@ fn has_valid_token(state: &AppState, req: &Request) -> bool {
 /// so GraphQL clients find `errors[].extensions.code` where they look for it.
 pub fn refusal(path: &str, status: StatusCode, kind: &str, detail: &str, retry_after: u64) -> Response {
     let mut res = if path == "/graphql" {
-        let code = kind.to_ascii_uppercase().replace('-', "_");
-        let body = serde_json::json!({ "errors": [{ "message": detail, "extensions": { "code": code } }] });
-        let mut res = (status, axum::Json(body)).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-        res
+        crate::graphql::http::refusal(status, &kind.to_ascii_uppercase().replace('-', "_"), detail)
     } else {
         Problem::new(status, kind, detail).into_response()
     };
