@@ -121,9 +121,10 @@ def lua_script(path, method="GET", body=None, headers=None, mixed=None):
     for k, v in (headers or {}).items():
         lines.append(f'wrk.headers["{k}"] = "{v}"')
     if mixed:
-        # 95% reads of the home list, 5% writes (new drafts) with an editor token.
+        # 95% reads (cycling over `reads`), 5% writes (new drafts) with an editor token.
         lines.append(
             """
+local reads = {%s}
 local counter = 0
 request = function()
   counter = counter + 1
@@ -131,10 +132,10 @@ request = function()
     local body = '{"title": "Bench draft ' .. counter .. '-' .. math.random(1, 1000000000) .. '", "body": "Written under load."}'
     return wrk.format("POST", "/api/v1/articles", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}, body)
   end
-  return wrk.format("GET", "%s")
+  return wrk.format("GET", reads[(counter %% #reads) + 1])
 end
 """
-            % (mixed["token"], mixed["read_path"])
+            % (", ".join(json.dumps(r) for r in mixed["reads"]), mixed["token"])
         )
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -268,7 +269,7 @@ def run_size(size, args, run_dir):
             lua = lua_script(os.path.join(bodies, key + ".lua"), method, body, headers)
             plan.append((name, path, lua, key, len(data)))
         token = subprocess.run([BIN, "token", "--sub", "bench", "--role", "editor", "--ttl", "2h"], env={**os.environ, "COLOPHON_JWT_SECRET": SECRET}, capture_output=True, text=True, check=True).stdout.strip()
-        mixed_lua = lua_script(os.path.join(bodies, "mixed.lua"), mixed={"token": token, "read_path": "/api/v1/articles?limit=20"})
+        mixed_lua = lua_script(os.path.join(bodies, "mixed.lua"), mixed={"token": token, "reads": ["/api/v1/articles?limit=20"]})
         ceiling = start([CEILING, f"127.0.0.1:{ceiling_port}", bodies], log=subprocess.DEVNULL)
         wait_ready(ceiling_base + "/s/s0", ceiling, "ceiling")
         rows, peak_rss = [], 0
@@ -292,20 +293,6 @@ def run_size(size, args, run_dir):
         log.close()
 
 
-SOAK_LUA = """
-local reads = {%s}
-local counter = 0
-request = function()
-  counter = counter + 1
-  if counter %% 20 == 0 then
-    local body = '{"title": "Soak draft ' .. counter .. '-' .. math.random(1, 1000000000) .. '", "body": "Written under load.", "tags": ["soak"]}'
-    return wrk.format("POST", "/api/v1/articles", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %s"}, body)
-  end
-  return wrk.format("GET", reads[(counter %% #reads) + 1])
-end
-"""
-
-
 def soak(args, run_dir):
     """A long mixed run (95% reads over the benchmark's GET scenarios, 5% writes) against one
     server, sampling its RSS every 10 s: errors must be zero and memory flat."""
@@ -322,9 +309,7 @@ def soak(args, run_dir):
         found = discover(base)
         reads = [path for name, method, path, body in scenarios(found, base) if method == "GET"]
         token = subprocess.run([BIN, "token", "--sub", "soak", "--role", "editor", "--ttl", "2h"], env={**os.environ, "COLOPHON_JWT_SECRET": SECRET}, capture_output=True, text=True, check=True).stdout.strip()
-        lua = os.path.join(run_dir, "soak.lua")
-        with open(lua, "w") as f:
-            f.write(SOAK_LUA % (", ".join(json.dumps(r) for r in reads), token))
+        lua = lua_script(os.path.join(run_dir, "soak.lua"), mixed={"token": token, "reads": reads})
         cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.soak}s", "--timeout", "10s", "--latency", "-s", lua, base + reads[0]]
         load = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         samples, t0 = [], time.time()
