@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ErrorExtensions, ServerResult, Variables};
+use async_graphql::{ServerError, ServerResult, Variables};
 
 /// Longest query text accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 32 * 1024;
@@ -44,16 +44,14 @@ impl Extension for Limits {
         let aliases = doc.operations.iter().map(|(_, op)| aliases(&op.node.selection_set.node)).sum::<usize>()
             + doc.fragments.values().map(|f| aliases(&f.node.selection_set.node)).sum::<usize>();
         if !self.introspection && asks_for_schema(&doc) {
-            let err = async_graphql::Error::new("introspection is turned off on this server; see schema.graphql")
-                .extend_with(|_, e| e.set("code", "INTROSPECTION_DISABLED"));
-            return Err(err.into_server_error(Default::default()));
+            return Err(refused(
+                "introspection is turned off on this server; see schema.graphql",
+                "INTROSPECTION_DISABLED",
+            ));
         }
         if aliases > MAX_ALIASES {
-            let err = async_graphql::Error::new(format!(
-                "the query uses {aliases} aliases; at most {MAX_ALIASES} are allowed"
-            ))
-            .extend_with(|_, e| e.set("code", "QUERY_TOO_COMPLEX"));
-            return Err(err.into_server_error(Default::default()));
+            let message = format!("the query uses {aliases} aliases; at most {MAX_ALIASES} are allowed");
+            return Err(refused(message, "QUERY_TOO_COMPLEX"));
         }
         super::int_range::check_document(&ctx.schema_env.registry, &doc, variables)?;
         Ok(doc)
@@ -75,6 +73,13 @@ fn asks_for_schema(doc: &ExecutableDocument) -> bool {
             })
     }
     doc.operations.iter().any(|(_, op)| root(doc, &op.node.selection_set.node, 0))
+}
+
+/// An error about the whole document: no location (a made-up `0:0` is not a valid one).
+fn refused(message: impl Into<String>, code: &str) -> ServerError {
+    let mut err = ServerError::new(message, None);
+    err.extensions.get_or_insert_with(Default::default).set("code", code);
+    err
 }
 
 fn aliases(set: &SelectionSet) -> usize {
