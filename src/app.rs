@@ -29,6 +29,7 @@ pub struct AppState {
     pub persisted: crate::graphql::persisted::PersistedQueries,
     pub guard: Arc<Guard>,
     pub metrics: Metrics,
+    pub feeds: Arc<crate::feeds::FeedSettings>,
 }
 
 impl AppState {
@@ -46,8 +47,9 @@ impl AppState {
     pub fn with_settings(content: Content, jwt: Jwt, cache: bool, settings: ServerSettings, metrics: Metrics) -> Self {
         let schema = graphql::build_schema(content.clone(), jwt.clone(), settings.introspection);
         let cache = ResponseCache::new(content.db().clone(), cache);
+        let feeds = Arc::new(settings.feeds.clone());
         let guard = Arc::new(Guard::new(settings));
-        Self { content, jwt, schema, cache, persisted: Default::default(), guard, metrics }
+        Self { content, jwt, schema, cache, persisted: Default::default(), guard, metrics, feeds }
     }
 }
 
@@ -58,6 +60,7 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
 pub fn router(state: AppState) -> Router {
     let (api, _) = rest::router().split_for_parts();
     let cors = cors(&state.guard.settings.cors_origins);
+    let demo = if state.guard.settings.demo_site { crate::demo_site::router() } else { Router::new() };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -66,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.yaml", get(openapi_yaml))
         .merge(api)
         .merge(crate::docs::router())
+        .merge(demo)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(crate::http_cache::layer))

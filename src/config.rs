@@ -4,8 +4,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::feeds::{FeedSettings, links};
 use crate::guard::client::IpNet;
 use crate::rate_limit::Rate;
+use crate::webhooks::WebhookSettings;
 
 use crate::auth::{Jwt, MIN_SECRET_BYTES};
 
@@ -92,6 +94,13 @@ pub struct ServerSettings {
     pub shutdown_delay: Duration,
     /// `COLOPHON_SHUTDOWN_GRACE`, seconds: then wait at most this long for requests in flight.
     pub shutdown_grace: Duration,
+    /// `COLOPHON_PUBLIC_URL`, `COLOPHON_ARTICLE_URL`, `COLOPHON_FEED_CONTENT`,
+    /// `COLOPHON_FEED_SIZE`: how feeds and the sitemap address and fill themselves.
+    pub feeds: FeedSettings,
+    /// `COLOPHON_WEBHOOK_RETRY_BASE_MS`: how webhook deliveries are retried.
+    pub webhooks: WebhookSettings,
+    /// `serve --demo`: also serve the demo front end at `/demo/`.
+    pub demo_site: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +123,9 @@ impl Default for ServerSettings {
             log_json: false,
             shutdown_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(10),
+            feeds: FeedSettings::default(),
+            webhooks: WebhookSettings::default(),
+            demo_site: false,
         }
     }
 }
@@ -185,7 +197,44 @@ impl ServerSettings {
             Some("json") => true,
             Some(v) => return Err(bad("COLOPHON_LOG_FORMAT", format!("`{v}` must be `text` or `json`"))),
         };
+        let feeds = FeedSettings {
+            public_url: get("COLOPHON_PUBLIC_URL")
+                .map(|v| links::parse_public_url(&v).map_err(|p| bad("COLOPHON_PUBLIC_URL", p)))
+                .transpose()?,
+            article_url: match get("COLOPHON_ARTICLE_URL") {
+                None => d.feeds.article_url.clone(),
+                Some(v) => links::ArticleUrl::parse(&v).map_err(|p| bad("COLOPHON_ARTICLE_URL", p))?,
+            },
+            full_text: match get("COLOPHON_FEED_CONTENT").map(|v| v.to_ascii_lowercase()).as_deref() {
+                None | Some("full") => true,
+                Some("excerpt") => false,
+                Some(v) => return Err(bad("COLOPHON_FEED_CONTENT", format!("`{v}` must be `full` or `excerpt`"))),
+            },
+            size: match get("COLOPHON_FEED_SIZE") {
+                None => d.feeds.size,
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if (1..=crate::content::articles::PAGE_MAX).contains(&n) => n,
+                    _ => return Err(bad("COLOPHON_FEED_SIZE", format!("`{v}` must be a whole number from 1 to 100"))),
+                },
+            },
+            ..d.feeds
+        };
+        let mut webhooks = d.webhooks.clone();
+        if let Some(v) = get("COLOPHON_WEBHOOK_RETRY_BASE_MS") {
+            match v.parse::<u64>() {
+                Ok(ms) if (1..=3_600_000).contains(&ms) => webhooks.retry_base = Duration::from_millis(ms),
+                _ => {
+                    return Err(bad(
+                        "COLOPHON_WEBHOOK_RETRY_BASE_MS",
+                        format!("`{v}` must be a number of milliseconds from 1 to 3600000"),
+                    ));
+                }
+            }
+        }
         Ok(ServerSettings {
+            demo_site: false,
+            webhooks,
+            feeds,
             request_timeout,
             max_in_flight,
             cors_origins,

@@ -165,7 +165,8 @@ pub async fn load_if_empty(content: &Content) -> Result<usize, ContentError> {
                 description: Some(
                     "Deep dives into backend development, system design, and distributed systems.".into(),
                 ),
-                url: Some("http://127.0.0.1:8080".into()),
+                // Left empty: feeds then link to wherever this server listens.
+                url: None,
             },
         )
         .await?;

@@ -1,6 +1,6 @@
 //! Colophon: a headless content API for technical publications.
 //!
-//! Layers, each knowing only the one beneath: transports (`graphql`, `rest`) over the
+//! Layers, each knowing only the one beneath: transports (`graphql`, `rest`, `feeds`) over the
 //! service layer (`content`) over SeaORM `entities` and the `migration` crate.
 
 pub mod app;
@@ -9,8 +9,10 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod demo;
+pub mod demo_site;
 pub mod docs;
 pub mod entities;
+pub mod feeds;
 pub mod graphql;
 pub mod guard;
 pub mod http_cache;
@@ -19,3 +21,4 @@ pub mod rate_limit;
 pub mod response_cache;
 pub mod rest;
 pub mod seed;
+pub mod webhooks;

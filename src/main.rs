@@ -254,7 +254,8 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     let (jwt, secret_source) = config::jwt_from_env(env, demo_mode)?;
     let scheduler_every = config::scheduler_interval(env("COLOPHON_SCHEDULER_INTERVAL").as_deref())?;
     let response_cache = config::response_cache(env("COLOPHON_RESPONSE_CACHE").as_deref())?;
-    let settings = config::ServerSettings::from_env(env)?;
+    let mut settings = config::ServerSettings::from_env(env)?;
+    settings.demo_site = demo_mode;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "colophon=info,tower_http=warn".into());
     let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
@@ -293,6 +294,12 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     eprintln!("  GraphiQL:  http://{local}/graphql");
     eprintln!("  REST:      http://{local}/api/v1  (e.g. /api/v1/articles)");
     eprintln!("  API docs:  http://{local}/docs  (OpenAPI: /api/v1/openapi.yaml)");
+    eprintln!("  Feeds:     http://{local}/feed.xml  /atom.xml  /feed.json  /sitemap.xml");
+    if demo_mode {
+        eprintln!("  Demo site: http://{local}/demo/");
+    }
+    // Feeds need absolute links; without COLOPHON_PUBLIC_URL or a site url, ours work.
+    settings.feeds.listen_url = format!("http://{local}");
     if demo_mode {
         if matches!(secret_source, SecretSource::GeneratedForDemo) {
             eprintln!("  COLOPHON_JWT_SECRET is not set: made a random one for this process (tokens die with it)");
@@ -303,8 +310,11 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     // Publishes scheduled articles as they fall due, starting with any that fell due while
     // the server was down. Safe with several instances on one database.
     let (shutdown_delay, shutdown_grace) = (settings.shutdown_delay, settings.shutdown_grace);
+    let webhooks = settings.webhooks.clone();
     let state = app::AppState::with_settings(content.clone(), jwt, response_cache, settings, metrics);
     state.cache.watch();
+    // Sends webhook deliveries; every instance runs one, and each delivery is claimed by one.
+    colophon::webhooks::spawn(content.clone(), webhooks);
     tokio::spawn(scheduler(content, state.cache.clone(), scheduler_every));
     let guard = state.guard.clone();
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);

@@ -219,7 +219,7 @@ fn cache_key(req: &Request) -> Option<String> {
     let uri = req.uri();
     let path = uri.path();
     let api = path.starts_with("/api/v1/") && path != "/api/v1/openapi.yaml";
-    if req.method() != Method::GET || !(api || path == "/graphql") {
+    if req.method() != Method::GET || !(api || path == "/graphql" || crate::feeds::is_feed_path(path)) {
         return None;
     }
     if crate::http_cache::with_credentials(req) {

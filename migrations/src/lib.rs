@@ -14,6 +14,8 @@ mod m20261123_000005_change_notifications;
 mod m20261123_000006_live_articles_index;
 mod m20261123_000007_article_text_last;
 mod m20261123_000008_listing;
+mod m20261123_000009_events;
+mod m20261123_000010_webhooks;
 
 /// Recomputes the listing columns and counters (migration 0008) from the rows.
 pub use m20261123_000008_listing::FILL as LISTING_FILL;
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_live_articles_index::Migration),
             Box::new(m20261123_000007_article_text_last::Migration),
             Box::new(m20261123_000008_listing::Migration),
+            Box::new(m20261123_000009_events::Migration),
+            Box::new(m20261123_000010_webhooks::Migration),
         ]
     }
 }

@@ -682,6 +682,7 @@ impl Content {
                 Some(updated) => {
                     super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
                     let view = load_views(&txn, vec![updated]).await?.pop().expect("one view");
+                    super::changes::article(&txn, Some(&current), Some(&view.row)).await?;
                     txn.commit().await?;
                     return Ok(view);
                 }
@@ -780,6 +781,7 @@ impl Content {
         let action = if status == ArticleStatus::Scheduled { "article.schedule" } else { action };
         super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
         let view = load_views(&txn, vec![model]).await?.pop().expect("one view");
+        super::changes::article(&txn, Some(&current), Some(&view.row)).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -802,6 +804,7 @@ impl Content {
             .filter(article::Column::Id.eq(id))
             .exec(&txn)
             .await?;
+        super::changes::article(&txn, Some(&current), None).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -5,6 +5,8 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
 };
 
+use super::changes::{self, Subject, names};
+use super::groups::Grouping;
 use super::input::{Checker, non_empty};
 use super::lookup;
 use super::tags::DESCRIPTION_MAX;
@@ -125,6 +127,7 @@ impl Content {
         .await
         .map_err(|e| ContentError::from_db(e, || format!("category slug `{slug}` is already taken")))?;
         super::audit::record(&txn, &principal.subject, "category.create", format!("category:{}", created.slug)).await?;
+        changes::group(&txn, names::CATEGORY_CREATED, Subject::Category, created.id, &[]).await?;
         txn.commit().await?;
         Ok(created)
     }
@@ -186,6 +189,13 @@ impl Content {
         let updated =
             am.update(&txn).await.map_err(|e| ContentError::from_db(e, || "category slug is already taken".into()))?;
         super::audit::record(&txn, &principal.subject, "category.update", format!("category:{}", current.slug)).await?;
+        // Articles show their category's name and slug.
+        let members = if updated.name != current.name || updated.slug != current.slug {
+            changes::announced_members(&txn, Grouping::Category, current.id).await?
+        } else {
+            Vec::new()
+        };
+        changes::group(&txn, names::CATEGORY_UPDATED, Subject::Category, current.id, &members).await?;
         txn.commit().await?;
         Ok(updated)
     }
@@ -198,6 +208,7 @@ impl Content {
         let current = find_category(&txn, key, "").await?;
         let articles = article::Entity::find().filter(article::Column::CategoryId.eq(current.id)).count(&txn).await?;
         let children = category::Entity::find().filter(category::Column::ParentId.eq(current.id)).count(&txn).await?;
+        let members = changes::announced_members(&txn, Grouping::Category, current.id).await?;
         match reassign_to {
             None if articles > 0 || children > 0 => {
                 return Err(ContentError::Conflict(format!(
@@ -231,6 +242,7 @@ impl Content {
         }
         category::Entity::delete_by_id(current.id).exec(&txn).await?;
         super::audit::record(&txn, &principal.subject, "category.delete", format!("category:{}", current.slug)).await?;
+        changes::group(&txn, names::CATEGORY_DELETED, Subject::Category, current.id, &members).await?;
         txn.commit().await?;
         Ok(())
     }

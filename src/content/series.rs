@@ -9,7 +9,9 @@ use sea_orm::{
 };
 
 use super::articles::{PageArgs, parse_id};
+use super::changes::{self, Subject, names};
 use super::cursor::{Cursor, SortKey};
+use super::groups::Grouping;
 use super::input::{Checker, non_empty};
 use super::lookup;
 use super::model::Page;
@@ -147,6 +149,7 @@ impl Content {
         .await
         .map_err(|e| ContentError::from_db(e, || format!("series slug `{slug}` is already taken")))?;
         super::audit::record(&txn, &principal.subject, "series.create", format!("series:{}", created.slug)).await?;
+        changes::group(&txn, names::SERIES_CREATED, Subject::Series, created.id, &[]).await?;
         txn.commit().await?;
         Ok(created)
     }
@@ -175,6 +178,13 @@ impl Content {
         let updated =
             am.update(&txn).await.map_err(|e| ContentError::from_db(e, || "series slug is already taken".into()))?;
         super::audit::record(&txn, &principal.subject, "series.update", format!("series:{}", current.slug)).await?;
+        // Articles show their series' title and slug.
+        let members = if updated.title != current.title || updated.slug != current.slug {
+            changes::announced_members(&txn, Grouping::Series, current.id).await?
+        } else {
+            Vec::new()
+        };
+        changes::group(&txn, names::SERIES_UPDATED, Subject::Series, current.id, &members).await?;
         txn.commit().await?;
         Ok(updated)
     }
@@ -193,6 +203,7 @@ impl Content {
         }
         series::Entity::delete_by_id(s.id).exec(&txn).await?;
         super::audit::record(&txn, &principal.subject, "series.delete", format!("series:{}", s.slug)).await?;
+        changes::group(&txn, names::SERIES_DELETED, Subject::Series, s.id, &[]).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -252,6 +263,8 @@ impl Content {
                 .await?;
         }
         super::audit::record(&txn, &principal.subject, "series.reorder", format!("series:{}", s.slug)).await?;
+        let members = changes::announced_members(&txn, Grouping::Series, s.id).await?;
+        changes::group(&txn, names::SERIES_UPDATED, Subject::Series, s.id, &members).await?;
         txn.commit().await?;
         Ok(s)
     }

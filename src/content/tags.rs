@@ -4,6 +4,7 @@
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::articles::PageArgs;
+use super::changes::{self, Subject, names};
 use super::cursor::{Cursor, SortKey};
 use super::groups::{Grouping, push_listed_count};
 use super::input::{Checker, non_empty};
@@ -192,6 +193,7 @@ impl Content {
         .await
         .map_err(|e| ContentError::from_db(e, || format!("tag slug `{slug}` is already taken")))?;
         super::audit::record(&txn, &principal.subject, "tag.create", format!("tag:{}", created.slug)).await?;
+        changes::group(&txn, names::TAG_CREATED, Subject::Tag, created.id, &[]).await?;
         txn.commit().await?;
         Ok(created)
     }
@@ -234,6 +236,13 @@ impl Content {
             search::index_articles(&txn, &article_ids_with_tag(&txn, current.id).await?).await?;
         }
         super::audit::record(&txn, &principal.subject, "tag.update", format!("tag:{}", current.slug)).await?;
+        // Articles show a tag's name and slug, not its description.
+        let members = if updated.name != current.name || updated.slug != current.slug {
+            changes::announced_members(&txn, Grouping::Tag, current.id).await?
+        } else {
+            Vec::new()
+        };
+        changes::group(&txn, names::TAG_UPDATED, Subject::Tag, current.id, &members).await?;
         txn.commit().await?;
         Ok(updated)
     }
@@ -249,6 +258,7 @@ impl Content {
             return Err(ContentError::field("target_id", "must be a different tag from the source"));
         }
         let affected = article_ids_with_tag(&txn, from.id).await?;
+        let members = changes::announced_members(&txn, Grouping::Tag, from.id).await?;
         let already: std::collections::HashSet<i32> = article_ids_with_tag(&txn, into.id).await?.into_iter().collect();
         for link in article_tag::Entity::find().filter(article_tag::Column::TagId.eq(from.id)).all(&txn).await? {
             if !already.contains(&link.article_id) {
@@ -271,6 +281,8 @@ impl Content {
         remember_tag_slug(&txn, &from.slug, into.id, &into.slug).await?;
         search::index_articles(&txn, &affected).await?;
         super::audit::record(&txn, &principal.subject, "tag.merge", format!("tag:{}", from.slug)).await?;
+        changes::group(&txn, names::TAG_DELETED, Subject::Tag, from.id, &members).await?;
+        changes::group(&txn, names::TAG_UPDATED, Subject::Tag, into.id, &[]).await?;
         txn.commit().await?;
         Ok(into)
     }
@@ -281,9 +293,11 @@ impl Content {
         let txn = self.begin_write().await?;
         let t = find_tag(&txn, key).await?;
         let affected = article_ids_with_tag(&txn, t.id).await?;
+        let members = changes::announced_members(&txn, Grouping::Tag, t.id).await?;
         tag::Entity::delete_by_id(t.id).exec(&txn).await?;
         search::index_articles(&txn, &affected).await?;
         super::audit::record(&txn, &principal.subject, "tag.delete", format!("tag:{}", t.slug)).await?;
+        changes::group(&txn, names::TAG_DELETED, Subject::Tag, t.id, &members).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -91,6 +91,7 @@ impl Content {
         record_revision(&txn, &restored, principal).await?;
         audit::record(&txn, &principal.subject, "article.restore", format!("article:{id}")).await?;
         let view = load_views(&txn, vec![restored]).await?.pop().expect("one view");
+        super::changes::article(&txn, Some(&row), Some(&view.row)).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -207,11 +208,12 @@ impl Content {
                 .exec(&txn)
                 .await?;
             if res.rows_affected == 1 {
-                let mut after = row;
+                let mut after = row.clone();
                 after.status = ArticleStatus::Published.as_str().into();
                 after.version += 1;
                 record_revision(&txn, &after, &system).await?;
                 audit::record(&txn, audit::SYSTEM, "article.publish", format!("article:{id}")).await?;
+                super::changes::article(&txn, Some(&row), Some(&after)).await?;
                 txn.commit().await?;
                 published.push(id);
             } else {

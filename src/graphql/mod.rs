@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod objects;
 pub mod persisted;
 pub mod types;
+pub mod webhooks;
 
 use async_graphql::{Context, EmptySubscription, ID, Object, Schema};
 
@@ -125,6 +126,25 @@ impl QueryRoot {
     async fn users(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<User>> {
         let viewer = viewer(ctx)?;
         Ok(content(ctx).users(viewer).await.gql()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Every webhook. Admins only.
+    async fn webhooks(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<webhooks::Webhook>> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).webhooks(viewer).await.gql()?.into_iter().map(Into::into).collect())
+    }
+
+    /// An endpoint's deliveries, newest first. Admins only.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity")]
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        webhook_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<webhooks::WebhookDeliveryConnection> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).webhook_deliveries(viewer, &webhook_id, &forward(first, after)).await.gql()?.into())
     }
 
     /// Every mutation, newest first. Admins only.
@@ -242,6 +262,31 @@ impl QueryRoot {
             snippet: h.snippet,
             score: h.score,
         }))
+    }
+
+    /// Delta sync for mobile clients and static builds. Without a token: every published
+    /// article, page by page. With the `nextToken` of the last answer: the articles that
+    /// changed since (`items`, in their current form) and the ids of those that left public
+    /// view (`deleted`). Keep asking while `hasMore`; keep the last token for next time.
+    #[graphql(complexity = "first.unwrap_or(50).clamp(1, 100) as usize * child_complexity")]
+    async fn sync(
+        &self,
+        ctx: &Context<'_>,
+        token: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<objects::SyncPage> {
+        use crate::content::sync::{SyncArgNames, SyncArgs};
+        viewer(ctx)?;
+        let args =
+            SyncArgs { token, limit: first.map(i64::from), names: SyncArgNames { token: "token", limit: "first" } };
+        let page = content(ctx).sync(&args).await.gql()?;
+        let neighbours = neighbours_for(ctx, &page.items.iter().collect::<Vec<_>>()).await?;
+        Ok(objects::SyncPage {
+            items: page.items.into_iter().map(Article::with(&neighbours)).collect(),
+            deleted: page.deleted.into_iter().map(|id| ID(id.to_string())).collect(),
+            next_token: page.next_token,
+            has_more: page.has_more,
+        })
     }
 
     /// Months with published articles, newest first.
@@ -459,6 +504,46 @@ impl MutationRoot {
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> async_graphql::Result<bool> {
         content(ctx).logout(&refresh_token).await.gql()?;
         Ok(true)
+    }
+
+    /// Register an endpoint for events. Admins only. The signing secret is in this answer
+    /// and never again.
+    async fn create_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: webhooks::CreateWebhookInput,
+    ) -> async_graphql::Result<webhooks::CreatedWebhook> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).create_webhook(viewer, input.into()).await.gql()?.into())
+    }
+
+    /// Admins only.
+    async fn update_webhook(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: webhooks::UpdateWebhookInput,
+    ) -> async_graphql::Result<webhooks::Webhook> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).update_webhook(viewer, &id, input.into()).await.gql()?.into())
+    }
+
+    /// Deletes the endpoint and its delivery log. Admins only.
+    async fn delete_webhook(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let viewer = viewer(ctx)?;
+        content(ctx).delete_webhook(viewer, &id).await.gql()?;
+        Ok(true)
+    }
+
+    /// Sends a delivery's event again, as a new delivery. Admins only.
+    async fn redeliver_webhook(
+        &self,
+        ctx: &Context<'_>,
+        webhook_id: ID,
+        delivery_id: ID,
+    ) -> async_graphql::Result<webhooks::WebhookDelivery> {
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).redeliver(viewer, &webhook_id, &delivery_id).await.gql()?.into())
     }
 
     /// Admins only.

@@ -158,7 +158,23 @@ pub fn wants_neighbours(ctx: &Context<'_>) -> bool {
     let look = ctx.look_ahead();
     let asks =
         |f: async_graphql::Lookahead<'_>| f.field("previousInSeries").exists() || f.field("nextInSeries").exists();
-    asks(look.field("nodes")) || asks(look.field("edges").field("node")) || asks(look.field("article")) || asks(look)
+    asks(look.field("nodes"))
+        || asks(look.field("edges").field("node"))
+        || asks(look.field("article"))
+        || asks(look.field("items"))
+        || asks(look)
+}
+
+/// A page of delta sync (`Query.sync`).
+#[derive(async_graphql::SimpleObject)]
+pub struct SyncPage {
+    /// Published articles that are new or changed, oldest change first.
+    pub items: Vec<Article>,
+    /// Ids of articles that left public view (unpublished, archived, deleted): drop them.
+    pub deleted: Vec<ID>,
+    /// Pass as `token` next: for the next page while `hasMore`, else for later changes.
+    pub next_token: String,
+    pub has_more: bool,
 }
 
 /// Neighbours for every article of a page, in one batch, when the query asks for them.

@@ -10,7 +10,9 @@ pub mod fields;
 pub mod problem;
 pub mod series;
 pub mod site;
+pub mod sync;
 pub mod tags;
+pub mod webhooks;
 
 use axum::response::IntoResponse;
 
@@ -56,6 +58,8 @@ and link the next page with an RFC 8288 `Link` header. Writes need `Authorizatio
         (name = "site", description = "Site facts, the archive and search"),
         (name = "editorial", description = "Revisions, the trash, previews and the audit log"),
         (name = "auth", description = "Sign-in, sessions and accounts"),
+        (name = "webhooks", description = "Endpoints that receive signed events, their delivery log and redelivery"),
+        (name = "feeds", description = "RSS, Atom and JSON Feed for the site and each tag, category and series; the sitemap"),
     ),
 )]
 struct ApiDoc;
@@ -91,6 +95,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(site::get_site, site::update_site))
         .routes(routes!(site::get_archive))
         .routes(routes!(site::search))
+        .routes(routes!(sync::sync))
         .routes(routes!(editorial::list_revisions))
         .routes(routes!(editorial::restore_revision))
         .routes(routes!(editorial::list_trash))
@@ -104,6 +109,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(editorial::list_users, editorial::create_user))
         .routes(routes!(editorial::update_user))
         .routes(routes!(editorial::audit_log))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::get_webhook, webhooks::update_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::redeliver))
+        // Outside /api/v1, but part of the same published HTTP contract.
+        .merge(crate::feeds::router())
 }
 
 /// The OpenAPI document as YAML: what `openapi.yaml` holds and `/api/v1/openapi.yaml` serves.

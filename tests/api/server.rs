@@ -562,3 +562,42 @@ async fn acknowledged_writes_survive_kill_9_on_sqlite() {
 async fn acknowledged_writes_survive_kill_9_on_postgres() {
     acknowledged_writes_survive_kill_9(Backend::Postgres).await;
 }
+
+/// The demo front end at `/demo/`, driven in headless Chromium by `tests/e2e/demo.mjs`
+/// (Node and playwright-core): what a reader sees on home, tag, topic index, series,
+/// article and search pages, checked against the API. Skips without Node, Chromium or
+/// `npm ci --prefix tests/e2e`, unless `COLOPHON_REQUIRE_BROWSER=1` (CI installs them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_site_shows_readers_every_page_in_a_browser() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let missing: Vec<&str> = [
+        (!node).then_some("node"),
+        (!std::path::Path::new(&chromium).exists()).then_some("chromium"),
+        (!root.join("tests/e2e/node_modules/playwright-core").exists()).then_some("`npm ci --prefix tests/e2e`"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !missing.is_empty() {
+        if std::env::var("COLOPHON_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("COLOPHON_REQUIRE_BROWSER=1 but missing: {}", missing.join(", "));
+        }
+        eprintln!("SKIPPED the browser test: missing {}", missing.join(", "));
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&["--demo"], &[], dir.path());
+    let script = root.join("tests/e2e/demo.mjs");
+    let base = server.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node").arg(script).env("COLOPHON_DEMO_URL", base).env("CHROMIUM", chromium).output()
+    })
+    .await
+    .unwrap()
+    .expect("run node");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the demo site failed in the browser:\n{text}");
+    assert!(text.contains("checks passed"), "{text}");
+}

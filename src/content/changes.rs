@@ -1,0 +1,175 @@
+//! The change log (an outbox): one row per public event, written in the transaction that
+//! makes the change, so a committed change always has its event and a rolled-back one
+//! never does. Delta sync reads it; webhooks deliver it.
+//!
+//! Events are in commit order: the writer takes one lock just before inserting them and
+//! holds it to commit (PostgreSQL; SQLite has one writer anyway), so an event id is never
+//! committed after a larger one. A reader that has seen id N has seen every event up to
+//! N, which is what a sync token promises. Events are therefore recorded last in a write,
+//! after every row lock the write needs.
+
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
+
+use super::Result;
+use super::groups::Grouping;
+use super::model::ArticleStatus;
+use crate::entities::{article, article_tag, event};
+
+/// Event names, as webhooks filter on them and sync readers see them.
+pub mod names {
+    pub const ARTICLE_PUBLISHED: &str = "article.published";
+    pub const ARTICLE_UPDATED: &str = "article.updated";
+    pub const ARTICLE_UNPUBLISHED: &str = "article.unpublished";
+    pub const ARTICLE_DELETED: &str = "article.deleted";
+    pub const TAG_CREATED: &str = "tag.created";
+    pub const TAG_UPDATED: &str = "tag.updated";
+    pub const TAG_DELETED: &str = "tag.deleted";
+    pub const CATEGORY_CREATED: &str = "category.created";
+    pub const CATEGORY_UPDATED: &str = "category.updated";
+    pub const CATEGORY_DELETED: &str = "category.deleted";
+    pub const SERIES_CREATED: &str = "series.created";
+    pub const SERIES_UPDATED: &str = "series.updated";
+    pub const SERIES_DELETED: &str = "series.deleted";
+
+    /// Every event, for validating webhook filters.
+    pub const ALL: &[&str] = &[
+        ARTICLE_PUBLISHED,
+        ARTICLE_UPDATED,
+        ARTICLE_UNPUBLISHED,
+        ARTICLE_DELETED,
+        TAG_CREATED,
+        TAG_UPDATED,
+        TAG_DELETED,
+        CATEGORY_CREATED,
+        CATEGORY_UPDATED,
+        CATEGORY_DELETED,
+        SERIES_CREATED,
+        SERIES_UPDATED,
+        SERIES_DELETED,
+    ];
+}
+
+/// What an event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Article,
+    Tag,
+    Category,
+    Series,
+}
+
+impl Subject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Article => "article",
+            Subject::Tag => "tag",
+            Subject::Category => "category",
+            Subject::Series => "series",
+        }
+    }
+}
+
+/// Whether readers were told about this row: it is live and published. A scheduled
+/// article is announced when the scheduler publishes it (seconds after its time), not
+/// when its time passes, because only a write can record an event.
+pub fn announced(row: &article::Model) -> bool {
+    row.deleted_at.is_none() && row.status == ArticleStatus::Published.as_str()
+}
+
+/// Records what a write did to an article as readers see it: published (it came into
+/// view), updated (changed while in view), unpublished (left view), deleted (trashed or
+/// purged while in view). Changes readers never saw record nothing. `after` is `None`
+/// when the article was trashed or purged.
+pub async fn article(
+    txn: &DatabaseTransaction,
+    before: Option<&article::Model>,
+    after: Option<&article::Model>,
+) -> Result<()> {
+    let was = before.is_some_and(announced);
+    let is = after.is_some_and(announced);
+    let id = after.or(before).map(|a| a.id).expect("an article before or after");
+    let event = match (was, is) {
+        (false, true) => names::ARTICLE_PUBLISHED,
+        (true, true) => names::ARTICLE_UPDATED,
+        (true, false) if after.is_none() => names::ARTICLE_DELETED,
+        (true, false) => names::ARTICLE_UNPUBLISHED,
+        (false, false) => return Ok(()),
+    };
+    record(txn, event, Subject::Article, &[id]).await
+}
+
+/// Records a change to a tag, category or series, and `article.updated` for each
+/// announced article that shows it (their public form carries its name and slug).
+/// `members` are the articles that showed it before the change (a deleted group's links
+/// are gone after).
+pub async fn group(txn: &DatabaseTransaction, event: &str, subject: Subject, id: i32, members: &[i32]) -> Result<()> {
+    record(txn, event, subject, &[id]).await?;
+    if !members.is_empty() {
+        record(txn, names::ARTICLE_UPDATED, Subject::Article, members).await?;
+    }
+    Ok(())
+}
+
+/// Announced articles in a tag, category (not its descendants: they name only their own)
+/// or series: those whose public form changes with it.
+pub async fn announced_members(db: &impl ConnectionTrait, grouping: Grouping, id: i32) -> Result<Vec<i32>> {
+    let live = || {
+        article::Entity::find()
+            .select_only()
+            .column(article::Column::Id)
+            .filter(article::Column::DeletedAt.is_null())
+            .filter(article::Column::Status.eq(ArticleStatus::Published.as_str()))
+    };
+    let ids: Vec<i32> = match grouping {
+        Grouping::Tag => {
+            live()
+                .filter(
+                    article::Column::Id.in_subquery(
+                        sea_orm::sea_query::Query::select()
+                            .column(article_tag::Column::ArticleId)
+                            .from(article_tag::Entity)
+                            .and_where(article_tag::Column::TagId.eq(id))
+                            .to_owned(),
+                    ),
+                )
+                .into_tuple()
+                .all(db)
+                .await?
+        }
+        Grouping::Category => live().filter(article::Column::CategoryId.eq(id)).into_tuple().all(db).await?,
+        Grouping::Series => live().filter(article::Column::SeriesId.eq(id)).into_tuple().all(db).await?,
+    };
+    Ok(ids)
+}
+
+/// Inserts one event per subject id, after taking the change log's lock (see above).
+pub async fn record(txn: &DatabaseTransaction, event: &str, subject: Subject, ids: &[i32]) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    super::lock_for_txn(txn, "colophon.events").await?;
+    let before = horizon(txn).await?;
+    let at = super::now();
+    // Batches keep each INSERT's bind count far below SQLite's and PostgreSQL's limits.
+    for chunk in ids.chunks(1000) {
+        event::Entity::insert_many(chunk.iter().map(|&subject_id| event::ActiveModel {
+            event: Set(event.to_string()),
+            subject: Set(subject.as_str().to_string()),
+            subject_id: Set(subject_id),
+            occurred_at: Set(at),
+            ..Default::default()
+        }))
+        .exec_without_returning(txn)
+        .await?;
+    }
+    super::webhooks::fan_out(txn, before).await
+}
+
+/// The newest event id (0 before any): everything up to it is committed.
+pub async fn horizon(db: &impl ConnectionTrait) -> Result<i32> {
+    let max: Option<Option<i32>> =
+        event::Entity::find().select_only().column_as(event::Column::Id.max(), "max").into_tuple().one(db).await?;
+    Ok(max.flatten().unwrap_or(0))
+}

@@ -1,0 +1,370 @@
+//! Webhooks: admins register endpoints on both faces; events reach a real HTTP receiver on
+//! 127.0.0.1, signed per Standard Webhooks, retried, logged, redelivered; a dead endpoint
+//! holds up nothing; several workers deliver each event once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::{HeaderMap, Method, StatusCode};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use colophon::content::Role;
+use colophon::webhooks::WebhookSettings;
+
+use crate::db_test;
+use crate::support::{TestApp, gql_code};
+
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+}
+
+/// An HTTP receiver: `/ok` answers 200, `/flaky` 500 twice then 200, `/fail` always 500,
+/// `/hang` never in time.
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Received>>>,
+    flaky: Arc<Mutex<u32>>,
+}
+
+impl Receiver {
+    async fn start() -> (Receiver, String) {
+        let r = Receiver::default();
+        let state = r.clone();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap, body: String| {
+            let state = state.clone();
+            async move {
+                let path = uri.path().to_string();
+                let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+                let got = Received {
+                    path: path.clone(),
+                    id: h("webhook-id"),
+                    timestamp: h("webhook-timestamp"),
+                    signature: h("webhook-signature"),
+                    body,
+                };
+                state.got.lock().unwrap().push(got);
+                match path.as_str() {
+                    "/ok" => StatusCode::OK,
+                    "/flaky" => {
+                        let mut n = state.flaky.lock().unwrap();
+                        *n += 1;
+                        if *n <= 2 { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::NO_CONTENT }
+                    }
+                    "/hang" => {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                        StatusCode::OK
+                    }
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                }
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (r, url)
+    }
+
+    fn at(&self, path: &str) -> Vec<Received> {
+        self.got.lock().unwrap().iter().filter(|r| r.path == path).cloned().collect()
+    }
+
+    /// Waits (up to 20 s) until `path` has received `n` requests.
+    async fn wait_for(&self, path: &str, n: usize) -> Vec<Received> {
+        for _ in 0..400 {
+            let got = self.at(path);
+            if got.len() >= n {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{path} received {:?}, wanted {n}", self.at(path));
+    }
+}
+
+fn quick() -> WebhookSettings {
+    WebhookSettings {
+        retry_base: Duration::from_millis(100),
+        poll: Duration::from_millis(20),
+        timeout: Duration::from_millis(700),
+        ..Default::default()
+    }
+}
+
+/// Checks a delivery's signature the way a receiver would, from the spec, not our code.
+fn verify(secret: &str, r: &Received) {
+    let key = base64::engine::general_purpose::STANDARD.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.{}", r.id, r.timestamp, r.body).as_bytes());
+    let expected = format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()));
+    assert!(r.signature.split(' ').any(|s| s == expected), "bad signature {} for {r:?}", r.signature);
+    let ts: i64 = r.timestamp.parse().unwrap();
+    assert!((chrono::Utc::now().timestamp() - ts).abs() < 60, "stale timestamp {ts}");
+}
+
+async fn create_rest(app: &TestApp, admin: &str, url: String, events: Value) -> (String, String) {
+    let res =
+        app.call(Method::POST, "/api/v1/webhooks", Some(admin), Some(json!({ "url": url, "events": events }))).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let v = res.json();
+    (v["data"]["id"].as_str().unwrap().to_string(), v["data"]["secret"].as_str().unwrap().to_string())
+}
+
+async fn published(app: &TestApp, title: &str) -> String {
+    let a = app.create(json!({ "title": title, "body": "Text." })).await;
+    let id = a["id"].as_str().unwrap().to_string();
+    app.publish(&id, None).await;
+    id
+}
+
+db_test!(webhooks_deliver_signed_events_retry_and_redeliver);
+async fn webhooks_deliver_signed_events_retry_and_redeliver(app: TestApp) {
+    let (recv, base) = Receiver::start().await;
+    let admin = app.token(Role::Admin);
+    // GraphQL, as the issue spells it: the secret comes back once.
+    let v = app
+        .gql_ok(
+            "mutation($url: String!) { createWebhook(input: { url: $url, events: [\"article.published\"] }) { id secret } }",
+            json!({ "url": format!("{base}/ok") }),
+            Some(&admin),
+        )
+        .await;
+    let (ok_id, ok_secret) = (
+        v["createWebhook"]["id"].as_str().unwrap().to_string(),
+        v["createWebhook"]["secret"].as_str().unwrap().to_string(),
+    );
+    assert!(ok_secret.starts_with("whsec_"), "{ok_secret}");
+    let (flaky_id, flaky_secret) =
+        create_rest(&app, &admin, format!("{base}/flaky"), json!(["article.*", "tag.*"])).await;
+    // Never shown again.
+    let list = app.get("/api/v1/webhooks", Some(&admin)).await;
+    assert_eq!(list.json()["data"].as_array().unwrap().len(), 2);
+    assert!(!list.text.contains("whsec_"), "{}", list.text);
+    let v = app.gql_ok("{ webhooks { id url events active } }", json!({}), Some(&admin)).await;
+    assert_eq!(v["webhooks"][1]["events"], json!(["article.*", "tag.*"]));
+
+    let a = published(&app, "Hello hooks").await;
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/articles/{a}"),
+            Some(&app.editor()),
+            Some(json!({ "title": "Hello again" })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let res = app.call(Method::POST, "/api/v1/tags", Some(&app.editor()), Some(json!({ "name": "Hooks" }))).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    // Nothing is sent by a write itself.
+    assert!(recv.at("/ok").is_empty());
+
+    let worker = tokio::spawn(colophon::webhooks::run(app.content.clone(), quick()));
+    let ok = recv.wait_for("/ok", 1).await;
+    verify(&ok_secret, &ok[0]);
+    let body: Value = serde_json::from_str(&ok[0].body).unwrap();
+    assert_eq!(body["type"], "article.published");
+    assert_eq!(body["data"]["object"], "article");
+    assert_eq!(body["data"]["id"], a.as_str());
+    assert!(body["timestamp"].as_str().unwrap().ends_with('Z'));
+
+    // Two failures, then each of the three events once more: five requests.
+    let flaky = recv.wait_for("/flaky", 5).await;
+    for r in &flaky {
+        verify(&flaky_secret, r);
+    }
+    let mut types: Vec<String> = Vec::new();
+    let mut ids: HashMap<String, Vec<String>> = HashMap::new();
+    for r in &flaky {
+        let b: Value = serde_json::from_str(&r.body).unwrap();
+        ids.entry(r.id.clone()).or_default().push(b["type"].as_str().unwrap().to_string());
+        types.push(b["type"].as_str().unwrap().to_string());
+    }
+    for t in ["article.published", "article.updated", "tag.created"] {
+        assert!(types.contains(&t.to_string()), "{t} missing from {types:?}");
+    }
+    // A retry carries the same message id.
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    // Only what it filters for: /ok got the publication and nothing else.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(recv.at("/ok").len(), 1);
+
+    // The delivery log, on both faces.
+    let log = app.get(&format!("/api/v1/webhooks/{flaky_id}/deliveries"), Some(&admin)).await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    let entries = log.json()["data"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert!(entries.iter().all(|d| d["state"] == "delivered"), "{entries:?}");
+    let retried = entries.iter().map(|d| d["attempts"].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(retried, 5, "{entries:?}");
+    let v = app
+        .gql_ok(
+            "query($id: ID!) { webhookDeliveries(webhookId: $id) { totalCount nodes { id event state attempts lastStatus } } }",
+            json!({ "id": ok_id }),
+            Some(&admin),
+        )
+        .await;
+    let node = &v["webhookDeliveries"]["nodes"][0];
+    assert_eq!(
+        (node["event"].clone(), node["state"].clone(), node["lastStatus"].clone()),
+        (json!("article.published"), json!("delivered"), json!(200))
+    );
+
+    // Redelivery sends the same message again.
+    let v = app
+        .gql_ok(
+            "mutation($w: ID!, $d: ID!) { redeliverWebhook(webhookId: $w, deliveryId: $d) { id state } }",
+            json!({ "w": ok_id, "d": node["id"] }),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(v["redeliverWebhook"]["state"], "pending");
+    let again = recv.wait_for("/ok", 2).await;
+    assert_eq!(again[1].id, again[0].id);
+    verify(&ok_secret, &again[1]);
+    worker.abort();
+}
+
+db_test!(webhook_input_is_checked_and_for_admins_only);
+async fn webhook_input_is_checked_and_for_admins_only(app: TestApp) {
+    let admin = app.token(Role::Admin);
+    for (body, field) in [
+        (json!({ "url": "ftp://x", "events": ["*"] }), "url"),
+        (json!({ "url": "https://x.example", "events": [] }), "events"),
+        (json!({ "url": "https://x.example", "events": ["article.exploded"] }), "events"),
+        (json!({ "url": "https://x.example", "events": ["article.*,tag.*"] }), "events"),
+    ] {
+        let res = app.call(Method::POST, "/api/v1/webhooks", Some(&admin), Some(body.clone())).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", res.text);
+        assert_eq!(res.json()["errors"][0]["field"], field, "{body}");
+    }
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/webhooks",
+            Some(&app.editor()),
+            Some(json!({ "url": "https://x.example", "events": ["*"] })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    let v = app
+        .gql(
+            "mutation { createWebhook(input: { url: \"https://x.example\", events: [\"*\"] }) { id } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(gql_code(&v), "UNAUTHENTICATED");
+    let v = app
+        .gql(
+            "mutation { createWebhook(input: { url: \"https://x.example\", events: [\"nope\"] }) { id } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(gql_code(&v), "BAD_USER_INPUT");
+    assert_eq!(app.get("/api/v1/webhooks", Some(&admin)).await.json()["data"], json!([]));
+    // Update, pause, delete.
+    let (id, _) = create_rest(&app, &admin, "https://x.example/in".into(), json!(["*"])).await;
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/webhooks/{id}"),
+            Some(&admin),
+            Some(json!({ "active": false, "events": ["series.*"] })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(
+        (res.json()["data"]["active"].clone(), res.json()["data"]["events"].clone()),
+        (json!(false), json!(["series.*"]))
+    );
+    // A paused webhook gets no deliveries.
+    published(&app, "Unheard").await;
+    let log = app.get(&format!("/api/v1/webhooks/{id}/deliveries"), Some(&admin)).await;
+    assert_eq!(log.json()["meta"]["total"], 0);
+    assert_eq!(
+        app.call(Method::DELETE, &format!("/api/v1/webhooks/{id}"), Some(&admin), None).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.get(&format!("/api/v1/webhooks/{id}"), Some(&admin)).await.status, StatusCode::NOT_FOUND);
+}
+
+db_test!(a_dead_endpoint_holds_up_neither_writes_nor_other_endpoints);
+async fn a_dead_endpoint_holds_up_neither_writes_nor_other_endpoints(app: TestApp) {
+    let (recv, base) = Receiver::start().await;
+    let admin = app.token(Role::Admin);
+    let (hang_id, _) = create_rest(&app, &admin, format!("{base}/hang"), json!(["article.published"])).await;
+    let (fail_id, _) = create_rest(&app, &admin, format!("{base}/fail"), json!(["article.published"])).await;
+    let (closed_id, _) = create_rest(&app, &admin, "http://127.0.0.1:9/".into(), json!(["article.published"])).await;
+    create_rest(&app, &admin, format!("{base}/ok"), json!(["article.published"])).await;
+    // The worker is running while the writes happen.
+    let settings = WebhookSettings { window: Duration::from_millis(1500), ..quick() };
+    let worker = tokio::spawn(colophon::webhooks::run(app.content.clone(), settings));
+    for i in 0..5 {
+        published(&app, &format!("Post {i}")).await;
+    }
+    // Every event reaches the live endpoint while the others hang, fail or refuse.
+    recv.wait_for("/ok", 5).await;
+    let log = |id: String| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.get(&format!("/api/v1/webhooks/{id}/deliveries?limit=100"), Some(&admin)).await.json()["data"].clone()
+        }
+    };
+    // Past the retry window they are given up, with the reason kept.
+    let mut done = false;
+    for _ in 0..200 {
+        let mut states: Vec<Value> = Vec::new();
+        for id in [fail_id.clone(), closed_id.clone(), hang_id.clone()] {
+            states.extend(log(id).await.as_array().unwrap().iter().map(|e| e["state"].clone()));
+        }
+        if states.len() == 15 && states.iter().all(|s| s == "failed") {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(done, "deliveries to dead endpoints were not given up");
+    let failed = log(fail_id).await;
+    assert_eq!(failed[0]["last_status"], 500);
+    assert!(failed[0]["attempts"].as_i64().unwrap() >= 2, "retried: {failed}");
+    let refused = log(closed_id).await;
+    assert!(refused[0]["last_error"].as_str().unwrap().to_lowercase().contains("connect"), "{refused}");
+    let hung = log(hang_id).await;
+    assert!(hung[0]["last_error"].as_str().is_some(), "{hung}");
+    worker.abort();
+}
+
+db_test!(several_workers_deliver_each_event_once);
+async fn several_workers_deliver_each_event_once(app: TestApp) {
+    let (recv, base) = Receiver::start().await;
+    let admin = app.token(Role::Admin);
+    create_rest(&app, &admin, format!("{base}/ok"), json!(["article.published"])).await;
+    let workers: Vec<_> = (0..3).map(|_| tokio::spawn(colophon::webhooks::run(app.content.clone(), quick()))).collect();
+    for i in 0..20 {
+        published(&app, &format!("Many {i}")).await;
+    }
+    let got = recv.wait_for("/ok", 20).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got_after = recv.at("/ok");
+    assert_eq!(
+        got_after.len(),
+        20,
+        "a delivery was sent twice: {:?}",
+        got_after.iter().map(|r| &r.id).collect::<Vec<_>>()
+    );
+    let unique: std::collections::BTreeSet<&String> = got.iter().map(|r| &r.id).collect();
+    assert_eq!(unique.len(), 20);
+    for w in workers {
+        w.abort();
+    }
+}
