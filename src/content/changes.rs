@@ -6,7 +6,8 @@
 //! holds it to commit (PostgreSQL; SQLite has one writer anyway), so an event id is never
 //! committed after a larger one. A reader that has seen id N has seen every event up to
 //! N, which is what a sync token promises. Events are therefore recorded last in a write,
-//! after every row lock the write needs.
+//! after every row lock the write needs (the webhook rows its deliveries point to are
+//! key-share locked when read, before the inserts that would otherwise lock them).
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
@@ -14,7 +15,6 @@ use sea_orm::{
 
 use super::Result;
 use super::groups::Grouping;
-use super::model::ArticleStatus;
 use crate::entities::{article, article_tag, event};
 
 /// Event names, as webhooks filter on them and sync readers see them.
@@ -71,11 +71,12 @@ impl Subject {
     }
 }
 
-/// Whether readers were told about this row: it is live and published. A scheduled
-/// article is announced when the scheduler publishes it (seconds after its time), not
-/// when its time passes, because only a write can record an event.
+/// Whether readers see this row now: live and published, or scheduled and due. A
+/// scheduled article comes into view when its time passes, with no write to record it;
+/// the scheduler records `article.published` when it publishes the article (within its
+/// interval), and changes in between are recorded as to a published article.
 pub fn announced(row: &article::Model) -> bool {
-    row.deleted_at.is_none() && row.status == ArticleStatus::Published.as_str()
+    super::model::is_public(row, super::now())
 }
 
 /// Records what a write did to an article as readers see it: published (it came into
@@ -90,8 +91,12 @@ pub async fn article(
     let was = before.is_some_and(announced);
     let is = after.is_some_and(announced);
     let id = after.or(before).map(|a| a.id).expect("an article before or after");
+    // A due scheduled article the scheduler has not reached yet is published by this write.
+    let scheduled =
+        |a: Option<&article::Model>| a.is_some_and(|a| a.status == super::ArticleStatus::Scheduled.as_str());
     let event = match (was, is) {
         (false, true) => names::ARTICLE_PUBLISHED,
+        (true, true) if scheduled(before) && !scheduled(after) => names::ARTICLE_PUBLISHED,
         (true, true) => names::ARTICLE_UPDATED,
         (true, false) if after.is_none() => names::ARTICLE_DELETED,
         (true, false) => names::ARTICLE_UNPUBLISHED,
@@ -112,15 +117,15 @@ pub async fn group(txn: &DatabaseTransaction, event: &str, subject: Subject, id:
     Ok(())
 }
 
-/// Announced articles in a tag, category (not its descendants: they name only their own)
-/// or series: those whose public form changes with it.
+/// Announced articles in a tag, category or series: those whose public form names it. (A
+/// category's descendants' articles show it only among their GraphQL `ancestors`; they are
+/// not re-announced.)
 pub async fn announced_members(db: &impl ConnectionTrait, grouping: Grouping, id: i32) -> Result<Vec<i32>> {
     let live = || {
         article::Entity::find()
             .select_only()
             .column(article::Column::Id)
-            .filter(article::Column::DeletedAt.is_null())
-            .filter(article::Column::Status.eq(ArticleStatus::Published.as_str()))
+            .filter(article::Column::ListedAt.lte(super::now()))
     };
     let ids: Vec<i32> = match grouping {
         Grouping::Tag => {

@@ -128,7 +128,13 @@ fn new_secret() -> String {
 /// Makes the deliveries for events just recorded (ids after `before`), one per matching
 /// active endpoint. Called by `changes::record` in the writing transaction.
 pub(crate) async fn fan_out(txn: &DatabaseTransaction, before: i32) -> Result<()> {
-    let hooks = webhook::Entity::find().filter(webhook::Column::Active.eq(true)).all(txn).await?;
+    let mut hooks = webhook::Entity::find().filter(webhook::Column::Active.eq(true));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // Now, not at the delivery inserts: a webhook deleted meanwhile waits for this write
+        // instead of failing it, and no lock is taken after the change log's.
+        hooks = hooks.lock(sea_orm::sea_query::LockType::KeyShare);
+    }
+    let hooks = hooks.all(txn).await?;
     if hooks.is_empty() {
         return Ok(());
     }
@@ -172,6 +178,8 @@ async fn find_webhook(db: &impl ConnectionTrait, id: &str) -> Result<webhook::Mo
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
     pub id: i32,
+    /// The lease this claim holds: its finish counts only while the lease is still its own.
+    pub lease_until: DateTime<Utc>,
     pub webhook_id: i32,
     pub event_id: i32,
     pub attempts: i32,
@@ -379,10 +387,29 @@ impl Content {
         let db = self.db();
         let now = super::now();
         let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+        // A read first: an idle worker takes no write lock (SQLite has only one).
+        let due = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::State.eq(STATE_PENDING))
+            .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+            .filter(
+                webhook_delivery::Column::WebhookId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(webhook::Column::Id)
+                        .from(webhook::Entity)
+                        .and_where(webhook::Column::Active.eq(true))
+                        .to_owned(),
+                ),
+            )
+            .one(db)
+            .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
+        let lease_until = now + lease;
         let txn = self.begin_write().await?;
         let mut sql = Sql::new(db.get_database_backend());
         sql.push("UPDATE webhook_deliveries SET locked_until = ")
-            .bind(now + lease)
+            .bind(lease_until)
             .push(", attempts = attempts + 1, last_attempt_at = ")
             .bind(now)
             .push(" WHERE state = 'pending' AND (locked_until IS NULL OR locked_until <= ")
@@ -391,6 +418,8 @@ impl Content {
             .bind(now)
             .push(" AND (locked_until IS NULL OR locked_until <= ")
             .bind(now)
+            .push(") AND webhook_id IN (SELECT id FROM webhooks WHERE active = ")
+            .bind(true)
             .push(") ORDER BY next_attempt_at, id LIMIT ")
             .bind(limit as i64);
         // Other workers skip what one has locked rather than wait for it; the conditions
@@ -430,6 +459,7 @@ impl Content {
             let (Some(h), Some(e)) = (hooks.get(&webhook_id), events.get(&event_id)) else { continue };
             due.push(DueDelivery {
                 id,
+                lease_until,
                 webhook_id,
                 event_id,
                 attempts,
@@ -478,9 +508,10 @@ impl Content {
         Ok(data)
     }
 
-    /// Records how a claimed delivery went and releases its lease.
-    pub async fn finish_delivery(&self, id: i32, outcome: &Outcome) -> Result<()> {
-        let mut am = webhook_delivery::ActiveModel { id: Set(id), locked_until: Set(None), ..Default::default() };
+    /// Records how a claimed delivery went and releases its lease, unless the lease ran out
+    /// and another worker claimed it since (then that worker's word counts).
+    pub async fn finish_delivery(&self, d: &DueDelivery, outcome: &Outcome) -> Result<()> {
+        let mut am = webhook_delivery::ActiveModel { locked_until: Set(None), ..Default::default() };
         match outcome {
             Outcome::Delivered { status } => {
                 am.state = Set(STATE_DELIVERED.into());
@@ -499,7 +530,12 @@ impl Content {
                 }
             }
         }
-        webhook_delivery::Entity::update(am).exec(self.db()).await?;
+        webhook_delivery::Entity::update_many()
+            .set(am)
+            .filter(webhook_delivery::Column::Id.eq(d.id))
+            .filter(webhook_delivery::Column::LockedUntil.eq(d.lease_until))
+            .exec(self.db())
+            .await?;
         Ok(())
     }
 }

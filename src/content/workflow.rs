@@ -213,7 +213,9 @@ impl Content {
                 after.version += 1;
                 record_revision(&txn, &after, &system).await?;
                 audit::record(&txn, audit::SYSTEM, "article.publish", format!("article:{id}")).await?;
-                super::changes::article(&txn, Some(&row), Some(&after)).await?;
+                // Readers have seen it since its time: the event says it is published now.
+                let event = super::changes::names::ARTICLE_PUBLISHED;
+                super::changes::record(&txn, event, super::changes::Subject::Article, &[id]).await?;
                 txn.commit().await?;
                 published.push(id);
             } else {

@@ -71,7 +71,7 @@ impl FeedSettings {
 /// Feeds answer on paths outside `/api/v1`; the response cache keeps them too.
 pub fn is_feed_path(path: &str) -> bool {
     path == "/sitemap.xml"
-        || path.starts_with("/sitemaps/")
+        || path.starts_with("/sitemap-")
         || ["/feed.xml", "/atom.xml", "/feed.json"].iter().any(|f| path.ends_with(f))
 }
 
@@ -132,7 +132,7 @@ async fn serve_feed(state: &AppState, scope: FeedScope, format: Format) -> Resul
         });
     }
     names.extend(source.articles.iter().map(|a| keys::article(a.row.id)));
-    let doc = feed_doc(settings, &site, &base, &scope, &source, format);
+    let doc = feed_doc(settings, &site, &base, &scope, &source, format).xml_safe();
     let body = match format {
         Format::Rss => render::rss(&doc),
         Format::Atom => render::atom(&doc),
@@ -181,7 +181,8 @@ fn feed_doc(
         .map(|a| {
             let published = a.row.published_at.unwrap_or(a.row.created_at);
             FeedItem {
-                id: format!("tag:{authority},{}:article/{}", published.format("%Y-%m-%d"), a.row.id),
+                // Dated by creation: it stays when the article is republished at another time.
+                id: format!("tag:{authority},{}:article/{}", a.row.created_at.format("%Y-%m-%d"), a.row.id),
                 url: settings.article_link(base, a),
                 title: a.row.title.clone(),
                 summary: a.row.excerpt.clone(),
@@ -204,7 +205,7 @@ fn feed_doc(
 }
 
 macro_rules! site_feed {
-    ($name:ident, $path:literal, $format:expr, $ctype:literal, $doc:literal) => {
+    ($name:ident, $path:literal, $format:expr, $ctype:literal, $body:tt, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(
                             get,
@@ -219,28 +220,36 @@ macro_rules! site_feed {
 }
 
 macro_rules! group_feed {
-    ($name:ident, $path:literal, $scope:expr, $format:expr, $ctype:literal, $doc:literal) => {
+    ($name:ident, $path:literal, $scope:expr, $format:expr, $ctype:literal, $body:tt, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(
-            get,
-            path = $path,
-            tag = "feeds",
-            params(("slug" = String, Path, description = "The slug (old tag slugs keep working)")),
-            responses((status = 200, description = "The feed", content_type = $ctype, body = String), ReadErrors)
-        )]
+                    get,
+                    path = $path,
+                    tag = "feeds",
+                    params(("slug" = String, Path, description = "The slug (old tag slugs keep working)")),
+                    responses((status = 200, description = "The feed", content_type = $ctype, body = $body), ReadErrors)
+                )]
         pub async fn $name(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, Problem> {
             serve_feed(&state, $scope(slug), $format).await
         }
     };
 }
 
-site_feed!(site_rss, "/feed.xml", Format::Rss, "application/rss+xml", "The site's newest articles as RSS 2.0");
-site_feed!(site_atom, "/atom.xml", Format::Atom, "application/atom+xml", "The site's newest articles as Atom 1.0");
+site_feed!(site_rss, "/feed.xml", Format::Rss, "application/rss+xml", String, "The site's newest articles as RSS 2.0");
+site_feed!(
+    site_atom,
+    "/atom.xml",
+    Format::Atom,
+    "application/atom+xml",
+    String,
+    "The site's newest articles as Atom 1.0"
+);
 site_feed!(
     site_json,
     "/feed.json",
     Format::Json,
     "application/feed+json",
+    Object,
     "The site's newest articles as JSON Feed 1.1"
 );
 group_feed!(
@@ -249,6 +258,7 @@ group_feed!(
     FeedScope::Tag,
     Format::Rss,
     "application/rss+xml",
+    String,
     "A tag's newest articles as RSS 2.0"
 );
 group_feed!(
@@ -257,6 +267,7 @@ group_feed!(
     FeedScope::Tag,
     Format::Atom,
     "application/atom+xml",
+    String,
     "A tag's newest articles as Atom 1.0"
 );
 group_feed!(
@@ -265,6 +276,7 @@ group_feed!(
     FeedScope::Tag,
     Format::Json,
     "application/feed+json",
+    Object,
     "A tag's newest articles as JSON Feed 1.1"
 );
 group_feed!(
@@ -273,6 +285,7 @@ group_feed!(
     FeedScope::Category,
     Format::Rss,
     "application/rss+xml",
+    String,
     "A category's newest articles (with its subcategories') as RSS 2.0"
 );
 group_feed!(
@@ -281,6 +294,7 @@ group_feed!(
     FeedScope::Category,
     Format::Atom,
     "application/atom+xml",
+    String,
     "A category's newest articles (with its subcategories') as Atom 1.0"
 );
 group_feed!(
@@ -289,6 +303,7 @@ group_feed!(
     FeedScope::Category,
     Format::Json,
     "application/feed+json",
+    Object,
     "A category's newest articles (with its subcategories') as JSON Feed 1.1"
 );
 group_feed!(
@@ -297,6 +312,7 @@ group_feed!(
     FeedScope::Series,
     Format::Rss,
     "application/rss+xml",
+    String,
     "A series' newest parts as RSS 2.0"
 );
 group_feed!(
@@ -305,6 +321,7 @@ group_feed!(
     FeedScope::Series,
     Format::Atom,
     "application/atom+xml",
+    String,
     "A series' newest parts as Atom 1.0"
 );
 group_feed!(
@@ -313,6 +330,7 @@ group_feed!(
     FeedScope::Series,
     Format::Json,
     "application/feed+json",
+    Object,
     "A series' newest parts as JSON Feed 1.1"
 );
 

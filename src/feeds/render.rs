@@ -38,6 +38,24 @@ pub struct FeedItem {
     pub image: Option<String>,
 }
 
+impl FeedDoc {
+    /// The same feed without characters XML forbids (see [`xml_chars`]).
+    pub fn xml_safe(mut self) -> FeedDoc {
+        for s in [&mut self.title, &mut self.description] {
+            *s = xml_chars(s);
+        }
+        for i in &mut self.items {
+            for s in [&mut i.title, &mut i.summary] {
+                *s = xml_chars(s);
+            }
+            i.html = i.html.as_deref().map(xml_chars);
+            i.author = i.author.as_deref().map(xml_chars);
+            i.categories = i.categories.iter().map(|c| xml_chars(c)).collect();
+        }
+        self
+    }
+}
+
 pub fn rss(doc: &FeedDoc) -> String {
     use rss::extension::atom::{AtomExtension, Link};
     use rss::extension::dublincore::DublinCoreExtension;
@@ -110,6 +128,8 @@ pub fn atom(doc: &FeedDoc) -> String {
         .collect();
     let feed = Feed {
         title: Text::plain(doc.title.clone()),
+        // RFC 4287: without a feed author, every entry needs one, and not every article has one.
+        authors: vec![Person { name: doc.title.clone(), ..Default::default() }],
         id: doc.id.clone(),
         updated: doc.updated.fixed_offset(),
         subtitle: (!doc.description.is_empty()).then(|| Text::plain(doc.description.clone())),
@@ -192,6 +212,13 @@ pub fn json(doc: &FeedDoc) -> String {
     serde_json::to_string(&feed).expect("a feed serializes")
 }
 
+/// Text without the characters XML 1.0 forbids (C0 controls but tab and line breaks, and
+/// U+FFFE/U+FFFF): escaping cannot make them legal, and one would break the whole feed.
+pub fn xml_chars(text: &str) -> String {
+    let legal = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{fffe}' && c != '\u{ffff}');
+    if text.chars().all(legal) { text.to_string() } else { text.chars().filter(|c| legal(*c)).collect() }
+}
+
 /// Text for XML character data and attribute values.
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -211,6 +238,12 @@ pub fn xml_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_xml_forbids_are_dropped() {
+        assert_eq!(xml_chars("a\u{b}b\u{0}c\td\u{ffff}"), "abc\td");
+        assert_eq!(xml_chars("plain — text"), "plain — text");
+    }
 
     #[test]
     fn escaping_covers_markup_and_quotes() {

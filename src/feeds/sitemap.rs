@@ -1,6 +1,7 @@
 //! `/sitemap.xml`: every published article's address with its last change. Past
-//! [`PER_FILE`] articles it becomes a sitemap index of `/sitemaps/{n}.xml` files (search
-//! engines take 50,000 per file; smaller files stay quick to build and to cache).
+//! [`PER_FILE`] articles it becomes a sitemap index of `/sitemap-{n}.xml` files (search
+//! engines take 50,000 per file; smaller files stay quick to build and to cache). They sit
+//! at the root: a sitemap may list only addresses below its own folder.
 
 use std::fmt::Write;
 
@@ -38,7 +39,7 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, Problem>
     }
     let mut out = format!("{HEAD}\n<sitemapindex xmlns=\"{NS}\">\n");
     for n in 1..=files {
-        let _ = writeln!(out, "<sitemap><loc>{}</loc></sitemap>", xml_escape(&format!("{base}/sitemaps/{n}.xml")));
+        let _ = writeln!(out, "<sitemap><loc>{}</loc></sitemap>", xml_escape(&format!("{base}/sitemap-{n}.xml")));
     }
     out.push_str("</sitemapindex>\n");
     Ok(xml(out))
@@ -47,9 +48,9 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, Problem>
 /// One file of a sitemap index: the `n`th run of 10,000 published articles by id.
 #[utoipa::path(
     get,
-    path = "/sitemaps/{file}",
+    path = "/sitemap-{file}",
     tag = "feeds",
-    params(("file" = String, Path, description = "`1.xml`, `2.xml`, … as the index lists them")),
+    params(("file" = String, Path, description = "`1.xml`, `2.xml`, … (`/sitemap-1.xml`) as the index lists them")),
     responses((status = 200, description = "A sitemap", content_type = "application/xml", body = String), ReadErrors)
 )]
 pub async fn sitemap_part(State(state): State<AppState>, Path(file): Path<String>) -> Result<Response, Problem> {
@@ -57,11 +58,11 @@ pub async fn sitemap_part(State(state): State<AppState>, Path(file): Path<String
         .strip_suffix(".xml")
         .and_then(|n| n.parse::<u64>().ok())
         .filter(|n| (1..=1_000_000).contains(n))
-        .ok_or_else(|| Problem::not_found(format!("sitemap `{}` not found", file.escape_debug())))?;
+        .ok_or_else(|| Problem::not_found(format!("sitemap-{} not found", file.escape_debug())))?;
     let per_file = state.feeds.sitemap_per_file;
     let entries = state.content.sitemap_entries((n - 1) * per_file, per_file).await?;
     if entries.is_empty() && n > 1 {
-        return Err(Problem::not_found(format!("sitemap `{n}.xml` not found")));
+        return Err(Problem::not_found(format!("sitemap-{n}.xml not found")));
     }
     let site = state.content.site().await?;
     let base = state.feeds.base_url(&site);

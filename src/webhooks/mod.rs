@@ -95,7 +95,7 @@ pub async fn run(content: Content, settings: WebhookSettings) {
             let (client, content, settings) = (client.clone(), content.clone(), settings.clone());
             tokio::spawn(async move {
                 let outcome = send(&client, &settings, &d).await;
-                if let Err(e) = content.finish_delivery(d.id, &outcome).await {
+                if let Err(e) = content.finish_delivery(&d, &outcome).await {
                     tracing::warn!(error = %e, delivery = d.id, "webhooks: recording a delivery failed");
                 }
                 drop(permit);

@@ -97,7 +97,9 @@ async fn site_feeds_carry_the_newest_published_articles_in_three_formats(app: Te
         let terms: Vec<&str> = oldest.categories.iter().map(|c| c.term.as_str()).collect();
         assert!(terms.contains(&"C#") && terms.contains(&"Engineering"), "{path}: {terms:?}");
         // Entry ids stay when a slug changes; they are not the address.
-        assert!(first.id.starts_with("tag:blog.example.com,2026-03-15:article/"), "{path}: {}", first.id);
+        let created = &published[2]["created_at"].as_str().unwrap()[..10];
+        let id = published[2]["id"].as_str().unwrap();
+        assert_eq!(first.id, format!("tag:blog.example.com,{created}:article/{id}"), "{path}");
         // Cacheable like any public read.
         let etag = res.header("etag").expect("an ETag").to_string();
         assert!(res.header("cache-control").unwrap().starts_with("public"), "{path}");
@@ -106,6 +108,16 @@ async fn site_feeds_carry_the_newest_published_articles_in_three_formats(app: Te
             axum::http::Request::get(path).header("if-none-match", &etag).body(axum::body::Body::empty()).unwrap();
         assert_eq!(app.send(req).await.status, StatusCode::NOT_MODIFIED, "{path}");
     }
+    // Characters XML forbids (pasted text carries them) are left out, not fatal.
+    let odd = app.create(json!({ "title": "Vertical\u{b}tab", "body": "Form\u{c}feed and bell\u{7}." })).await;
+    app.publish(odd["id"].as_str().unwrap(), None).await;
+    for path in ["/feed.xml", "/atom.xml", "/feed.json"] {
+        let feed = parse(&app.get(path, None).await);
+        assert_eq!(titles(&feed)[0], "Verticaltab", "{path}");
+    }
+    // Every entry has an author, from the feed when not its own (Atom requires one).
+    let atom = app.get("/atom.xml", None).await.text;
+    assert!(atom.contains("<author><name>Colophon</name></author>"), "{atom}");
     // The same content gives the same bytes: dates come from the articles, not the clock.
     let again = app.get("/feed.xml", None).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
@@ -214,7 +226,7 @@ async fn the_sitemap_lists_every_published_article(app: TestApp) {
     let index = split.get("/sitemap.xml", None).await;
     assert!(index.text.contains("<sitemapindex"), "{}", index.text);
     let files = tag_values(&index.text, "loc");
-    assert_eq!(files, [format!("{BASE}/sitemaps/1.xml"), format!("{BASE}/sitemaps/2.xml")]);
+    assert_eq!(files, [format!("{BASE}/sitemap-1.xml"), format!("{BASE}/sitemap-2.xml")]);
     let mut all = Vec::new();
     for f in &files {
         let res = split.get(f.strip_prefix(BASE).unwrap(), None).await;
@@ -222,7 +234,7 @@ async fn the_sitemap_lists_every_published_article(app: TestApp) {
         all.extend(tag_values(&res.text, "loc"));
     }
     assert_eq!(all, expected);
-    for missing in ["/sitemaps/3.xml", "/sitemaps/0.xml", "/sitemaps/x.xml", "/sitemaps/1.json"] {
+    for missing in ["/sitemap-3.xml", "/sitemap-0.xml", "/sitemap-x.xml", "/sitemap-1.json", "/sitemaps/1.xml"] {
         assert_eq!(split.get(missing, None).await.status, StatusCode::NOT_FOUND, "{missing}");
     }
 }

@@ -177,3 +177,22 @@ async fn bad_sync_arguments_are_named(app: TestApp) {
     let v = app.gql("{ sync(token: \"nonsense\") { hasMore } }", json!({}), None).await;
     assert_eq!(gql_code(&v), "BAD_USER_INPUT", "{v}");
 }
+
+db_test!(a_due_article_that_leaves_before_the_scheduler_runs_is_deleted);
+/// Readers see a scheduled article once its time passes, before the scheduler publishes it;
+/// taking it down then must reach sync clients that already have it.
+async fn a_due_article_that_leaves_before_the_scheduler_runs_is_deleted(app: TestApp) {
+    let a = app.create(json!({ "title": "Briefly" })).await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let at =
+        (chrono::Utc::now() + chrono::Duration::milliseconds(400)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    app.publish(&id, Some(&at)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let (items, _, token) = rest_pages(&app, None, 10).await;
+    assert_eq!(ids(&items), [id.clone()].into(), "due, so readers (and the first walk) see it");
+    let res = app.call(Method::POST, &format!("/api/v1/articles/{id}/unpublish"), Some(&app.editor()), None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let (items, deleted, _) = rest_pages(&app, Some(&token), 10).await;
+    assert!(items.is_empty(), "{items:?}");
+    assert_eq!(deleted, [id].into());
+}

@@ -368,3 +368,24 @@ async fn several_workers_deliver_each_event_once(app: TestApp) {
         w.abort();
     }
 }
+
+db_test!(a_paused_endpoint_gets_nothing_even_what_was_pending);
+async fn a_paused_endpoint_gets_nothing_even_what_was_pending(app: TestApp) {
+    let (recv, base) = Receiver::start().await;
+    let admin = app.token(Role::Admin);
+    let (paused, _) = create_rest(&app, &admin, format!("{base}/ok"), json!(["*"])).await;
+    published(&app, "Queued").await;
+    let res = app
+        .call(Method::PATCH, &format!("/api/v1/webhooks/{paused}"), Some(&admin), Some(json!({ "active": false })))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    // A live endpoint registered later shows the worker is running.
+    create_rest(&app, &admin, format!("{base}/flaky"), json!(["*"])).await;
+    let worker = tokio::spawn(colophon::webhooks::run(app.content.clone(), quick()));
+    published(&app, "Second").await;
+    recv.wait_for("/flaky", 3).await;
+    assert!(recv.at("/ok").is_empty(), "a paused endpoint was called: {:?}", recv.at("/ok"));
+    let log = app.get(&format!("/api/v1/webhooks/{paused}/deliveries"), Some(&admin)).await.json();
+    assert_eq!(log["data"][0]["state"], "pending", "{log}");
+    worker.abort();
+}
