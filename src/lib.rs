@@ -17,6 +17,7 @@ pub mod graphql;
 pub mod guard;
 pub mod http_cache;
 pub mod metrics;
+pub mod portable;
 pub mod rate_limit;
 pub mod response_cache;
 pub mod rest;

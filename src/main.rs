@@ -72,6 +72,23 @@ enum Command {
         #[command(flatten)]
         db: DatabaseArgs,
     },
+    /// Import Markdown files with YAML or TOML front matter (as Hugo, Jekyll and Zola write
+    /// them) from DIR and below. An article whose slug exists is updated; a bad file is
+    /// reported and skipped (exit status 1 when any was).
+    Import {
+        dir: std::path::PathBuf,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Export every article (drafts too, not the trash) to DIR, one `{slug}.md` each, with
+    /// YAML front matter (Hugo, Jekyll) or, with --toml, TOML (Zola).
+    Export {
+        dir: std::path::PathBuf,
+        #[arg(long)]
+        toml: bool,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
     /// Print a published contract: the GraphQL SDL or the OpenAPI document.
     Schema {
         #[arg(value_enum)]
@@ -176,6 +193,38 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::User { action, db } => user_command(action, &db.database_url).await,
+        Command::Import { dir, db } => {
+            let content = Content::new(connect_migrated(&db.database_url).await?);
+            let started = std::time::Instant::now();
+            let report = colophon::portable::import_dir(&content, &cli_viewer(), &dir, |line| eprintln!("  {line}"))
+                .await
+                .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", dir.display())))?;
+            eprintln!(
+                "imported {} new and {} updated articles, {} file(s) refused, in {:.1} s",
+                report.created,
+                report.updated,
+                report.failed.len(),
+                started.elapsed().as_secs_f64()
+            );
+            if report.failed.is_empty() {
+                Ok(())
+            } else {
+                Err(Failure::Runtime(format!("{} file(s) could not be imported (listed above)", report.failed.len())))
+            }
+        }
+        Command::Export { dir, toml, db } => {
+            let content = Content::new(connect_migrated(&db.database_url).await?);
+            let syntax = if toml {
+                colophon::portable::frontmatter::Syntax::Toml
+            } else {
+                colophon::portable::frontmatter::Syntax::Yaml
+            };
+            let n = colophon::portable::export_dir(&content, &cli_viewer(), &dir, syntax, |line| eprintln!("  {line}"))
+                .await
+                .map_err(Failure::Runtime)?;
+            eprintln!("exported {n} articles to {}", dir.display());
+            Ok(())
+        }
         Command::Seed { synthetic, seed, db } => {
             if !(1..=10_000_000).contains(&synthetic) {
                 return Err(ConfigError { setting: "--synthetic", problem: "must be 1 to 10000000".into() }.into());
@@ -242,6 +291,17 @@ async fn user_command(action: UserCommand, database_url: &str) -> Result<(), Fai
         }
     }
     Ok(())
+}
+
+/// The command line acts as an admin named `cli` (the audit log says so).
+fn cli_viewer() -> colophon::content::Viewer {
+    colophon::content::Viewer(Some(colophon::content::Principal { subject: "cli".into(), role: Role::Admin }))
+}
+
+async fn connect_migrated(url: &str) -> Result<sea_orm::DatabaseConnection, Failure> {
+    let conn = connect(&config::check_database_url(url)?).await?;
+    db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
+    Ok(conn)
 }
 
 async fn connect(url: &str) -> Result<sea_orm::DatabaseConnection, Failure> {

@@ -14,7 +14,7 @@ pub const SEO_DESCRIPTION_MAX: usize = 500;
 pub const TAGS_MAX: usize = 20;
 pub const SERIES_PART_MAX: i32 = 10_000;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewArticle {
     pub title: String,
     pub slug: Option<String>,

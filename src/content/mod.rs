@@ -11,6 +11,7 @@ pub mod cursor;
 pub mod error;
 pub mod feeds;
 pub mod groups;
+pub mod import;
 pub mod input;
 pub mod lookup;
 pub mod model;

@@ -20,6 +20,7 @@ mod management;
 mod pagination;
 mod persisted_queries;
 mod plans;
+mod portable;
 mod response_cache;
 mod server;
 mod statements;

@@ -601,3 +601,29 @@ async fn the_demo_site_shows_readers_every_page_in_a_browser() {
     assert!(out.status.success(), "the demo site failed in the browser:\n{text}");
     assert!(text.contains("checks passed"), "{text}");
 }
+
+/// `colophon import DIR` and `colophon export DIR` as a user runs them: a bad file is
+/// named and makes the exit status 1 while the good ones go in; export writes them back.
+#[test]
+fn import_and_export_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("content");
+    std::fs::create_dir_all(&content).unwrap();
+    std::fs::write(content.join("hello.md"), "---\ntitle: Hello\ndate: 2024-01-15\ntags: [Go]\n---\nHi.\n").unwrap();
+    std::fs::write(content.join("bad.md"), "no front matter here\n").unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
+    let run = |args: &[&str]| {
+        Command::new(BIN).args(args).args(["--database-url", &url]).env_remove("DATABASE_URL").output().unwrap()
+    };
+    let out = run(&["import", content.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad.md: no front matter"), "{err}");
+    assert!(err.contains("imported 1 new and 0 updated articles, 1 file(s) refused"), "{err}");
+    let exported = dir.path().join("out");
+    let out = run(&["export", exported.to_str().unwrap(), "--toml"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = std::fs::read_to_string(exported.join("hello.md")).unwrap();
+    assert!(file.starts_with("+++\n") && file.contains("title = \"Hello\"") && file.ends_with("+++\nHi.\n"), "{file}");
+    assert!(file.contains("date = 2024-01-15T00:00:00Z"), "{file}");
+}

@@ -1,0 +1,169 @@
+//! Markdown import and export: export then import into an empty database gives every
+//! article back as it was, in YAML (Hugo, Jekyll) and TOML (Zola) front matter; files as
+//! those tools write them import; a bad file is reported and the rest go in.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use colophon::content::{Principal, Role, Viewer};
+use colophon::portable::{self, frontmatter::Syntax};
+
+use crate::db_test;
+use crate::support::{Backend, TestApp};
+
+fn admin() -> Viewer {
+    Viewer(Some(Principal { subject: "cli".into(), role: Role::Admin }))
+}
+
+async fn another(app: &TestApp) -> TestApp {
+    let backend = match app.content.db().get_database_backend() {
+        sea_orm::DbBackend::Postgres => Backend::Postgres,
+        _ => Backend::Sqlite,
+    };
+    TestApp::new(backend).await.expect("a second database")
+}
+
+/// Every article as a reader of the export would compare it, by slug.
+async fn snapshot(app: &TestApp) -> Vec<Value> {
+    let now = colophon::content::now();
+    let mut all: Vec<Value> = app
+        .content
+        .export_articles(&admin())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| {
+            json!({
+                "slug": a.row.slug, "title": a.row.title, "body": a.row.body, "html": a.row.html,
+                "excerpt": a.row.excerpt, "custom_excerpt": a.row.custom_excerpt,
+                "status": a.status(now).as_str(), "published_at": a.row.published_at, "updated_at": a.row.updated_at,
+                "tags": a.tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+                "category": a.category.as_ref().map(|c| c.name.clone()),
+                "series": a.series.as_ref().map(|s| s.title.clone()), "series_part": a.row.series_part,
+                "cover": a.row.cover_image_url, "canonical": a.row.canonical_url,
+                "seo_title": a.row.seo_title, "seo_description": a.row.seo_description,
+            })
+        })
+        .collect();
+    all.sort_by(|a, b| a["slug"].as_str().cmp(&b["slug"].as_str()));
+    all
+}
+
+async fn call_ok(app: &TestApp, method: Method, uri: &str, body: Option<Value>) -> Value {
+    let res = app.call(method, uri, Some(&app.editor()), body).await;
+    assert!(res.status.is_success(), "{uri}: {}", res.text);
+    if res.text.is_empty() { Value::Null } else { res.json() }
+}
+
+/// Articles in every state with every field, in a category tree and a series with gaps.
+async fn publication(app: &TestApp) {
+    call_ok(app, Method::POST, "/api/v1/categories", Some(json!({ "name": "Engineering" }))).await;
+    call_ok(app, Method::POST, "/api/v1/categories", Some(json!({ "name": "Backend", "parent": "engineering" }))).await;
+    let full = app
+        .create(json!({
+            "title": "Rust & Go: \"a\" comparison — part one",
+            "body": "Intro.\n\n---\n\n+++\n\n```rust\nfn main() {}\n```\n\n- a\n- b\n",
+            "excerpt": "An editor's excerpt: with a colon.",
+            "tags": ["C#", "Distributed Systems", "Node.js"],
+            "category": "backend",
+            "series": "Feeds 101",
+            "series_part": 2,
+            "cover_image_url": "https://img.example.com/c.png",
+            "canonical_url": "https://elsewhere.example.com/rust-go",
+            "seo_title": "Rust vs Go",
+            "seo_description": "Which to pick.",
+        }))
+        .await;
+    app.publish(full["id"].as_str().unwrap(), Some("2024-03-01T08:30:00.123456Z")).await;
+    let gap =
+        app.create(json!({ "title": "Part five", "series": "Feeds 101", "series_part": 5, "body": "Five." })).await;
+    app.publish(gap["id"].as_str().unwrap(), Some("2024-04-01T00:00:00Z")).await;
+    app.create(json!({ "title": "Still a draft", "tags": ["Systems"], "body": "WIP" })).await;
+    let later = app.create(json!({ "title": "Coming soon", "body": "Soon." })).await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    app.publish(later["id"].as_str().unwrap(), Some(&tomorrow)).await;
+    let old = app.create(json!({ "title": "Old news", "category": "engineering", "body": "Old." })).await;
+    let old_id = old["id"].as_str().unwrap();
+    app.publish(old_id, Some("2020-01-01T00:00:00Z")).await;
+    call_ok(app, Method::POST, &format!("/api/v1/articles/{old_id}/archive"), None).await;
+    let gone = app.create(json!({ "title": "In the trash", "body": "Bye." })).await;
+    call_ok(app, Method::DELETE, &format!("/api/v1/articles/{}", gone["id"].as_str().unwrap()), None).await;
+}
+
+db_test!(export_then_import_gives_every_article_back);
+async fn export_then_import_gives_every_article_back(app: TestApp) {
+    publication(&app).await;
+    let original = snapshot(&app).await;
+    assert_eq!(original.len(), 5, "the trash is not exported");
+    for syntax in [Syntax::Yaml, Syntax::Toml] {
+        let dir = tempfile::tempdir().unwrap();
+        let n = portable::export_dir(&app.content, &admin(), dir.path(), syntax, |_| {}).await.unwrap();
+        assert_eq!(n, 5);
+        let file = std::fs::read_to_string(dir.path().join("rust-and-go-a-comparison-part-one.md")).unwrap();
+        assert!(file.starts_with(if syntax == Syntax::Yaml { "---\n" } else { "+++\n" }), "{file}");
+
+        let copy = another(&app).await;
+        let report = portable::import_dir(&copy.content, &admin(), dir.path(), |_| {}).await.unwrap();
+        assert_eq!((report.created, report.updated, report.failed.clone()), (5, 0, vec![]), "{syntax:?}");
+        assert_eq!(snapshot(&copy).await, original, "{syntax:?}: the round trip changed something");
+        // Importing again updates in place and changes nothing.
+        let again = portable::import_dir(&copy.content, &admin(), dir.path(), |_| {}).await.unwrap();
+        assert_eq!((again.created, again.updated), (0, 5));
+        assert_eq!(snapshot(&copy).await, original, "{syntax:?}: a second import changed something");
+        // The imported publication reads as the original does.
+        let res = copy.get("/api/v1/series/feeds-101", None).await;
+        assert_eq!(res.status, StatusCode::OK);
+        let parts: Vec<i64> = res.json()["data"]["articles"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["series_part"].as_i64().unwrap())
+            .collect();
+        assert_eq!(parts, [2, 5]);
+    }
+}
+
+db_test!(files_from_hugo_jekyll_and_zola_import_and_bad_ones_are_named);
+async fn files_from_hugo_jekyll_and_zola_import_and_bad_ones_are_named(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write(
+        "content/posts/hugo-bundle/index.md",
+        "---\ntitle: From Hugo\ndate: 2024-01-15T10:00:00+01:00\nlastmod: 2024-02-01T00:00:00Z\ntags: [Go]\ncategories: [Backend]\n---\nHugo **body**.\n",
+    );
+    write("content/posts/_index.md", "---\ntitle: A section page\n---\n");
+    write("_posts/2023-05-06-from-jekyll.md", "---\ntitle: From Jekyll\ntags: go rust\n---\nJekyll body.\n");
+    write("_drafts/unfinished.md", "---\ntitle: Unfinished\n---\nDraft.\n");
+    write(
+        "content/blog/zola.md",
+        "+++\ntitle = \"From Zola\"\ndate = 2022-02-02\n[taxonomies]\ntags = [\"Rust\"]\n[extra]\ncover_image = \"https://img.example.com/z.png\"\n+++\nZola body.\n",
+    );
+    write("broken.md", "---\ntitle: [unclosed\n---\n");
+    write("no-date.md", "---\ntitle: No date\n---\n");
+    let mut lines = Vec::new();
+    let report = portable::import_dir(&app.content, &admin(), dir.path(), |l| lines.push(l)).await.unwrap();
+    assert_eq!((report.created, report.updated), (4, 0), "{:?}", report.failed);
+    let failed: Vec<String> = report.failed.iter().map(|(p, _)| p.display().to_string()).collect();
+    assert_eq!(failed, ["broken.md", "no-date.md"]);
+    assert!(lines.iter().any(|l| l.starts_with("broken.md: ") && l.contains("YAML")), "{lines:?}");
+
+    let hugo = app.get("/api/v1/articles/hugo-bundle", None).await.json()["data"].clone();
+    assert_eq!(hugo["title"], "From Hugo");
+    assert_eq!(hugo["published_at"], "2024-01-15T09:00:00Z");
+    assert_eq!(hugo["updated_at"], "2024-02-01T00:00:00Z");
+    assert_eq!(hugo["html"], "<p>Hugo <strong>body</strong>.</p>\n");
+    assert_eq!(hugo["category"]["name"], "Backend");
+    let jekyll = app.get("/api/v1/articles/from-jekyll", None).await.json()["data"].clone();
+    assert_eq!(jekyll["published_at"], "2023-05-06T00:00:00Z");
+    assert_eq!(jekyll["tags"].as_array().unwrap().len(), 2);
+    let zola = app.get("/api/v1/articles/zola", None).await.json()["data"].clone();
+    assert_eq!(zola["cover_image_url"], "https://img.example.com/z.png");
+    // A draft is not public, but it is there for editors.
+    assert_eq!(app.get("/api/v1/articles/unfinished", None).await.status, StatusCode::NOT_FOUND);
+    let draft = app.get("/api/v1/articles/unfinished", Some(&app.editor())).await;
+    assert_eq!(draft.json()["data"]["status"], "draft");
+}
