@@ -74,18 +74,27 @@ enum Command {
     },
     /// Import Markdown files with YAML or TOML front matter (as Hugo, Jekyll and Zola write
     /// them) from DIR and below. An article whose slug exists is updated; a bad file is
-    /// reported and skipped (exit status 1 when any was).
+    /// reported and skipped (exit status 1 when any was). With --json, restore a JSON
+    /// backup (the file, or DIR/colophon-backup.json) into an empty database.
     Import {
         dir: std::path::PathBuf,
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         db: DatabaseArgs,
     },
     /// Export every article (drafts too, not the trash) to DIR, one `{slug}.md` each, with
-    /// YAML front matter (Hugo, Jekyll) or, with --toml, TOML (Zola).
+    /// YAML front matter (Hugo, Jekyll) or, with --toml, TOML (Zola). With --json, write a
+    /// backup of everything to DIR/colophon-backup.json (or to DIR if it ends in .json).
     Export {
         dir: std::path::PathBuf,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "json")]
         toml: bool,
+        #[arg(long)]
+        json: bool,
+        /// With --json: include password hashes and webhook secrets (keep the file safe).
+        #[arg(long, requires = "json")]
+        with_secrets: bool,
         #[command(flatten)]
         db: DatabaseArgs,
     },
@@ -193,7 +202,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::User { action, db } => user_command(action, &db.database_url).await,
-        Command::Import { dir, db } => {
+        Command::Import { dir, json: true, db } => {
+            let content = Content::new(connect_migrated(&db.database_url).await?);
+            let path = backup_path(&dir);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Failure::Runtime(format!("cannot read {}: {e}", path.display())))?;
+            let backup: colophon::content::backup::Backup = serde_json::from_str(&text)
+                .map_err(|e| Failure::Runtime(format!("{} is not a Colophon backup: {e}", path.display())))?;
+            let r = content.restore(&cli_viewer(), backup).await.map_err(|e| Failure::Runtime(e.to_string()))?;
+            eprintln!(
+                "restored {} articles, {} tags, {} categories, {} series, {} users, {} webhooks from {}",
+                r.articles,
+                r.tags,
+                r.categories,
+                r.series,
+                r.users,
+                r.webhooks,
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Import { dir, json: false, db } => {
             let content = Content::new(connect_migrated(&db.database_url).await?);
             let started = std::time::Instant::now();
             let report = colophon::portable::import_dir(&content, &cli_viewer(), &dir, |line| eprintln!("  {line}"))
@@ -212,7 +241,28 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Err(Failure::Runtime(format!("{} file(s) could not be imported (listed above)", report.failed.len())))
             }
         }
-        Command::Export { dir, toml, db } => {
+        Command::Export { dir, json: true, with_secrets, db, .. } => {
+            let content = Content::new(connect_migrated(&db.database_url).await?);
+            let backup =
+                content.backup(&cli_viewer(), with_secrets).await.map_err(|e| Failure::Runtime(e.to_string()))?;
+            let path = backup_path(&dir);
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| Failure::Runtime(format!("cannot create {}: {e}", parent.display())))?;
+            }
+            let text = serde_json::to_string_pretty(&backup).map_err(|e| Failure::Runtime(e.to_string()))?;
+            std::fs::write(&path, text)
+                .map_err(|e| Failure::Runtime(format!("cannot write {}: {e}", path.display())))?;
+            eprintln!(
+                "backed up {} articles, {} users{} to {}",
+                backup.articles.len(),
+                backup.users.len(),
+                if with_secrets { " (with password hashes and webhook secrets)" } else { " (without secrets)" },
+                path.display()
+            );
+            Ok(())
+        }
+        Command::Export { dir, toml, db, .. } => {
             let content = Content::new(connect_migrated(&db.database_url).await?);
             let syntax = if toml {
                 colophon::portable::frontmatter::Syntax::Toml
@@ -291,6 +341,11 @@ async fn user_command(action: UserCommand, database_url: &str) -> Result<(), Fai
         }
     }
     Ok(())
+}
+
+/// A backup's file: PATH itself when it ends in `.json`, else PATH/colophon-backup.json.
+fn backup_path(path: &std::path::Path) -> std::path::PathBuf {
+    if path.extension().is_some_and(|e| e == "json") { path.to_path_buf() } else { path.join("colophon-backup.json") }
 }
 
 /// The command line acts as an admin named `cli` (the audit log says so).

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod articles;
 pub mod audit;
+pub mod backup;
 pub mod categories;
 pub mod changes;
 pub mod cursor;

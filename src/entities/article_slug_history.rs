@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A slug an article had before; it keeps resolving to the article.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "article_slug_history")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

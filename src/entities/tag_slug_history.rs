@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// A slug a tag had before a rename; it keeps resolving to the tag.
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "tag_slug_history")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 
 /// An endpoint that receives events (see `content::webhooks`).
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "webhooks")]
 pub struct Model {
     #[sea_orm(primary_key)]

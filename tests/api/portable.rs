@@ -167,3 +167,67 @@ async fn files_from_hugo_jekyll_and_zola_import_and_bad_ones_are_named(app: Test
     let draft = app.get("/api/v1/articles/unfinished", Some(&app.editor())).await;
     assert_eq!(draft.json()["data"]["status"], "draft");
 }
+
+db_test!(a_json_backup_restores_everything_with_the_same_ids);
+async fn a_json_backup_restores_everything_with_the_same_ids(app: TestApp) {
+    publication(&app).await;
+    // An old slug, a user with a password, a tag with its own description.
+    let first = app.get("/api/v1/articles?limit=100&sort=published_at", None).await.json()["data"][0].clone();
+    let id = first["id"].as_str().unwrap().to_string();
+    call_ok(&app, Method::PATCH, &format!("/api/v1/articles/{id}"), Some(json!({ "slug": "renamed" }))).await;
+    let admin_token = app.token(Role::Admin);
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/users",
+            Some(&admin_token),
+            Some(json!({ "email": "ed@example.com", "name": "Ed", "role": "editor", "password": "correct horse battery" })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let original = snapshot(&app).await;
+
+    for with_secrets in [false, true] {
+        let backup = app.content.backup(&admin(), with_secrets).await.unwrap();
+        assert_eq!(backup.articles.len(), 6, "the trash is in a backup");
+        let hashes = backup.users.iter().filter(|u| u.password_hash.is_some()).count();
+        assert_eq!(hashes > 0, with_secrets, "password hashes only when asked");
+        let text = serde_json::to_string(&backup).unwrap();
+        let copy = another(&app).await;
+        let restored = copy.content.restore(&admin(), serde_json::from_str(&text).unwrap()).await.unwrap();
+        assert_eq!(restored.articles, 6);
+        assert_eq!(snapshot(&copy).await, original);
+        // Same ids, old slugs still lead to the article, the category tree and counts hold.
+        let moved = copy.get(&format!("/api/v1/articles/{id}"), None).await.json();
+        assert_eq!(moved["data"]["slug"], "renamed");
+        let old = first["slug"].as_str().unwrap();
+        assert_eq!(copy.get(&format!("/api/v1/articles/{old}"), None).await.status, StatusCode::MOVED_PERMANENTLY);
+        let backend = copy.get("/api/v1/categories/backend", None).await.json();
+        assert_eq!(backend["data"]["parent"], "engineering", "{backend}");
+        let site_copy = copy.get("/api/v1/site", None).await.json()["data"].clone();
+        assert_eq!(site_copy, app.get("/api/v1/site", None).await.json()["data"].clone());
+        let revisions = |a: &TestApp| {
+            let a = a.content.clone();
+            async move { a.backup(&admin(), false).await.unwrap().revisions.len() }
+        };
+        assert_eq!(revisions(&copy).await, revisions(&app).await);
+        // Search finds restored articles, and new writes get fresh ids.
+        let found = copy.get("/api/v1/search?q=Rust", None).await.json();
+        assert!(found["meta"]["total"].as_u64().unwrap() >= 1, "{found}");
+        let fresh = copy.create(json!({ "title": "After the restore" })).await;
+        assert!(fresh["id"].as_str().unwrap().parse::<i32>().unwrap() > 6);
+        // The password works again only when the hash came along.
+        let login = copy
+            .call(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(json!({ "email": "ed@example.com", "password": "correct horse battery" })),
+            )
+            .await;
+        assert_eq!(login.status == StatusCode::OK, with_secrets, "{}", login.text);
+        // A restore needs an empty database.
+        let again = copy.content.restore(&admin(), serde_json::from_str(&text).unwrap()).await;
+        assert!(matches!(again, Err(colophon::content::ContentError::Conflict(_))), "{again:?}");
+    }
+}

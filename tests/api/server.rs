@@ -626,4 +626,21 @@ fn import_and_export_from_the_command_line() {
     let file = std::fs::read_to_string(exported.join("hello.md")).unwrap();
     assert!(file.starts_with("+++\n") && file.contains("title = \"Hello\"") && file.ends_with("+++\nHi.\n"), "{file}");
     assert!(file.contains("date = 2024-01-15T00:00:00Z"), "{file}");
+
+    // A JSON backup restores into an empty database, and only into one.
+    let backup = dir.path().join("backup.json");
+    let out = run(&["export", backup.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let copy = format!("sqlite://{}?mode=rwc", dir.path().join("copy.db").display());
+    let with = |args: &[&str], url: &str| {
+        Command::new(BIN).args(args).args(["--database-url", url]).env_remove("DATABASE_URL").output().unwrap()
+    };
+    let out = with(&["import", backup.to_str().unwrap(), "--json"], &copy);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let again = dir.path().join("again");
+    assert!(with(&["export", again.to_str().unwrap(), "--toml"], &copy).status.success());
+    assert_eq!(std::fs::read_to_string(again.join("hello.md")).unwrap(), file);
+    let out = with(&["import", backup.to_str().unwrap(), "--json"], &copy);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"), "{}", String::from_utf8_lossy(&out.stderr));
 }
