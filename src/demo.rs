@@ -172,10 +172,10 @@ pub async fn load_if_empty(content: &Content) -> Result<usize, ContentError> {
         .await?;
     for (name, parent) in CATEGORIES {
         let parent_id = match parent {
-            Some(p) => Some(taxonomy::category_by_name(content.db(), p, None).await?.id),
+            Some(p) => Some(taxonomy::category_by_name(content.db(), p, None, &mut Default::default()).await?.id),
             None => None,
         };
-        taxonomy::category_by_name(content.db(), name, parent_id).await?;
+        taxonomy::category_by_name(content.db(), name, parent_id, &mut Default::default()).await?;
     }
     for a in ARTICLES {
         let view = content

@@ -160,6 +160,17 @@ impl Content {
         }
         let action = if patch.disabled == Some(true) { "user.disable" } else { "user.update" };
         audit::record(&txn, &principal.subject, action, format!("user:{}", current.id)).await?;
+        if updated.display_name != current.display_name {
+            // Articles show their author's name.
+            let shown = super::changes::announced_by(&txn, current.id).await?;
+            super::changes::record(
+                &txn,
+                super::changes::names::ARTICLE_UPDATED,
+                super::changes::Subject::Article,
+                &shown,
+            )
+            .await?;
+        }
         txn.commit().await?;
         Ok(updated)
     }

@@ -583,13 +583,14 @@ impl Content {
             }
             None => derive_free_slug(&txn, &input.title, None).await?,
         };
+        let mut made = taxonomy::NewGroups::default();
         let category_id = match non_empty(input.category.clone()) {
-            Some(name) => Some(taxonomy::category_by_name(&txn, &name, None).await?.id),
+            Some(name) => Some(taxonomy::category_by_name(&txn, &name, None, &mut made).await?.id),
             None => None,
         };
         let (series_id, series_part) = match non_empty(input.series.clone()) {
             Some(title) => {
-                let s = taxonomy::series_by_title(&txn, &title).await?;
+                let s = taxonomy::series_by_title(&txn, &title, &mut made).await?;
                 let part = claim_series_part(&txn, &s, input.series_part, None).await?;
                 (Some(s.id), Some(part))
             }
@@ -635,12 +636,13 @@ impl Content {
             Err(e) => return Err(CreateError::Failed(e.into())),
         };
         if let Some(tags) = &input.tags {
-            set_tags(&txn, inserted.id, tags).await?;
+            set_tags(&txn, inserted.id, tags, &mut made).await?;
         }
         record_revision(&txn, &inserted, principal).await?;
         super::search::index_articles(&txn, &[inserted.id]).await?;
         super::audit::record(&txn, &principal.subject, "article.create", format!("article:{}", inserted.id)).await?;
         let view = load_views(&txn, vec![inserted]).await?.pop().expect("one view");
+        made.record(&txn).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -678,10 +680,12 @@ impl Content {
             {
                 return Err(ContentError::VersionConflict { expected, current: current.version });
             }
-            match apply_patch(&txn, &current, &patch, principal).await? {
+            let mut made = taxonomy::NewGroups::default();
+            match apply_patch(&txn, &current, &patch, principal, &mut made).await? {
                 Some(updated) => {
                     super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
                     let view = load_views(&txn, vec![updated]).await?.pop().expect("one view");
+                    made.record(&txn).await?;
                     super::changes::article(&txn, Some(&current), Some(&view.row)).await?;
                     txn.commit().await?;
                     return Ok(view);
@@ -967,9 +971,14 @@ async fn claim_series_part(
     }
 }
 
-async fn set_tags(db: &impl ConnectionTrait, article_id: i32, names: &[String]) -> Result<()> {
+async fn set_tags(
+    db: &impl ConnectionTrait,
+    article_id: i32,
+    names: &[String],
+    made: &mut taxonomy::NewGroups,
+) -> Result<()> {
     article_tag::Entity::delete_many().filter(article_tag::Column::ArticleId.eq(article_id)).exec(db).await?;
-    let tags = taxonomy::tags_by_names(db, names).await?;
+    let tags = taxonomy::tags_by_names(db, names, made).await?;
     if tags.is_empty() {
         return Ok(());
     }
@@ -990,6 +999,7 @@ async fn apply_patch(
     current: &article::Model,
     patch: &ArticlePatch,
     principal: &Principal,
+    made: &mut taxonomy::NewGroups,
 ) -> Result<Option<article::Model>> {
     let mut next = current.clone();
     if let Some(title) = &patch.title {
@@ -1015,7 +1025,7 @@ async fn apply_patch(
     next.excerpt = next.custom_excerpt.clone().unwrap_or_else(|| text::excerpt(&next.plain_text));
     if let Some(category) = &patch.category {
         next.category_id = match non_empty(category.clone()) {
-            Some(name) => Some(taxonomy::category_by_name(txn, &name, None).await?.id),
+            Some(name) => Some(taxonomy::category_by_name(txn, &name, None, made).await?.id),
             None => None,
         };
     }
@@ -1023,7 +1033,7 @@ async fn apply_patch(
     if series_changed {
         let series_row = match &patch.series {
             Some(Some(title)) => match non_empty(Some(title.clone())) {
-                Some(t) => Some(taxonomy::series_by_title(txn, &t).await?),
+                Some(t) => Some(taxonomy::series_by_title(txn, &t, made).await?),
                 None => None,
             },
             Some(None) => None,
@@ -1117,7 +1127,7 @@ async fn apply_patch(
         .await?;
     }
     if let Some(tags) = &patch.tags {
-        set_tags(txn, current.id, tags).await?;
+        set_tags(txn, current.id, tags, made).await?;
     }
     record_revision(txn, &next, principal).await?;
     super::search::index_articles(txn, &[current.id]).await?;

@@ -149,6 +149,18 @@ pub async fn announced_members(db: &impl ConnectionTrait, grouping: Grouping, id
     Ok(ids)
 }
 
+/// Announced articles by one author (whose name they show).
+pub async fn announced_by(db: &impl ConnectionTrait, author_id: i32) -> Result<Vec<i32>> {
+    Ok(article::Entity::find()
+        .select_only()
+        .column(article::Column::Id)
+        .filter(article::Column::ListedAt.lte(super::now()))
+        .filter(article::Column::AuthorId.eq(author_id))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// Inserts one event per subject id, after taking the change log's lock (see above).
 pub async fn record(txn: &DatabaseTransaction, event: &str, subject: Subject, ids: &[i32]) -> Result<()> {
     if ids.is_empty() {

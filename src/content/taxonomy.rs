@@ -1,17 +1,47 @@
 //! Tags, categories and series as articles name them: found by slug, created on first use,
 //! so "Backend" and "backend" are one tag. Creation is race-safe: `ON CONFLICT DO NOTHING`
-//! then read back, so two editors naming a new tag at once both get the same row.
+//! then read back, so two editors naming a new tag at once both get the same row. What a
+//! write made is kept in [`NewGroups`], whose `*.created` events the write records at its
+//! end (events come last in a write; see `changes`).
 
 use std::collections::HashMap;
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::Result;
+use super::changes::{self, Subject, names};
 use super::text::slugify;
 use crate::entities::{category, series, tag};
 
-/// Tags for the given names, deduplicated by slug, in the order first named.
-pub async fn tags_by_names(db: &impl ConnectionTrait, names: &[String]) -> Result<Vec<tag::Model>> {
+/// Tags, categories and series a write created by naming them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct NewGroups {
+    pub tags: Vec<i32>,
+    pub categories: Vec<i32>,
+    pub series: Vec<i32>,
+}
+
+impl NewGroups {
+    /// Records their `*.created` events; call it where the write records its others.
+    pub async fn record(&self, txn: &sea_orm::DatabaseTransaction) -> Result<()> {
+        for (event, subject, ids) in [
+            (names::TAG_CREATED, Subject::Tag, &self.tags),
+            (names::CATEGORY_CREATED, Subject::Category, &self.categories),
+            (names::SERIES_CREATED, Subject::Series, &self.series),
+        ] {
+            changes::record(txn, event, subject, ids).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Tags for the given names, deduplicated by slug, in the order first named; the ids of
+/// those this call created go into `made`.
+pub async fn tags_by_names(
+    db: &impl ConnectionTrait,
+    names: &[String],
+    made: &mut NewGroups,
+) -> Result<Vec<tag::Model>> {
     let mut wanted: Vec<(String, String)> = Vec::new();
     for name in names {
         let slug = slugify(name);
@@ -44,6 +74,9 @@ pub async fn tags_by_names(db: &impl ConnectionTrait, names: &[String]) -> Resul
         .into_iter()
         .map(|t| (t.slug.clone(), t))
         .collect();
+    // Ours carry this call's time; one another writer made at the same moment would carry
+    // its own (both would otherwise announce it).
+    made.tags.extend(found.values().filter(|t| t.created_at == now).map(|t| t.id));
     Ok(wanted.into_iter().filter_map(|(slug, _)| found.get(&slug).cloned()).collect())
 }
 
@@ -51,6 +84,7 @@ pub async fn category_by_name(
     db: &impl ConnectionTrait,
     name: &str,
     parent_id: Option<i32>,
+    made: &mut NewGroups,
 ) -> Result<category::Model> {
     let slug = slugify(name);
     let now = super::now();
@@ -66,14 +100,18 @@ pub async fn category_by_name(
     .on_conflict_do_nothing_on([category::Column::Slug])
     .exec_without_returning(db)
     .await?;
-    Ok(category::Entity::find()
+    let found = category::Entity::find()
         .filter(category::Column::Slug.eq(slug))
         .one(db)
         .await?
-        .expect("category exists after upsert"))
+        .expect("category exists after upsert");
+    if found.created_at == now {
+        made.categories.push(found.id);
+    }
+    Ok(found)
 }
 
-pub async fn series_by_title(db: &impl ConnectionTrait, title: &str) -> Result<series::Model> {
+pub async fn series_by_title(db: &impl ConnectionTrait, title: &str, made: &mut NewGroups) -> Result<series::Model> {
     let slug = slugify(title);
     let now = super::now();
     series::Entity::insert(series::ActiveModel {
@@ -86,5 +124,13 @@ pub async fn series_by_title(db: &impl ConnectionTrait, title: &str) -> Result<s
     .on_conflict_do_nothing_on([series::Column::Slug])
     .exec_without_returning(db)
     .await?;
-    Ok(series::Entity::find().filter(series::Column::Slug.eq(slug)).one(db).await?.expect("series exists after upsert"))
+    let found = series::Entity::find()
+        .filter(series::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .expect("series exists after upsert");
+    if found.created_at == now {
+        made.series.push(found.id);
+    }
+    Ok(found)
 }

@@ -211,7 +211,7 @@ macro_rules! site_feed {
                             get,
                             path = $path,
                             tag = "feeds",
-                            responses((status = 200, description = "The feed", content_type = $ctype, body = String))
+                            responses((status = 200, description = "The feed", content_type = $ctype, body = $body))
                         )]
         pub async fn $name(State(state): State<AppState>) -> Result<Response, Problem> {
             serve_feed(&state, FeedScope::Site, $format).await

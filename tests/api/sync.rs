@@ -196,3 +196,24 @@ async fn a_due_article_that_leaves_before_the_scheduler_runs_is_deleted(app: Tes
     assert!(items.is_empty(), "{items:?}");
     assert_eq!(deleted, [id].into());
 }
+
+db_test!(renaming_an_author_re_sends_their_articles);
+async fn renaming_an_author_re_sends_their_articles(app: TestApp) {
+    let mine = published(&app, "By the editor", &[]).await;
+    let (_, _, token) = rest_pages(&app, None, 10).await;
+    let admin = app.token(colophon::content::Role::Admin);
+    let users = app.get("/api/v1/users", Some(&admin)).await.json();
+    let editor = users["data"].as_array().unwrap().iter().find(|u| u["name"] == "editor-1").unwrap()["id"].clone();
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", editor.as_str().unwrap()),
+            Some(&admin),
+            Some(json!({ "name": "Edith" })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let (items, _, _) = rest_pages(&app, Some(&token), 10).await;
+    assert_eq!(ids(&items), [mine].into());
+    assert_eq!(items[0]["author"]["name"], "Edith");
+}

@@ -389,3 +389,47 @@ async fn a_paused_endpoint_gets_nothing_even_what_was_pending(app: TestApp) {
     assert_eq!(log["data"][0]["state"], "pending", "{log}");
     worker.abort();
 }
+
+db_test!(groups_made_by_naming_them_on_an_article_are_announced_once);
+async fn groups_made_by_naming_them_on_an_article_are_announced_once(app: TestApp) {
+    let (recv, base) = Receiver::start().await;
+    let admin = app.token(Role::Admin);
+    create_rest(&app, &admin, format!("{base}/ok"), json!(["tag.created", "category.created", "series.created"])).await;
+    let worker = tokio::spawn(colophon::webhooks::run(app.content.clone(), quick()));
+    let body = json!({ "title": "Naming things", "tags": ["Brand New", "Also New"], "category": "Fresh", "series": "New Series" });
+    let a = app.create(body).await;
+    let got = recv.wait_for("/ok", 4).await;
+    let mut seen: Vec<(String, String)> = got
+        .iter()
+        .map(|r| {
+            let b: Value = serde_json::from_str(&r.body).unwrap();
+            (b["type"].as_str().unwrap().to_string(), b["data"]["slug"].as_str().unwrap().to_string())
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("category.created".to_string(), "fresh".to_string()),
+            ("series.created".into(), "new-series".into()),
+            ("tag.created".into(), "also-new".into()),
+            ("tag.created".into(), "brand-new".into()),
+        ]
+    );
+    // Naming them again makes nothing new; an edit adding one new tag announces that one.
+    app.create(json!({ "title": "Again", "tags": ["Brand New"], "category": "Fresh", "series": "New Series" })).await;
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/articles/{}", a["id"].as_str().unwrap()),
+            Some(&app.editor()),
+            Some(json!({ "tags": ["Brand New", "Newest"] })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let got = recv.wait_for("/ok", 5).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(recv.at("/ok").len(), 5, "{:?}", recv.at("/ok").iter().map(|r| &r.body).collect::<Vec<_>>());
+    assert!(got[4].body.contains("\"slug\":\"newest\""), "{}", got[4].body);
+    worker.abort();
+}
