@@ -86,11 +86,6 @@ impl Content {
         Ok(Some(FeedSource { group, articles }))
     }
 
-    /// How many articles a sitemap lists: those readers may see now.
-    pub async fn sitemap_size(&self) -> Result<u64> {
-        Ok(self.site().await?.article_count)
-    }
-
     /// Published articles by id, `limit` of them after skipping `offset`: a sitemap file's worth.
     pub async fn sitemap_entries(&self, offset: u64, limit: u64) -> Result<Vec<SitemapEntry>> {
         type Row = (i32, String, Option<DateTime<Utc>>, DateTime<Utc>);
