@@ -211,7 +211,8 @@ macro_rules! site_feed {
                             get,
                             path = $path,
                             tag = "feeds",
-                            responses((status = 200, description = "The feed", content_type = $ctype, body = $body))
+                            security(()),
+                            responses((status = 200, description = "The feed", content_type = $ctype, body = $body), ReadErrors)
                         )]
         pub async fn $name(State(state): State<AppState>) -> Result<Response, Problem> {
             serve_feed(&state, FeedScope::Site, $format).await
@@ -226,6 +227,7 @@ macro_rules! group_feed {
                     get,
                     path = $path,
                     tag = "feeds",
+                    security(()),
                     params(("slug" = String, Path, description = "The slug (old tag slugs keep working)")),
                     responses((status = 200, description = "The feed", content_type = $ctype, body = $body), ReadErrors)
                 )]

@@ -26,7 +26,8 @@ const NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
     get,
     path = "/sitemap.xml",
     tag = "feeds",
-    responses((status = 200, description = "A sitemap (or a sitemap index)", content_type = "application/xml", body = String))
+    security(()),
+    responses((status = 200, description = "A sitemap (or a sitemap index)", content_type = "application/xml", body = String), ReadErrors)
 )]
 pub async fn sitemap(State(state): State<AppState>) -> Result<Response, Problem> {
     let site = state.content.site().await?;
@@ -50,6 +51,7 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, Problem>
     get,
     path = "/sitemap-{file}",
     tag = "feeds",
+    security(()),
     params(("file" = String, Path, description = "`1.xml`, `2.xml`, … (`/sitemap-1.xml`) as the index lists them")),
     responses((status = 200, description = "A sitemap", content_type = "application/xml", body = String), ReadErrors)
 )]
