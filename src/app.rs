@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::auth::Jwt;
 use crate::config::{CorsOrigins, ServerSettings};
-use crate::content::Content;
+use crate::content::{Content, ContentError};
 use crate::graphql::{self, AppSchema};
 use crate::guard::Guard;
 use crate::metrics::Metrics;
@@ -50,6 +50,15 @@ impl AppState {
         let feeds = Arc::new(settings.feeds.clone());
         let guard = Arc::new(Guard::new(settings));
         Self { content, jwt, schema, cache, persisted: Default::default(), guard, metrics, feeds }
+    }
+}
+
+impl AppState {
+    /// The caller behind an `Authorization` header value: a verified token, then the
+    /// account as it is now (`Content::authenticate`). Both faces ask here.
+    pub async fn viewer(&self, authorization: Option<&str>) -> Result<crate::content::Viewer, ContentError> {
+        let viewer = self.jwt.viewer(authorization)?;
+        self.content.authenticate(viewer).await
     }
 }
 

@@ -199,7 +199,8 @@ fn verify_external(ext: &ExternalIssuer, token: &str) -> Result<Principal, Strin
     let data = decode::<serde_json::Value>(token, &ext.key, &ext.validation).map_err(describe)?;
     let claims = data.claims;
     let subject = claims.get("sub").and_then(|s| s.as_str()).filter(|s| !s.is_empty());
-    let subject = subject.ok_or("the token's subject is empty")?.to_string();
+    let subject =
+        external_subject(claims.get("iss").and_then(|s| s.as_str()), subject.ok_or("the token's subject is empty")?);
     let mut value = Some(&claims);
     for part in ext.role_claim.split('.') {
         value = value.and_then(|v| v.get(part));
@@ -213,6 +214,14 @@ fn verify_external(ext: &ExternalIssuer, token: &str) -> Result<Principal, Strin
     let role =
         role.ok_or_else(|| format!("the token's `{}` claim names no author, editor or admin role", ext.role_claim))?;
     Ok(Principal { subject, role })
+}
+
+/// The provider's subjects live in a namespace of their own: `ISSUER SUB` (`external SUB`
+/// when the token names no issuer). Local accounts sign in as their email address, which
+/// holds no space, so a provider token can never speak for one of them.
+pub fn external_subject(issuer: Option<&str>, sub: &str) -> String {
+    let issuer = issuer.map(str::trim).filter(|i| !i.is_empty()).unwrap_or("external");
+    format!("{issuer} {sub}")
 }
 
 /// Parses a lifetime like `90s`, `15m`, `1h` or `7d`.

@@ -217,7 +217,7 @@ fn code_blocks() -> Vec<Code> {
     CODE_BLOCKS
         .iter()
         .map(|md| {
-            let r = render(md);
+            let r = render(md).expect("the code blocks are shallow");
             Code { markdown: md.to_string(), words: r.word_count as usize, html: r.html, plain: r.plain_text }
         })
         .collect()
@@ -629,7 +629,7 @@ mod tests {
         for target in [300, 1500, 4000] {
             let topic = topics.pick(&mut rng).to_vec();
             let b = body(&mut rng, target, &code, &topic);
-            let r = render(&b.markdown);
+            let r = render(&b.markdown).unwrap();
             assert_eq!(b.html, r.html);
             assert_eq!(b.plain, r.plain_text);
             assert_eq!(b.words as i32, r.word_count);

@@ -45,7 +45,8 @@ fn attributes(html: &str) -> Vec<(String, String)> {
 }
 
 fuzz_target!(|markdown: &str| {
-    let r = colophon::content::text::render(markdown);
+    // Too deep is a refusal (422), not a rendering; what renders must be safe.
+    let Ok(r) = colophon::content::text::render(markdown) else { return };
     assert!(!r.html.to_ascii_lowercase().contains("<script"), "script survived: {}", r.html);
     for (name, value) in attributes(&r.html) {
         assert!(!name.starts_with("on"), "event handler survived: {}", r.html);

@@ -175,6 +175,28 @@ impl Content {
         Ok(updated)
     }
 
+    /// The caller as the accounts table says now, not as their token said when it was
+    /// issued: a token outlives a demotion or a disabled account by up to its lifetime, and
+    /// every write and every read beyond the public one goes through here. A subject with an
+    /// account acts with the account's stored role, and not at all once it is disabled. A
+    /// subject with no account (a `colophon token` for scripts) acts with its token's role.
+    pub async fn authenticate(&self, viewer: Viewer) -> Result<Viewer> {
+        let Some(principal) = viewer.principal() else { return Ok(viewer) };
+        if principal.subject.contains('\0') {
+            return Ok(viewer); // no stored subject has one, and PostgreSQL refuses it in a query
+        }
+        match super::users::find_user(self.db(), &principal.subject).await? {
+            None => Ok(viewer),
+            Some(account) if account.disabled => {
+                Err(ContentError::Unauthenticated("this account is disabled; its tokens no longer work".into()))
+            }
+            Some(account) => {
+                let role = Role::parse(&account.role).unwrap_or(Role::Author);
+                Ok(Viewer(Some(Principal { subject: account.subject, role })))
+            }
+        }
+    }
+
     /// The account behind the caller's token, if it has one.
     pub async fn me(&self, viewer: &Viewer) -> Result<Option<user::Model>> {
         let p = viewer.require_writer()?;

@@ -29,8 +29,9 @@ pub const PAGE_MAX: u64 = 100;
 pub enum ArticleLookup {
     Id(String),
     Slug(String),
-    /// REST's `/articles/{slug}`: a slug (current or old), else an id.
-    SlugOrId(String),
+    /// A REST path segment (`/articles/{key}`): digits are an id, anything else a slug,
+    /// current or old. Reads and writes read a path the same way (`article_id_at`).
+    Path(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -289,13 +290,11 @@ impl Content {
                 None => None,
             },
             ArticleLookup::Slug(slug) => self.find_by_slug(slug).await?,
-            ArticleLookup::SlugOrId(s) => match self.find_by_slug(s).await? {
-                Some(row) => Some(row),
-                None => match parse_id(s) {
-                    Some(id) => article::Entity::find_by_id(id).one(db).await?,
-                    None => None,
-                },
+            ArticleLookup::Path(key) if text::is_id_like(key) => match parse_id(key) {
+                Some(id) => article::Entity::find_by_id(id).one(db).await?,
+                None => None,
             },
+            ArticleLookup::Path(slug) => self.find_by_slug(slug).await?,
         };
         let now = super::now();
         let Some(row) = row.filter(|r| r.deleted_at.is_none()) else { return Ok(None) };
@@ -460,6 +459,18 @@ impl Content {
         Ok(Page { items, has_next_page: more, has_previous_page: offset > 0, total })
     }
 
+    /// The id a REST path names, for a write: digits are the id itself, anything else a slug
+    /// (current or old) that is looked up, as `ArticleLookup::Path` does for reads.
+    pub async fn article_id_at(&self, key: &str) -> Result<String> {
+        if text::is_id_like(key) {
+            return Ok(key.to_string());
+        }
+        match self.find_by_slug(key).await? {
+            Some(row) => Ok(row.id.to_string()),
+            None => Err(not_found(key.escape_debug())),
+        }
+    }
+
     async fn find_by_slug(&self, slug: &str) -> Result<Option<article::Model>> {
         let db = self.db();
         if !text::is_valid_slug(slug) {
@@ -549,12 +560,13 @@ impl Content {
     pub async fn create_article(&self, viewer: &Viewer, input: NewArticle) -> Result<ArticleView> {
         let principal = viewer.require_writer()?;
         input.validate()?;
+        let rendered = render_body(input.body.clone().unwrap_or_default()).await?;
         // A derived slug or series part can be taken by a concurrent writer between our check
         // and our insert; the unique index refuses it and we derive again. A value the client
         // chose is checked up front and reported as a conflict on the next attempt.
         let mut attempts = 0;
         loop {
-            match self.try_create_article(principal, &input).await {
+            match self.try_create_article(principal, &input, &rendered).await {
                 Err(CreateError::Raced) if attempts < 5 => attempts += 1,
                 Err(CreateError::Raced) => {
                     return Err(ContentError::Conflict("too many concurrent writers; try again".into()));
@@ -565,7 +577,12 @@ impl Content {
         }
     }
 
-    async fn try_create_article(&self, principal: &Principal, input: &NewArticle) -> Result<ArticleView, CreateError> {
+    async fn try_create_article(
+        &self,
+        principal: &Principal,
+        input: &NewArticle,
+        rendered: &text::Rendered,
+    ) -> Result<ArticleView, CreateError> {
         let txn = self.begin_write().await?;
         let author = users::ensure_user(&txn, principal).await?;
         let now = super::now();
@@ -583,7 +600,7 @@ impl Content {
             }
             None => derive_free_slug(&txn, &input.title, None).await?,
         };
-        let mut made = taxonomy::NewGroups::default();
+        let mut made = taxonomy::NewGroups::for_role(principal.role);
         let category_id = match non_empty(input.category.clone()) {
             Some(name) => Some(taxonomy::category_by_name(&txn, &name, None, &mut made).await?.id),
             None => None,
@@ -597,7 +614,7 @@ impl Content {
             None => (None, None),
         };
         let body = input.body.clone().unwrap_or_default();
-        let rendered = text::render(&body);
+        let rendered = rendered.clone();
         let custom_excerpt = non_empty(input.excerpt.clone());
         let excerpt = custom_excerpt.clone().unwrap_or_else(|| text::excerpt(&rendered.plain_text));
 
@@ -669,6 +686,10 @@ impl Content {
         let principal = viewer.require_writer()?;
         patch.validate()?;
         let id = parse_id(id).ok_or_else(|| not_found(id))?;
+        let rendered = match &patch.body {
+            Some(body) => Some(render_body(body.clone()).await?),
+            None => None,
+        };
         // Without an expected version the client asked for last-writer-wins; a concurrent
         // write between our read and our write just means we read again.
         for _ in 0..5 {
@@ -680,8 +701,8 @@ impl Content {
             {
                 return Err(ContentError::VersionConflict { expected, current: current.version });
             }
-            let mut made = taxonomy::NewGroups::default();
-            match apply_patch(&txn, &current, &patch, principal, &mut made).await? {
+            let mut made = taxonomy::NewGroups::for_role(principal.role);
+            match apply_patch(&txn, &current, &patch, rendered.as_ref(), principal, &mut made).await? {
                 Some(updated) => {
                     super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
                     let view = load_views(&txn, vec![updated]).await?.pop().expect("one view");
@@ -854,6 +875,20 @@ pub(crate) fn clean_search(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string()
 }
 
+/// Renders a body away from the async workers and before any transaction begins: a long
+/// body takes milliseconds to render, and on SQLite a write transaction holds the database's
+/// only write lock, which every other editor's save waits for.
+pub(crate) async fn render_body(body: String) -> Result<text::Rendered> {
+    match tokio::task::spawn_blocking(move || text::render(&body)).await {
+        Ok(rendered) => rendered.map_err(|too_deep| ContentError::field("body", too_deep.to_string())),
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Cancelled: the runtime is shutting down.
+            Err(_) => Err(ContentError::Database(sea_orm::DbErr::Custom("rendering was cancelled".into()))),
+        },
+    }
+}
+
 pub(crate) fn parse_id(id: &str) -> Option<i32> {
     // Ids are opaque to clients; today they are decimal row ids.
     if id.is_empty() || id.len() > 10 || !id.bytes().all(|b| b.is_ascii_digit()) {
@@ -998,6 +1033,7 @@ async fn apply_patch(
     txn: &DatabaseTransaction,
     current: &article::Model,
     patch: &ArticlePatch,
+    rendered: Option<&text::Rendered>,
     principal: &Principal,
     made: &mut taxonomy::NewGroups,
 ) -> Result<Option<article::Model>> {
@@ -1011,8 +1047,8 @@ async fn apply_patch(
         ensure_slug_free(txn, slug, Some(current.id)).await?;
         next.slug = slug.clone();
     }
-    if let Some(body) = &patch.body {
-        let r = text::render(body);
+    if let (Some(body), Some(r)) = (&patch.body, rendered) {
+        let r = r.clone();
         next.body = body.clone();
         next.html = r.html;
         next.plain_text = r.plain_text;

@@ -39,7 +39,7 @@ pub struct CategoryPatch {
 /// A category named in a write, by id or slug; `field` names the input for the error when it
 /// is one (a `parent`, a `reassign_to`), else it is a not-found.
 async fn find_category(db: &impl ConnectionTrait, key: &str, field: &str) -> Result<category::Model> {
-    match lookup::by_id_or_slug::<category::Entity>(db, key, category::Column::Slug).await? {
+    match lookup::by_path::<category::Entity>(db, key, category::Column::Slug).await? {
         Some(c) => Ok(c),
         None if field.is_empty() => Err(ContentError::NotFound(format!("category `{}`", key.escape_debug()))),
         None => Err(ContentError::field(field, format!("names no category (`{}`)", key.escape_debug()))),
@@ -94,6 +94,32 @@ async fn next_position(db: &impl ConnectionTrait, parent: Option<i32>) -> Result
 impl Content {
     pub async fn category_tree(&self) -> Result<CategoryTree> {
         CategoryTree::load(self.db()).await
+    }
+
+    /// The tree as the viewer may see it. Readers get the categories with published
+    /// articles in them or below them: one named only by drafts or by scheduled articles
+    /// not yet due tells them nothing. Editors and admins get every category.
+    pub async fn category_tree_for(&self, viewer: &Viewer) -> Result<CategoryTree> {
+        if viewer.sees_unpublished() {
+            return self.category_tree().await;
+        }
+        // Every category with its own public count, in one statement.
+        use sea_orm::{ConnectionTrait, FromQueryResult};
+        let db = self.db();
+        let mut sql = super::sql::Sql::new(db.get_database_backend());
+        sql.push("SELECT c.*, ");
+        super::groups::push_listed_count(&mut sql, Grouping::Category, "c", super::now());
+        sql.push(" AS listed_now FROM categories c");
+        let mut rows = Vec::new();
+        let mut used = std::collections::HashSet::new();
+        for row in db.query_all_raw(sql.build()).await? {
+            let category = category::Model::from_query_result(&row, "")?;
+            if row.try_get::<i64>("", "listed_now")? > 0 {
+                used.insert(category.id);
+            }
+            rows.push(category);
+        }
+        Ok(CategoryTree::from_rows(rows).pruned(|id| used.contains(&id)))
     }
 
     pub async fn create_category(&self, viewer: &Viewer, input: NewCategory) -> Result<category::Model> {

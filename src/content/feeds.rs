@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+use super::lookup::GroupKey;
 use super::{ArticleQuery, ArticleView, Content, PageArgs, Result, Viewer};
 use crate::entities::article;
 
@@ -52,13 +53,13 @@ impl Content {
         let group = match scope {
             FeedScope::Site => None,
             FeedScope::Tag(slug) => {
-                let Some(t) = self.tag(slug).await? else { return Ok(None) };
+                let Some(t) = self.tag(&Viewer::anonymous(), GroupKey::Path(slug)).await? else { return Ok(None) };
                 query.tag = Some(t.slug.clone());
                 Some(FeedGroup { id: t.id, slug: t.slug, name: t.name, description: t.description.unwrap_or_default() })
             }
             FeedScope::Category(slug) => {
-                let tree = self.category_tree().await?;
-                let Some(c) = tree.by_slug(slug) else { return Ok(None) };
+                let tree = self.category_tree_for(&Viewer::anonymous()).await?;
+                let Some(c) = tree.by_key(GroupKey::Path(slug)) else { return Ok(None) };
                 query.category = Some(c.slug.clone());
                 Some(FeedGroup {
                     id: c.id,
@@ -68,7 +69,7 @@ impl Content {
                 })
             }
             FeedScope::Series(slug) => {
-                let Some(s) = self.series(slug).await? else { return Ok(None) };
+                let Some(s) = self.series(&Viewer::anonymous(), GroupKey::Path(slug)).await? else { return Ok(None) };
                 query.series = Some(s.slug.clone());
                 Some(FeedGroup {
                     id: s.id,

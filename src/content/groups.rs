@@ -167,6 +167,14 @@ impl Content {
         Ok(out)
     }
 
+    /// Whether readers may see a group: whether any of `keys` (a tag, a series, or a category
+    /// and its descendants) has a published article. Readers learn nothing from the
+    /// taxonomy about what has not been published.
+    pub async fn group_is_public(&self, grouping: Grouping, keys: Vec<i32>) -> Result<bool> {
+        let counts = self.group_counts(grouping, &[Group { id: 0, keys }]).await?;
+        Ok(counts.get(&0).is_some_and(|n| *n > 0))
+    }
+
     /// A page of published articles for each group, in `order`, after the same cursor.
     pub async fn grouped_articles(
         &self,

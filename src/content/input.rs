@@ -88,6 +88,8 @@ impl Checker {
                 field,
                 "must be 1-200 lowercase ASCII letters or digits in words joined by single hyphens, like `my-first-post`",
             );
+        } else if super::text::is_id_like(slug) {
+            self.push(field, "must not be digits only: a path of digits names an id (try `2024-review`)");
         }
     }
 

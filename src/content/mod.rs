@@ -16,6 +16,7 @@ pub mod import;
 pub mod input;
 pub mod lookup;
 pub mod model;
+pub mod nesting;
 pub mod principal;
 pub mod search;
 pub mod series;

@@ -13,7 +13,7 @@ use super::changes::{self, Subject, names};
 use super::cursor::{Cursor, SortKey};
 use super::groups::Grouping;
 use super::input::{Checker, non_empty};
-use super::lookup;
+use super::lookup::{self, GroupKey, Named};
 use super::model::Page;
 use super::sql::{Sql, push_visible};
 use super::tags::DESCRIPTION_MAX;
@@ -36,7 +36,7 @@ pub struct SeriesPatch {
 }
 
 pub async fn find_series(db: &impl ConnectionTrait, key: &str) -> Result<series::Model> {
-    lookup::by_id_or_slug::<series::Entity>(db, key, series::Column::Slug)
+    lookup::by_path::<series::Entity>(db, key, series::Column::Slug)
         .await?
         .ok_or_else(|| ContentError::NotFound(format!("series `{}`", key.escape_debug())))
 }
@@ -61,11 +61,20 @@ fn check(c: &mut Checker, title: Option<&String>, slug: Option<&String>, descrip
 }
 
 impl Content {
-    pub async fn series(&self, slug: &str) -> Result<Option<series::Model>> {
-        if !super::text::is_valid_slug(slug) {
-            return Ok(None);
+    /// A series, as the viewer may see it: readers only find series with published articles.
+    pub async fn series(&self, viewer: &Viewer, key: GroupKey<'_>) -> Result<Option<series::Model>> {
+        let db = self.db();
+        let found = match key.named() {
+            Named::Id(id) => series::Entity::find_by_id(id).one(db).await?,
+            Named::Slug(slug) => series::Entity::find().filter(series::Column::Slug.eq(slug)).one(db).await?,
+            Named::Nothing => None,
+        };
+        let Some(s) = found else { return Ok(None) };
+        if viewer.sees_unpublished() || self.group_is_public(Grouping::Series, vec![s.id]).await? {
+            Ok(Some(s))
+        } else {
+            Ok(None)
         }
-        Ok(series::Entity::find().filter(series::Column::Slug.eq(slug)).one(self.db()).await?)
     }
 
     /// Series by title. Readers see series with published articles; editors see all.

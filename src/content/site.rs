@@ -21,7 +21,7 @@ pub struct SiteView {
     pub article_count: u64,
     /// Tags with at least one published article.
     pub tag_count: u64,
-    /// Every category.
+    /// Categories with published articles in them or below them (those readers see).
     pub category_count: u64,
     /// Series with at least one published article.
     pub series_count: u64,
@@ -54,7 +54,7 @@ impl Content {
         push_listed_total(&mut sql, now);
         sql.push(" AS articles, ");
         push_groups_in_use(&mut sql, Grouping::Tag, now);
-        sql.push(" AS tags, (SELECT COUNT(*) FROM categories) AS categories, ");
+        sql.push(" AS tags, ");
         push_groups_in_use(&mut sql, Grouping::Series, now);
         sql.push(" AS series");
         let row = db.query_one_raw(sql.build()).await?.expect("one row");
@@ -65,7 +65,7 @@ impl Content {
             url: settings.as_ref().map(|s| s.url.clone()).unwrap_or_default(),
             article_count: n("articles")?,
             tag_count: n("tags")?,
-            category_count: n("categories")?,
+            category_count: self.category_tree_for(&Viewer::anonymous()).await?.ordered().len() as u64,
             series_count: n("series")?,
         })
     }

@@ -8,7 +8,7 @@ use super::changes::{self, Subject, names};
 use super::cursor::{Cursor, SortKey};
 use super::groups::{Grouping, push_listed_count};
 use super::input::{Checker, non_empty};
-use super::lookup;
+use super::lookup::{self, GroupKey, Named};
 use super::model::Page;
 use super::sql::Sql;
 use super::text::slugify;
@@ -62,12 +62,20 @@ pub async fn tag_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option
     }
 }
 
-/// A tag named in a write: by id, else by slug (old slugs too).
-async fn find_tag(db: &impl ConnectionTrait, key: &str) -> Result<tag::Model> {
-    if let Some(t) = lookup::by_id_or_slug::<tag::Entity>(db, key, tag::Column::Slug).await? {
-        return Ok(t);
+/// A tag as a key names it: by id (a path of digits) or by slug, old slugs included.
+async fn tag_at(db: &impl ConnectionTrait, key: GroupKey<'_>) -> Result<Option<tag::Model>> {
+    match key.named() {
+        Named::Id(id) => Ok(tag::Entity::find_by_id(id).one(db).await?),
+        Named::Slug(slug) => tag_by_slug(db, slug).await,
+        Named::Nothing => Ok(None),
     }
-    tag_by_slug(db, key).await?.ok_or_else(|| ContentError::NotFound(format!("tag `{}`", key.escape_debug())))
+}
+
+/// A tag named in a write's path.
+async fn find_tag(db: &impl ConnectionTrait, key: &str) -> Result<tag::Model> {
+    tag_at(db, GroupKey::Path(key))
+        .await?
+        .ok_or_else(|| ContentError::NotFound(format!("tag `{}`", key.escape_debug())))
 }
 
 /// Tag slugs stay unique across current slugs and old ones that still resolve.
@@ -92,8 +100,15 @@ async fn article_ids_with_tag(db: &impl ConnectionTrait, tag_id: i32) -> Result<
 }
 
 impl Content {
-    pub async fn tag(&self, slug: &str) -> Result<Option<tag::Model>> {
-        tag_by_slug(self.db(), slug).await
+    /// A tag, as the viewer may see it: readers only find tags with published articles,
+    /// so a tag named only by drafts tells them nothing.
+    pub async fn tag(&self, viewer: &Viewer, key: GroupKey<'_>) -> Result<Option<tag::Model>> {
+        let Some(t) = tag_at(self.db(), key).await? else { return Ok(None) };
+        if viewer.sees_unpublished() || self.group_is_public(Grouping::Tag, vec![t.id]).await? {
+            Ok(Some(t))
+        } else {
+            Ok(None)
+        }
     }
 
     /// Tags with their published-article counts. Readers see tags that have published

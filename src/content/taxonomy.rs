@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::Result;
 use super::changes::{self, Subject, names};
 use super::text::slugify;
+use super::{ContentError, Result, Role};
 use crate::entities::{category, series, tag};
 
 /// Tags, categories and series a write created by naming them.
@@ -19,9 +19,17 @@ pub struct NewGroups {
     pub tags: Vec<i32>,
     pub categories: Vec<i32>,
     pub series: Vec<i32>,
+    /// The writer's role may not create groups (authors, as `createTag` and its kin say):
+    /// naming one that does not exist is refused instead of creating it.
+    pub may_not_create: bool,
 }
 
 impl NewGroups {
+    /// For a write by `role`: editors and admins create groups by naming them.
+    pub fn for_role(role: Role) -> Self {
+        NewGroups { may_not_create: role < Role::Editor, ..Default::default() }
+    }
+
     /// Records their `*.created` events; call it where the write records its others.
     pub async fn record(&self, txn: &sea_orm::DatabaseTransaction) -> Result<()> {
         for (event, subject, ids) in [
@@ -33,6 +41,15 @@ impl NewGroups {
         }
         Ok(())
     }
+}
+
+/// The refusal of a write that names groups which do not exist, by a role that may not
+/// create them.
+fn cannot_create(kind: &str, names: &[&str]) -> ContentError {
+    let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    ContentError::Forbidden(format!(
+        "authors cannot create {kind}, and {list} does not exist yet: use an existing one, or ask an editor to create it"
+    ))
 }
 
 /// Tags for the given names, deduplicated by slug, in the order first named; the ids of
@@ -51,6 +68,20 @@ pub async fn tags_by_names(
     }
     if wanted.is_empty() {
         return Ok(Vec::new());
+    }
+    if made.may_not_create {
+        let existing: Vec<String> = tag::Entity::find()
+            .filter(tag::Column::Slug.is_in(wanted.iter().map(|(s, _)| s.clone())))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|t| t.slug)
+            .collect();
+        let missing: Vec<&str> =
+            wanted.iter().filter(|(s, _)| !existing.contains(s)).map(|(_, name)| name.as_str()).collect();
+        if !missing.is_empty() {
+            return Err(cannot_create("tags", &missing));
+        }
     }
     let now = super::now();
     // Insert in slug order so concurrent transactions take the new rows' locks in the same
@@ -87,6 +118,12 @@ pub async fn category_by_name(
     made: &mut NewGroups,
 ) -> Result<category::Model> {
     let slug = slugify(name);
+    if made.may_not_create {
+        return match category::Entity::find().filter(category::Column::Slug.eq(slug)).one(db).await? {
+            Some(found) => Ok(found),
+            None => Err(cannot_create("categories", &[name.trim()])),
+        };
+    }
     let now = super::now();
     category::Entity::insert(category::ActiveModel {
         slug: Set(slug.clone()),
@@ -113,6 +150,12 @@ pub async fn category_by_name(
 
 pub async fn series_by_title(db: &impl ConnectionTrait, title: &str, made: &mut NewGroups) -> Result<series::Model> {
     let slug = slugify(title);
+    if made.may_not_create {
+        return match series::Entity::find().filter(series::Column::Slug.eq(slug)).one(db).await? {
+            Some(found) => Ok(found),
+            None => Err(cannot_create("series", &[title.trim()])),
+        };
+    }
     let now = super::now();
     series::Entity::insert(series::ActiveModel {
         slug: Set(slug.clone()),

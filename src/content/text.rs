@@ -1,6 +1,7 @@
 //! Text derived from what editors write: slugs, sanitized HTML, plain text, excerpts,
 //! word counts and reading time. Pure functions, unit-tested here.
 
+use super::nesting::{Bounded, TooDeep};
 use pulldown_cmark::{Event, Options, Parser, TagEnd};
 
 /// Words per minute used for `reading_minutes`. Technical prose with code reads slower than
@@ -63,7 +64,18 @@ pub fn slugify(input: &str) -> String {
         }
         slug.push_str(&word);
     }
+    if is_id_like(&slug) {
+        // A path segment of digits names an id (`/api/v1/articles/2024` is article 2024), so
+        // no slug is one: "2024" becomes `2024-2`, as WordPress does it.
+        slug.truncate(SLUG_MAX_LEN - 2);
+        slug.push_str("-2");
+    }
     slug
+}
+
+/// Digits only: what names a record by id in a path, and so never a slug.
+pub fn is_id_like(key: &str) -> bool {
+    !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// True for slugs we accept from editors: lowercase ASCII letters and digits in words joined
@@ -96,18 +108,26 @@ fn markdown_options() -> Options {
 }
 
 /// Renders Markdown to sanitized HTML and derives plain text, word count and reading time.
-pub fn render(markdown: &str) -> Rendered {
+/// A body nested deeper than `nesting::MAX_DEPTH` is refused before the sanitizer, whose
+/// time grows with the square of the depth, ever sees it.
+pub fn render(markdown: &str) -> Result<Rendered, TooDeep> {
+    let too_deep = std::cell::Cell::new(false);
     let mut raw_html = String::new();
-    pulldown_cmark::html::push_html(&mut raw_html, Parser::new_ext(markdown, markdown_options()));
+    let events = Bounded::new(Parser::new_ext(markdown, markdown_options()), &too_deep);
+    pulldown_cmark::html::push_html(&mut raw_html, events);
+    if too_deep.get() {
+        return Err(TooDeep);
+    }
+    super::nesting::check_html(&raw_html)?;
     let html = sanitizer().clean(&raw_html).to_string();
     let plain_text = plain_text(markdown);
     let word_count = plain_text.split_whitespace().count();
-    Rendered {
+    Ok(Rendered {
         html,
         reading_minutes: reading_minutes(word_count),
         word_count: i32::try_from(word_count).unwrap_or(i32::MAX),
         plain_text,
-    }
+    })
 }
 
 fn sanitizer() -> ammonia::Builder<'static> {
@@ -205,6 +225,8 @@ mod tests {
         assert_eq!(slugify("Distributed Systems"), "distributed-systems");
         assert_eq!(slugify("distributed-systems"), "distributed-systems");
         assert_eq!(slugify("gRPC"), "grpc");
+        assert_eq!(slugify("2024"), "2024-2", "digits alone would read as an id");
+        assert_eq!(slugify("1 + 1"), "1-plus-1");
         assert_eq!(slugify("Beyond REST — gRPC & GraphQL"), "beyond-rest-grpc-and-graphql");
         assert_eq!(slugify("What is DevOps, Really?"), "what-is-devops-really");
         assert_eq!(slugify("Don't Panic: Café “Quotes”"), "dont-panic-cafe-quotes");
@@ -240,7 +262,8 @@ mod tests {
     fn html_is_sanitized_and_keeps_code() {
         let r = render(
             "# Hi\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n```rust\nfn main() {}\n```\n",
-        );
+        )
+        .unwrap();
         assert!(!r.html.contains("<script"), "{}", r.html);
         assert!(!r.html.contains("onerror"), "{}", r.html);
         assert!(!r.html.contains("javascript:"), "{}", r.html);
@@ -249,19 +272,28 @@ mod tests {
     }
 
     #[test]
+    fn deep_bodies_are_refused_before_the_sanitizer() {
+        assert_eq!(render(&">".repeat(100_000)), Err(TooDeep));
+        assert_eq!(render(&"<div>".repeat(20_000)), Err(TooDeep));
+        assert_eq!(render(&"> ".repeat(60)).map(|r| r.word_count), Ok(0));
+        let nested_lists: String = (0..20).map(|i| format!("{}- item {i}\n", "  ".repeat(i))).collect();
+        assert!(render(&nested_lists).is_ok(), "20 nested lists are a normal article");
+    }
+
+    #[test]
     fn gfm_tables_and_strikethrough_render() {
-        let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n");
+        let r = render("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n").unwrap();
         assert!(r.html.contains("<table>"), "{}", r.html);
         assert!(r.html.contains("<del>old</del>"), "{}", r.html);
     }
 
     #[test]
     fn plain_text_and_counts() {
-        let r = render("# Title here\n\nSome *emphasised* text with `code`.\n\n- one\n- two\n");
+        let r = render("# Title here\n\nSome *emphasised* text with `code`.\n\n- one\n- two\n").unwrap();
         assert_eq!(r.plain_text, "Title here\nSome emphasised text with code.\none\ntwo");
         assert_eq!(r.word_count, 9);
         assert_eq!(r.reading_minutes, 1);
-        assert_eq!(render("").reading_minutes, 1);
+        assert_eq!(render("").unwrap().reading_minutes, 1);
         assert_eq!(reading_minutes(200), 1);
         assert_eq!(reading_minutes(201), 2);
         assert_eq!(reading_minutes(3200), 16);

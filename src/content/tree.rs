@@ -58,6 +58,29 @@ impl CategoryTree {
         self.ordered.iter().find(|c| c.slug == slug)
     }
 
+    /// The category a key names: by id (a path of digits) or by slug.
+    pub fn by_key(&self, key: super::lookup::GroupKey<'_>) -> Option<&category::Model> {
+        match key.named() {
+            super::lookup::Named::Id(id) => self.get(id),
+            super::lookup::Named::Slug(slug) => self.by_slug(slug),
+            super::lookup::Named::Nothing => None,
+        }
+    }
+
+    /// The tree without the categories for which `used` holds for neither them nor anything
+    /// below them. What is kept stays a tree: a kept category's parent is kept too.
+    pub fn pruned(&self, used: impl Fn(i32) -> bool) -> CategoryTree {
+        let mut keep: std::collections::HashSet<i32> = std::collections::HashSet::new();
+        // Children come after their parents in `ordered`: walking backwards sees them first.
+        for c in self.ordered.iter().rev() {
+            let below = self.children.get(&Some(c.id)).is_some_and(|kids| kids.iter().any(|k| keep.contains(k)));
+            if below || used(c.id) {
+                keep.insert(c.id);
+            }
+        }
+        CategoryTree::from_rows(self.ordered.iter().filter(|c| keep.contains(&c.id)).cloned().collect())
+    }
+
     pub fn children(&self, id: Option<i32>) -> Vec<&category::Model> {
         self.children.get(&id).map(|ids| ids.iter().filter_map(|i| self.get(*i)).collect()).unwrap_or_default()
     }
@@ -115,16 +138,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn tree_order_breadcrumbs_and_descendants() {
-        let tree = CategoryTree::from_rows(vec![
+    fn sample() -> CategoryTree {
+        CategoryTree::from_rows(vec![
             cat(1, "Ops", None, 1),
             cat(2, "Eng", None, 0),
             cat(3, "Backend", Some(2), 1),
             cat(4, "Databases", Some(2), 0),
             cat(5, "Postgres", Some(4), 0),
             cat(6, "Alerts", Some(1), 0),
-        ]);
+        ])
+    }
+
+    #[test]
+    fn tree_order_breadcrumbs_and_descendants() {
+        let tree = sample();
         let names: Vec<&str> = tree.ordered().iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["Eng", "Databases", "Postgres", "Backend", "Ops", "Alerts"]);
         let crumbs: Vec<i32> = tree.ancestors(5).iter().map(|c| c.id).collect();
@@ -135,5 +162,15 @@ mod tests {
         assert_eq!(tree.depth(5), 2);
         assert_eq!(tree.children(None).len(), 2);
         assert_eq!(tree.by_slug("postgres").map(|c| c.id), Some(5));
+    }
+
+    #[test]
+    fn pruning_keeps_what_is_used_and_everything_above_it() {
+        let tree = sample();
+        let kept = tree.pruned(|id| id == 5 || id == 1);
+        let names: Vec<&str> = kept.ordered().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Eng", "Databases", "Postgres", "Ops"]);
+        assert_eq!(kept.children(Some(2)).len(), 1);
+        assert!(tree.pruned(|_| false).ordered().is_empty());
     }
 }

@@ -6,12 +6,14 @@ use super::{Principal, Result};
 use crate::entities::user;
 
 /// The user a verified token speaks for, created on first write. Tokens are stateless, so a
-/// subject we have never seen is a new author, named after the subject until they say more.
+/// subject we have never seen is a new author, named after the subject until they say more
+/// (an identity provider's subject, `ISSUER SUB`, after its `SUB`).
 pub async fn ensure_user(db: &impl ConnectionTrait, principal: &Principal) -> Result<user::Model> {
     let now = super::now();
+    let name = principal.subject.split_once(' ').map_or(principal.subject.as_str(), |(_, sub)| sub);
     user::Entity::insert(user::ActiveModel {
         subject: Set(principal.subject.clone()),
-        display_name: Set(principal.subject.clone()),
+        display_name: Set(name.to_string()),
         role: Set(principal.role.as_str().to_string()),
         disabled: Set(false),
         created_at: Set(now),

@@ -228,7 +228,7 @@ macro_rules! group_feed {
                     path = $path,
                     tag = "feeds",
                     security(()),
-                    params(("slug" = String, Path, description = "The slug (old tag slugs keep working)")),
+                    params(("slug" = String, Path, description = "The id (digits only) or the slug (old tag slugs keep working)")),
                     responses((status = 200, description = "The feed", content_type = $ctype, body = $body), ReadErrors)
                 )]
         pub async fn $name(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, Problem> {

@@ -65,7 +65,9 @@ pub fn rss(doc: &FeedDoc) -> String {
         .map(|i| rss::Item {
             title: Some(i.title.clone()),
             link: Some(i.url.clone()),
-            description: Some(i.summary.clone()),
+            // RSS readers take <description> as HTML: the plain-text excerpt goes in escaped,
+            // so `<img onerror=…>` in it is shown as text, never made an element.
+            description: Some(xml_escape(&i.summary)),
             content: i.html.clone(),
             guid: Some(rss::Guid { value: i.id.clone(), permalink: false }),
             pub_date: Some(i.published.to_rfc2822()),
@@ -81,7 +83,7 @@ pub fn rss(doc: &FeedDoc) -> String {
     let channel = rss::Channel {
         title: doc.title.clone(),
         link: doc.home_url.clone(),
-        description: doc.description.clone(),
+        description: xml_escape(&doc.description),
         last_build_date: Some(doc.updated.to_rfc2822()),
         generator: Some("Colophon".into()),
         atom_ext: Some(AtomExtension {
@@ -219,7 +221,8 @@ pub fn xml_chars(text: &str) -> String {
     if text.chars().all(legal) { text.to_string() } else { text.chars().filter(|c| legal(*c)).collect() }
 }
 
-/// Text for XML character data and attribute values.
+/// Text for XML character data and attribute values, and plain text for a field that
+/// readers take as HTML (RSS's `<description>`; the XML writer then escapes it once more).
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -140,9 +140,7 @@ fn parse_params(v: Value) -> Result<async_graphql::Request, BadParams> {
     Ok(req)
 }
 
-/// Runs a request and answers it. With `application/graphql-response+json`, a request that
-/// failed before execution (it does not parse or validate) is a 400; one that ran is a 200
-/// even when fields failed. With `application/json`, every executed request is a 200.
+/// Runs a request and answers it (see [`answer`]).
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -151,9 +149,17 @@ async fn execute(
     req: async_graphql::Request,
 ) -> Response {
     let auth_header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
-    let auth = RequestAuth(state.jwt.viewer(auth_header).map_err(|e| e.to_string()));
+    let auth = RequestAuth(state.viewer(auth_header).await);
     let cache = std::sync::Arc::new(RequestCache::default());
-    let mut res = state.schema.execute(req.data(auth).data(cache.clone()).data(client)).await;
+    let res = state.schema.execute(req.data(auth).data(cache.clone()).data(client)).await;
+    let previewed = cache.previewed.load(std::sync::atomic::Ordering::Relaxed);
+    answer(media, res, previewed)
+}
+
+/// With `application/graphql-response+json`, a request that failed before execution (it
+/// does not parse or validate) is a 400; one that ran is a 200 even when fields failed.
+/// With `application/json`, every answer to a request that was read is a 200.
+fn answer(media: MediaType, mut res: async_graphql::Response, previewed: bool) -> Response {
     super::error::label_errors(&mut res.errors);
     if let Some(secs) = rate_limited(&res.errors) {
         // Refused for coming too often: the HTTP status says so too, as on REST.
@@ -173,11 +179,38 @@ async fn execute(
         return respond(StatusCode::BAD_REQUEST, media, &body);
     }
     let mut answer = respond(StatusCode::OK, media, &res);
-    if cache.previewed.load(std::sync::atomic::Ordering::Relaxed) {
+    if previewed {
         // A draft opened by a preview token must not be kept by any cache for others.
         answer.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     answer
+}
+
+/// Documents longer than this are parsed and measured on the blocking pool: a long one
+/// takes a millisecond or so, which the async workers should spend answering others.
+const PARSE_INLINE_BYTES: usize = 4 * 1024;
+
+/// Parses the document and measures what it would cost with its fragments spread, before
+/// anything (async-graphql's own checks, validation) walks it expanded. A document over a
+/// limit is refused here, in time linear in its length.
+async fn admit(req: async_graphql::Request) -> Result<async_graphql::Request, async_graphql::Response> {
+    fn check(mut req: async_graphql::Request) -> Result<async_graphql::Request, Vec<async_graphql::ServerError>> {
+        let doc = req.parsed_query().map_err(|e| vec![e])?;
+        let cost = super::limits::check_cost(doc)?;
+        Ok(req.data(cost))
+    }
+    let checked = if req.query.len() <= PARSE_INLINE_BYTES {
+        check(req)
+    } else {
+        match tokio::task::spawn_blocking(move || check(req)).await {
+            Ok(checked) => checked,
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(_) => Err(vec![async_graphql::ServerError::new("the server is shutting down", None)]),
+            },
+        }
+    };
+    checked.map_err(async_graphql::Response::from_errors)
 }
 
 /// Seconds to wait, when a field was refused for too many attempts.
@@ -232,7 +265,11 @@ pub async fn graphql_post(
     {
         return answer;
     }
-    match parse_params(value) {
+    let req = match parse_params(value) {
+        Ok(req) => req,
+        Err(e) => return coded_request_error(e.status, media, e.code, &e.message),
+    };
+    match admit(req).await {
         Ok(mut req) => {
             let read_only = !is_mutation(&mut req);
             let mut res = execute(&state, &headers, client, media, req).await;
@@ -242,7 +279,7 @@ pub async fn graphql_post(
             }
             res
         }
-        Err(e) => coded_request_error(e.status, media, e.code, &e.message),
+        Err(refused) => answer(media, refused, false),
     }
 }
 
@@ -279,9 +316,13 @@ pub async fn graphql_get(
     if let Some(answer) = persisted(&state, media, &mut object) {
         return answer;
     }
-    let mut req = match parse_params(Value::Object(object)) {
+    let req = match parse_params(Value::Object(object)) {
         Ok(r) => r,
         Err(e) => return coded_request_error(e.status, media, e.code, &e.message),
+    };
+    let mut req = match admit(req).await {
+        Ok(r) => r,
+        Err(refused) => return answer(media, refused, false),
     };
     if is_mutation(&mut req) {
         let mut res = request_error(StatusCode::METHOD_NOT_ALLOWED, media, "mutations are only accepted over POST");

@@ -1,14 +1,17 @@
-//! Limits on the documents the server will run, besides the depth and complexity
-//! async-graphql checks itself: a document's size (checked before parsing, in `http`) and
-//! its number of aliases. Aliases let one small document ask for the same expensive field
-//! hundreds of times under different names; no client of ours needs more than a few.
-//! The same pass checks Int ranges (`int_range`).
+//! Limits on the documents the server will run: a document's size (checked before parsing,
+//! in `http`), its cost with fragments spread (`check_cost`, right after parsing and before
+//! anything walks it expanded), and its number of aliases. Aliases let one small document
+//! ask for the same expensive field hundreds of times under different names; no client of
+//! ours needs more than a few. The same pass checks Int ranges (`int_range`).
+//! async-graphql's own depth and complexity limits stay on, as a second line.
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+
+use super::cost::{self, Cost, Unmeasurable};
 
 /// Longest query text accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 32 * 1024;
@@ -18,6 +21,61 @@ pub const MAX_ALIASES: usize = 50;
 pub const MAX_DEPTH: usize = 16;
 /// Highest complexity (one per field, times `first` on lists).
 pub const MAX_COMPLEXITY: usize = 5_000;
+/// Most nodes (fields, fragments, directives, argument values) with fragments spread:
+/// what validation visits. A 32 KiB document without fragments holds fewer.
+pub const MAX_NODES: usize = 20_000;
+/// Deepest nesting of selection sets, fragments and inline fragments included.
+pub const MAX_NESTING: usize = 32;
+/// Documents this large or larger are validated where blocking is allowed (see
+/// `Extension::validation`); smaller ones validate in microseconds.
+const VALIDATE_INLINE_NODES: usize = 1_000;
+
+/// Measures a parsed document and refuses one over a limit, saying which.
+pub fn check_cost(doc: &ExecutableDocument) -> Result<Cost, Vec<ServerError>> {
+    let cost = cost::measure(doc).map_err(|why| {
+        vec![match why {
+            Unmeasurable::Cycle(name) => {
+                refused(format!("fragment `{name}` spreads itself, so it never ends"), "GRAPHQL_VALIDATION_FAILED")
+            }
+            Unmeasurable::Variables { count } => refused(
+                format!("an operation declares {count} variables; at most {} are allowed", cost::MAX_VARIABLES),
+                "QUERY_TOO_COMPLEX",
+            ),
+            Unmeasurable::Directives { at, count } => refused(
+                format!("{at} carries {count} directives; at most {} are allowed", cost::MAX_DIRECTIVES),
+                "QUERY_TOO_COMPLEX",
+            ),
+        }]
+    })?;
+    let over: [(bool, &str, &dyn Fn() -> String); 4] = [
+        (cost.fields > MAX_COMPLEXITY, "QUERY_TOO_COMPLEX", &|| {
+            format!(
+                "the query selects {} fields once its fragments are spread; at most {MAX_COMPLEXITY} are allowed",
+                cost.fields
+            )
+        }),
+        (cost.nodes > MAX_NODES, "QUERY_TOO_COMPLEX", &|| {
+            format!(
+                "the query holds {} fields, fragments, directives and argument values once its fragments are \
+                 spread; at most {MAX_NODES} are allowed",
+                cost.nodes
+            )
+        }),
+        (cost.depth > MAX_DEPTH, "QUERY_TOO_DEEP", &|| {
+            format!("the query nests fields {} deep; at most {MAX_DEPTH} levels are allowed", cost.depth)
+        }),
+        (cost.nesting > MAX_NESTING, "QUERY_TOO_DEEP", &|| {
+            format!(
+                "the query nests selections {} deep, fragments included; at most {MAX_NESTING} levels are allowed",
+                cost.nesting
+            )
+        }),
+    ];
+    if let Some((_, code, message)) = over.iter().find(|(over, _, _)| *over) {
+        return Err(vec![refused(message(), code)]);
+    }
+    Ok(cost)
+}
 
 pub struct Limits {
     /// `false` when introspection is turned off: asking for `__schema` or `__type` is then
@@ -55,6 +113,33 @@ impl Extension for Limits {
         }
         super::int_range::check_document(&ctx.schema_env.registry, &doc, variables)?;
         Ok(doc)
+    }
+
+    /// Validation is synchronous. A large document (bounded by `check_cost`, but still a few
+    /// milliseconds of work) is validated with this worker handed over to the blocking pool,
+    /// so the other requests it was serving move to another worker meanwhile.
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let heavy = ctx.data_opt::<Cost>().is_some_and(|c| c.nodes >= VALIDATE_INLINE_NODES);
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if !(heavy && multi_thread) {
+            return next.run(ctx).await;
+        }
+        use std::future::Future;
+        let mut validation = std::pin::pin!(next.run(ctx));
+        // The validation future never waits on anything: one poll completes it.
+        let polled = tokio::task::block_in_place(|| {
+            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+            validation.as_mut().poll(&mut cx)
+        });
+        match polled {
+            std::task::Poll::Ready(result) => result,
+            std::task::Poll::Pending => validation.await,
+        }
     }
 }
 

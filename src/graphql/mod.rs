@@ -2,6 +2,7 @@
 //! a browser. Resolvers are thin: they call `content::Content` and map errors once
 //! (`error::to_graphql`).
 
+pub mod cost;
 pub mod editorial;
 pub mod error;
 pub mod http;
@@ -17,6 +18,7 @@ use async_graphql::{Context, EmptySubscription, ID, Object, Schema};
 
 use crate::auth::Jwt;
 use crate::content::categories::{CategoryPatch, NewCategory};
+use crate::content::lookup::GroupKey;
 use crate::content::series::{NewSeries, SeriesPatch};
 use crate::content::site::SitePatch;
 use crate::content::tags::{NewTag, TagPatch};
@@ -37,14 +39,14 @@ use types::{
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// The caller as the request's `Authorization` header made them: a viewer, or the reason the
-/// header was refused (reported by every resolver, as UNAUTHENTICATED).
-pub struct RequestAuth(pub Result<Viewer, String>);
+/// The caller as the request's `Authorization` header made them: a viewer, or why the
+/// header was refused (reported by every resolver: UNAUTHENTICATED, or a database error).
+pub struct RequestAuth(pub Result<Viewer, ContentError>);
 
 fn viewer<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Viewer> {
     match &ctx.data_unchecked::<RequestAuth>().0 {
         Ok(v) => Ok(v),
-        Err(reason) => Err(to_graphql(ContentError::Unauthenticated(reason.clone()))),
+        Err(e) => Err(error::to_graphql_ref(e)),
     }
 }
 
@@ -192,8 +194,8 @@ impl QueryRoot {
 
     /// A tag by slug (old slugs keep working).
     async fn tag(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Tag>> {
-        viewer(ctx)?;
-        Ok(content(ctx).tag(&slug).await.gql()?.map(Tag))
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).tag(viewer, GroupKey::Slug(&slug)).await.gql()?.map(Tag))
     }
 
     /// Tags by name or by article count. Readers see tags with published articles.
@@ -214,7 +216,7 @@ impl QueryRoot {
     async fn category(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Category>> {
         viewer(ctx)?;
         let tree = category_tree(ctx).await?;
-        Ok(tree.by_slug(&slug).cloned().map(|row| Category { row, tree: tree.clone() }))
+        Ok(tree.by_key(GroupKey::Slug(&slug)).cloned().map(|row| Category { row, tree: tree.clone() }))
     }
 
     /// Every category, in tree order: parents before children, siblings by position.
@@ -225,8 +227,8 @@ impl QueryRoot {
     }
 
     async fn series(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Series>> {
-        viewer(ctx)?;
-        Ok(content(ctx).series(&slug).await.gql()?.map(Series))
+        let viewer = viewer(ctx)?;
+        Ok(content(ctx).series(viewer, GroupKey::Slug(&slug)).await.gql()?.map(Series))
     }
 
     /// Series by title. Readers see series with published articles.
@@ -568,7 +570,7 @@ impl MutationRoot {
 
 /// A category just written, with a tree that includes the write.
 async fn fresh_category(ctx: &Context<'_>, row: crate::entities::category::Model) -> async_graphql::Result<Category> {
-    let tree = std::sync::Arc::new(content(ctx).category_tree().await.gql()?);
+    let tree = std::sync::Arc::new(content(ctx).category_tree_for(viewer(ctx)?).await.gql()?);
     Ok(Category { row, tree })
 }
 

@@ -29,9 +29,10 @@ pub struct RequestCache {
 pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<CategoryTree>> {
     let cache = ctx.data_unchecked::<Arc<RequestCache>>();
     let content = ctx.data_unchecked::<content::Content>();
+    let viewer = super::viewer(ctx)?;
     cache
         .tree
-        .get_or_try_init(|| async { content.category_tree().await.map(Arc::new) })
+        .get_or_try_init(|| async { content.category_tree_for(viewer).await.map(Arc::new) })
         .await
         .cloned()
         .map_err(|e| to_graphql_ref(&e))

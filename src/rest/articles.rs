@@ -346,7 +346,7 @@ pub struct GetArticleParams {
     get,
     path = "/api/v1/articles/{id}",
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id, its slug, or an old slug of it"), GetArticleParams),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old"), GetArticleParams),
     security((), ("bearer" = [])),
     responses(
         (status = 200, description = "The article; `ETag` carries its version", body = ArticleData,
@@ -363,7 +363,7 @@ pub async fn get_article(
     QueryParams(params): QueryParams<GetArticleParams>,
 ) -> Result<Response, Problem> {
     let preview = params.preview.as_deref().and_then(|t| state.jwt.verify_preview(t));
-    let lookup = ArticleLookup::SlugOrId(slug.clone());
+    let lookup = ArticleLookup::Path(slug.clone());
     let Some(view) = state.content.article_with_preview(&viewer, lookup, preview).await? else {
         return Err(Problem::not_found(format!("article `{slug}` not found")));
     };
@@ -569,7 +569,7 @@ fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
     path = "/api/v1/articles/{id}",
     tag = "articles",
     params(
-        ("id" = String, Path, description = "The article's id"),
+        ("id" = String, Path, description = "The article's id (digits only) or its slug, current or old"),
         ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}(\.[A-Za-z0-9_-]+)?"|[0-9]{1,9})$"#,
             description = "The ETag (version) the change is based on, like `\"3\"`"),
     ),
@@ -596,7 +596,8 @@ pub async fn update_article(
     JsonBody(body): JsonBody<UpdateArticle>,
 ) -> Result<Response, Problem> {
     let expected = if_match_version(&headers)?;
-    let view = state.content.update_article(&viewer, &id, body.into(), expected).await?;
+    let view =
+        state.content.update_article(&viewer, &state.content.article_id_at(&id).await?, body.into(), expected).await?;
     article_response(&state.content, StatusCode::OK, view).await
 }
 
@@ -612,7 +613,7 @@ pub struct PublishArticle {
     post,
     path = "/api/v1/articles/{id}/publish",
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old")),
     request_body(content = Option<PublishArticle>, description = "Optional; an empty body publishes now"),
     security(("bearer" = [])),
     responses(
@@ -645,7 +646,8 @@ pub async fn publish_article(
         // `null` says "no options", as the schema allows.
         parse_json::<Option<PublishArticle>>(&body)?.unwrap_or_default()
     };
-    let view = state.content.publish_article(&viewer, &id, input.published_at).await?;
+    let view =
+        state.content.publish_article(&viewer, &state.content.article_id_at(&id).await?, input.published_at).await?;
     article_response(&state.content, StatusCode::OK, view).await
 }
 
@@ -654,7 +656,7 @@ pub async fn publish_article(
     post,
     path = "/api/v1/articles/{id}/unpublish",
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Back to draft", body = ArticleData),
@@ -669,7 +671,7 @@ pub async fn unpublish_article(
     Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let view = state.content.unpublish_article(&viewer, &id).await?;
+    let view = state.content.unpublish_article(&viewer, &state.content.article_id_at(&id).await?).await?;
     article_response(&state.content, StatusCode::OK, view).await
 }
 
@@ -678,7 +680,7 @@ pub async fn unpublish_article(
     post,
     path = "/api/v1/articles/{id}/archive",
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old")),
     security(("bearer" = [])),
     responses((status = 200, description = "Archived", body = ArticleData), WriteErrors)
 )]
@@ -687,7 +689,7 @@ pub async fn archive_article(
     Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let view = state.content.archive_article(&viewer, &id).await?;
+    let view = state.content.archive_article(&viewer, &state.content.article_id_at(&id).await?).await?;
     article_response(&state.content, StatusCode::OK, view).await
 }
 
@@ -696,7 +698,7 @@ pub async fn archive_article(
     delete,
     path = "/api/v1/articles/{id}",
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted"),
@@ -710,7 +712,7 @@ pub async fn delete_article(
     Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    state.content.delete_article(&viewer, &id).await?;
+    state.content.delete_article(&viewer, &state.content.article_id_at(&id).await?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -733,7 +735,7 @@ pub struct ArticleArray {
     get,
     path = "/api/v1/articles/{id}/related",
     tag = "articles",
-    params(("id" = String, Path, description = "The article's id, its slug, or an old slug of it"), RelatedParams),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old"), RelatedParams),
     security((), ("bearer" = [])),
     responses((status = 200, description = "Related articles, best first", body = ArticleArray), ReadErrors)
 )]
@@ -744,7 +746,7 @@ pub async fn related_articles(
     QueryParams(params): QueryParams<RelatedParams>,
 ) -> Result<Response, Problem> {
     let limit = crate::content::groups::related_limit(params.limit, "limit")?;
-    let Some(view) = state.content.article(&viewer, ArticleLookup::SlugOrId(id.clone())).await? else {
+    let Some(view) = state.content.article(&viewer, ArticleLookup::Path(id.clone())).await? else {
         return Err(Problem::not_found(format!("article `{id}` not found")));
     };
     let mut related = state.content.related(&[view.row.id], limit).await?;

@@ -15,6 +15,7 @@ use super::tags::{created, group_page};
 use crate::app::AppState;
 use crate::content::categories::{CategoryPatch, NewCategory};
 use crate::content::groups::{Group, Grouping};
+use crate::content::lookup::GroupKey;
 use crate::content::tree::CategoryTree;
 use crate::content::{ArticleOrder, ContentError, PageArgs};
 use crate::entities::category;
@@ -103,7 +104,7 @@ pub struct CategoryListParams {
 )]
 pub async fn list_categories(
     State(state): State<AppState>,
-    Auth(_viewer): Auth,
+    Auth(viewer): Auth,
     QueryParams(params): QueryParams<CategoryListParams>,
 ) -> Result<Response, Problem> {
     let n = params.articles.unwrap_or(0);
@@ -111,7 +112,7 @@ pub async fn list_categories(
         return Err(ContentError::field("articles", "must be between 0 and 100").into());
     }
     let descendants = params.include_descendants.unwrap_or(false);
-    let tree = state.content.category_tree().await?;
+    let tree = state.content.category_tree_for(&viewer).await?;
     let gs = groups(&tree, tree.ordered().iter().map(|c| c.id), descendants);
     let mut data: Vec<CategoryEntry>;
     if n > 0 {
@@ -185,18 +186,18 @@ pub struct CategoryPageParams {
     get,
     path = "/api/v1/categories/{slug}",
     tag = "categories",
-    params(("slug" = String, Path, description = "The category's slug"), CategoryPageParams),
+    params(("slug" = String, Path, description = "The category's id (digits only) or its slug"), CategoryPageParams),
     security((), ("bearer" = [])),
     responses((status = 200, description = "The category page", body = CategoryPage), ReadErrors)
 )]
 pub async fn get_category(
     State(state): State<AppState>,
-    Auth(_viewer): Auth,
+    Auth(viewer): Auth,
     Path(slug): Path<String>,
     QueryParams(params): QueryParams<CategoryPageParams>,
 ) -> Result<Response, Problem> {
-    let tree = state.content.category_tree().await?;
-    let Some(c) = tree.by_slug(&slug) else {
+    let tree = state.content.category_tree_for(&viewer).await?;
+    let Some(c) = tree.by_key(GroupKey::Path(&slug)) else {
         return Err(Problem::not_found(format!("category `{slug}` not found")));
     };
     let descendants = params.include_descendants.unwrap_or(false);
@@ -298,7 +299,7 @@ pub async fn create_category(
     patch,
     path = "/api/v1/categories/{slug}",
     tag = "categories",
-    params(("slug" = String, Path, description = "The category's slug or id")),
+    params(("slug" = String, Path, description = "The category's id (digits only) or its slug")),
     request_body = UpdateCategory,
     security(("bearer" = [])),
     responses((status = 200, description = "The updated category", body = CategoryData), WriteErrors)
@@ -333,7 +334,7 @@ pub struct DeleteCategoryParams {
     delete,
     path = "/api/v1/categories/{slug}",
     tag = "categories",
-    params(("slug" = String, Path, description = "The category's slug or id"), DeleteCategoryParams),
+    params(("slug" = String, Path, description = "The category's id (digits only) or its slug"), DeleteCategoryParams),
     security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), WriteErrors)
 )]

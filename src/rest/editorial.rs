@@ -45,7 +45,7 @@ pub struct RevisionList {
     get,
     path = "/api/v1/articles/{id}/revisions",
     tag = "editorial",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old")),
     security(("bearer" = [])),
     responses((status = 200, description = "The revisions", body = RevisionList), WriteErrors)
 )]
@@ -54,7 +54,7 @@ pub async fn list_revisions(
     Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<axum::Json<RevisionList>, Problem> {
-    let list = state.content.revisions(&viewer, &id).await?;
+    let list = state.content.revisions(&viewer, &state.content.article_id_at(&id).await?).await?;
     Ok(axum::Json(RevisionList { data: list.into_iter().map(Into::into).collect() }))
 }
 
@@ -63,7 +63,7 @@ pub async fn list_revisions(
     post,
     path = "/api/v1/articles/{id}/revisions/{version}/restore",
     tag = "editorial",
-    params(("id" = String, Path, description = "The article's id"), ("version" = i32, Path, description = "The version to restore")),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old"), ("version" = i32, Path, description = "The version to restore")),
     security(("bearer" = [])),
     responses((status = 200, description = "The article, restored", body = ArticleData), WriteErrors)
 )]
@@ -72,7 +72,7 @@ pub async fn restore_revision(
     Signed(viewer): Signed,
     Path((id, version)): Path<(String, i32)>,
 ) -> Result<axum::Json<ArticleData>, Problem> {
-    let view = state.content.restore_revision(&viewer, &id, version).await?;
+    let view = state.content.restore_revision(&viewer, &state.content.article_id_at(&id).await?, version).await?;
     Ok(axum::Json(ArticleData { data: article_dto(&state.content, view).await? }))
 }
 
@@ -162,7 +162,7 @@ pub struct PreviewTokenData {
     post,
     path = "/api/v1/articles/{id}/preview",
     tag = "editorial",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old")),
     security(("bearer" = [])),
     responses((status = 201, description = "A preview token", body = PreviewTokenData), WriteErrors)
 )]
@@ -171,7 +171,8 @@ pub async fn create_preview_token(
     Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, axum::Json<PreviewTokenData>), Problem> {
-    let (token, expires_at) = state.content.create_preview_token(&viewer, &state.jwt, &id).await?;
+    let (token, expires_at) =
+        state.content.create_preview_token(&viewer, &state.jwt, &state.content.article_id_at(&id).await?).await?;
     Ok((StatusCode::CREATED, axum::Json(PreviewTokenData { data: PreviewToken { token, expires_at } })))
 }
 

@@ -22,7 +22,7 @@ impl FromRequestParts<AppState> for Auth {
                 Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", "the Authorization header is not valid text")
             })?),
         };
-        state.jwt.viewer(header).map(Auth).map_err(Problem::from)
+        state.viewer(header).await.map(Auth).map_err(Problem::from)
     }
 }
 

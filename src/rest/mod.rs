@@ -44,7 +44,11 @@ use crate::app::AppState;
         title = "Colophon REST API",
         description = "Articles, tags, categories and series of a technical publication. \
 Errors are RFC 9457 problem details (`application/problem+json`). Lists are cursor-paginated \
-and link the next page with an RFC 8288 `Link` header. Writes need `Authorization: Bearer <JWT>`.",
+and link the next page with an RFC 8288 `Link` header. Writes need `Authorization: Bearer <JWT>`. \
+In every path, reads and writes alike, a segment of digits only names a record by id and anything \
+else names it by slug (current or old); no slug is digits only, so the two never meet (a title \
+like \"2024\" gets the slug `2024-2`). Readers see tags, categories and series only once a \
+published article uses them (a category: in it or below it).",
         license(name = "MIT", identifier = "MIT"),
         contact(name = "Colophon maintainers"),
     ),

@@ -12,6 +12,7 @@ use super::problem::{Problem, ReadErrors, WriteErrors};
 use super::tags::{PageParams, created, group_page};
 use crate::app::AppState;
 use crate::content::groups::{Group, Grouping};
+use crate::content::lookup::GroupKey;
 use crate::content::series::{NewSeries, SeriesPatch};
 use crate::content::{ArticleOrder, Content, ContentError, PageArgs};
 use crate::entities::series;
@@ -111,17 +112,17 @@ pub async fn list_series(
     get,
     path = "/api/v1/series/{slug}",
     tag = "series",
-    params(("slug" = String, Path, description = "The series' slug"), PageParams),
+    params(("slug" = String, Path, description = "The series' id (digits only) or its slug"), PageParams),
     security((), ("bearer" = [])),
     responses((status = 200, description = "The series and its parts", body = SeriesPage), ReadErrors)
 )]
 pub async fn get_series(
     State(state): State<AppState>,
-    Auth(_viewer): Auth,
+    Auth(viewer): Auth,
     Path(slug): Path<String>,
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Response, Problem> {
-    let Some(s) = state.content.series(&slug).await? else {
+    let Some(s) = state.content.series(&viewer, GroupKey::Path(&slug)).await? else {
         return Err(Problem::not_found(format!("series `{slug}` not found")));
     };
     let group = Group { id: s.id, keys: vec![s.id] };
@@ -190,7 +191,7 @@ pub async fn create_series(
     patch,
     path = "/api/v1/series/{slug}",
     tag = "series",
-    params(("slug" = String, Path, description = "The series' slug or id")),
+    params(("slug" = String, Path, description = "The series' id (digits only) or its slug")),
     request_body = UpdateSeries,
     security(("bearer" = [])),
     responses((status = 200, description = "The updated series", body = SeriesData), WriteErrors)
@@ -211,7 +212,7 @@ pub async fn update_series(
     delete,
     path = "/api/v1/series/{slug}",
     tag = "series",
-    params(("slug" = String, Path, description = "The series' slug or id")),
+    params(("slug" = String, Path, description = "The series' id (digits only) or its slug")),
     security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), WriteErrors)
 )]
@@ -229,7 +230,7 @@ pub async fn delete_series(
     put,
     path = "/api/v1/series/{slug}/order",
     tag = "series",
-    params(("slug" = String, Path, description = "The series' slug or id")),
+    params(("slug" = String, Path, description = "The series' id (digits only) or its slug")),
     request_body = ReorderSeries,
     security(("bearer" = [])),
     responses((status = 200, description = "The series", body = SeriesData), WriteErrors)

@@ -11,6 +11,7 @@ use super::extract::{Auth, JsonBody, Path, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use crate::app::AppState;
 use crate::content::groups::{Group, Grouping};
+use crate::content::lookup::GroupKey;
 use crate::content::tags::{NewTag, TagOrder, TagPatch};
 use crate::content::{ArticleOrder, Content, ContentError, PageArgs};
 use crate::entities::tag;
@@ -147,17 +148,17 @@ pub async fn group_page(
     get,
     path = "/api/v1/tags/{slug}",
     tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug, an old slug of it, or its id"), PageParams),
+    params(("slug" = String, Path, description = "The tag's id (digits only) or its slug, current or old"), PageParams),
     security((), ("bearer" = [])),
     responses((status = 200, description = "The tag and a page of its articles", body = TagPage), ReadErrors)
 )]
 pub async fn get_tag(
     State(state): State<AppState>,
-    Auth(_viewer): Auth,
+    Auth(viewer): Auth,
     Path(slug): Path<String>,
     QueryParams(params): QueryParams<PageParams>,
 ) -> Result<Response, Problem> {
-    let Some(t) = state.content.tag(&slug).await? else {
+    let Some(t) = state.content.tag(&viewer, GroupKey::Path(&slug)).await? else {
         return Err(Problem::not_found(format!("tag `{slug}` not found")));
     };
     let group = Group { id: t.id, keys: vec![t.id] };
@@ -235,7 +236,7 @@ pub async fn create_tag(
     patch,
     path = "/api/v1/tags/{slug}",
     tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug or id")),
+    params(("slug" = String, Path, description = "The tag's id (digits only) or its slug, current or old")),
     request_body = UpdateTag,
     security(("bearer" = [])),
     responses((status = 200, description = "The updated tag", body = TagData), WriteErrors)
@@ -256,7 +257,7 @@ pub async fn update_tag(
     delete,
     path = "/api/v1/tags/{slug}",
     tag = "tags",
-    params(("slug" = String, Path, description = "The tag's slug or id")),
+    params(("slug" = String, Path, description = "The tag's id (digits only) or its slug, current or old")),
     security(("bearer" = [])),
     responses((status = 204, description = "Deleted"), WriteErrors)
 )]
@@ -275,7 +276,7 @@ pub async fn delete_tag(
     post,
     path = "/api/v1/tags/{slug}/merge",
     tag = "tags",
-    params(("slug" = String, Path, description = "The tag to merge away (slug or id)")),
+    params(("slug" = String, Path, description = "The tag to merge away: its id (digits only) or its slug")),
     request_body = MergeTag,
     security(("bearer" = [])),
     responses((status = 200, description = "The tag that remains", body = TagData), WriteErrors)

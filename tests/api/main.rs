@@ -3,12 +3,15 @@
 
 mod support;
 
+mod account_state;
 mod auth;
 mod contract_edges;
 mod contracts;
 mod corpus;
 mod counts;
+mod document_cost;
 mod editorial;
+mod feed_escaping;
 mod feeds;
 mod graphql_http;
 mod hardening;
@@ -18,14 +21,17 @@ mod lifecycle;
 mod lists;
 mod management;
 mod pagination;
+mod path_resolution;
 mod persisted_queries;
 mod plans;
 mod portable;
+mod render_bounds;
 mod response_cache;
 mod server;
 mod statements;
 mod sync;
 mod taxonomy;
+mod taxonomy_visibility;
 mod token_attacks;
 mod validation;
 mod webhooks;

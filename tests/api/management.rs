@@ -109,7 +109,9 @@ async fn categories_form_a_tree_without_cycles(app: TestApp) {
             .map(|c| format!("{}:{}", c["depth"], c["slug"].as_str().unwrap()))
             .collect()
     };
-    let tree = app.get("/api/v1/categories", None).await.json();
+    // Editors see the whole tree; readers see none of it while no article is published.
+    assert_eq!(app.get("/api/v1/categories", None).await.json()["data"], json!([]));
+    let tree = app.get("/api/v1/categories", Some(&editor)).await.json();
     assert_eq!(order(&tree), ["0:engineering", "1:backend", "1:databases", "2:postgres", "0:ops"]);
 
     // Moving under itself or a descendant is refused, on both faces, and changes nothing.
@@ -127,7 +129,7 @@ async fn categories_form_a_tree_without_cycles(app: TestApp) {
         .await;
     assert_eq!(gql_code(&v), "BAD_USER_INPUT");
     assert_eq!(v["errors"][0]["extensions"]["fields"][0]["field"], "parent");
-    assert_eq!(order(&app.get("/api/v1/categories", None).await.json()), order(&tree));
+    assert_eq!(order(&app.get("/api/v1/categories", Some(&editor)).await.json()), order(&tree));
 
     // Move a subtree, reorder siblings, make a root.
     let v = app
@@ -137,10 +139,10 @@ async fn categories_form_a_tree_without_cycles(app: TestApp) {
     let res = app.call(Method::PATCH, "/api/v1/categories/ops", Some(&editor), Some(json!({ "position": -1 }))).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert_eq!(
-        order(&app.get("/api/v1/categories", None).await.json()),
+        order(&app.get("/api/v1/categories", Some(&editor)).await.json()),
         ["0:ops", "1:databases", "2:postgres", "0:engineering", "1:backend"]
     );
-    let v = app.gql_ok("{ category(slug: \"postgres\") { ancestors { slug } } }", json!({}), None).await;
+    let v = app.gql_ok("{ category(slug: \"postgres\") { ancestors { slug } } }", json!({}), Some(&editor)).await;
     assert_eq!(v["category"]["ancestors"], json!([{ "slug": "ops" }, { "slug": "databases" }]));
 
     // Delete: refused while used (articles or children), unless reassigned.
@@ -156,7 +158,10 @@ async fn categories_form_a_tree_without_cycles(app: TestApp) {
     assert_eq!(app.get("/api/v1/articles/vacuum", None).await.json()["data"]["category"]["slug"], "backend");
     let v = app.gql_ok("mutation { deleteCategory(id: \"databases\") }", json!({}), Some(&editor)).await;
     assert_eq!(v["deleteCategory"], true);
-    assert_eq!(order(&app.get("/api/v1/categories", None).await.json()), ["0:ops", "0:engineering", "1:backend"]);
+    assert_eq!(
+        order(&app.get("/api/v1/categories", Some(&editor)).await.json()),
+        ["0:ops", "0:engineering", "1:backend"]
+    );
 }
 
 db_test!(series_are_managed_and_reordered_keeping_gaps);
@@ -285,7 +290,9 @@ async fn articles_move_between_series_and_filter_by_author(app: TestApp) {
         .call(Method::PATCH, &format!("/api/v1/articles/{id}"), Some(&editor), Some(json!({ "series": null })))
         .await;
     assert_eq!(res.json()["data"]["series"], Value::Null);
-    assert_eq!(app.get("/api/v1/series/first", None).await.json()["data"]["article_count"], 0);
+    assert_eq!(app.get("/api/v1/series/first", Some(&editor)).await.json()["data"]["article_count"], 0);
+    // Readers no longer see a series without published articles.
+    assert_eq!(app.get("/api/v1/series/first", None).await.status, StatusCode::NOT_FOUND);
 
     // Author filter, by the author's id, on both faces.
     let other = app.token_for("someone-else", Role::Editor);
