@@ -82,6 +82,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(crate::http_cache::layer))
+        // Behind the response cache: only what the cache could not answer is charged.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::allowance::layer))
         .layer(axum::middleware::from_fn_with_state(state.cache.clone(), crate::response_cache::layer))
         // A bug in one handler answers 500 problem+json instead of dropping the connection.
         .layer(CatchPanicLayer::custom(|_| {
@@ -107,6 +109,7 @@ fn cors(origins: &CorsOrigins) -> CorsLayer {
         ])
         .expose_headers([
             header::ETAG,
+            header::LINK,
             header::LOCATION,
             header::RETRY_AFTER,
             header::WWW_AUTHENTICATE,

@@ -83,7 +83,8 @@ pub struct ServerSettings {
     pub read_rate: Option<Rate>,
     /// `COLOPHON_RATE_LIMIT_AUTH`: per client, for sign-in and refresh on both faces.
     pub auth_rate: Option<Rate>,
-    /// `COLOPHON_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed.
+    /// `COLOPHON_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed, besides the
+    /// loopback addresses, which always are.
     pub trusted_proxies: Vec<IpNet>,
     /// `COLOPHON_GRAPHQL_INTROSPECTION`: `on` (default) or `off`.
     pub introspection: bool,
@@ -118,7 +119,7 @@ impl Default for ServerSettings {
             cors_origins: CorsOrigins::None,
             read_rate: Some(crate::rate_limit::READS_DEFAULT),
             auth_rate: Some(crate::rate_limit::AUTH_DEFAULT),
-            trusted_proxies: Vec::new(),
+            trusted_proxies: IpNet::loopback().to_vec(),
             introspection: true,
             log_json: false,
             shutdown_delay: Duration::ZERO,
@@ -188,7 +189,8 @@ impl ServerSettings {
                 CorsOrigins::List(list)
             }
         };
-        let mut trusted_proxies = Vec::new();
+        // A proxy on the same host (nginx, Caddy, a Next.js server) is always believed.
+        let mut trusted_proxies = IpNet::loopback().to_vec();
         for net in get("COLOPHON_TRUSTED_PROXIES").unwrap_or_default().split(',').filter(|n| !n.trim().is_empty()) {
             trusted_proxies.push(IpNet::parse(net).map_err(|p| bad("COLOPHON_TRUSTED_PROXIES", p))?);
         }

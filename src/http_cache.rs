@@ -53,7 +53,12 @@ const MAX_BUFFERED: usize = 8 * 1024 * 1024;
 
 pub async fn layer(req: Request, next: Next) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return next.run(req).await;
+        // A write's answer (and a sign-in's, which carries tokens) is for nobody to keep.
+        let mut res = next.run(req).await;
+        if !res.headers().contains_key(header::CACHE_CONTROL) {
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+        return res;
     }
     let path = req.uri().path();
     if path == "/healthz" || path == "/readyz" {
@@ -63,7 +68,14 @@ pub async fn layer(req: Request, next: Next) -> Response {
     }
     let credentialed = with_credentials(&req);
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
+    if res.status() == StatusCode::MOVED_PERMANENTLY && !res.headers().contains_key(header::CACHE_CONTROL) {
+        // An old slug's redirect holds until the slug is taken again: as long as a read.
+        let headers = res.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(if credentialed { PRIVATE } else { PUBLIC }));
+        headers.append(header::VARY, HeaderValue::from_static("Authorization"));
+        return res;
+    }
     if !cacheable(&res) {
         return res;
     }

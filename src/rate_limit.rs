@@ -37,8 +37,9 @@ impl Rate {
     }
 }
 
-/// Requests without a valid token: 1200 a minute per client, unless set otherwise.
-pub const READS_DEFAULT: Rate = Rate { count: 1200, period: Duration::from_secs(60) };
+/// Reads: 6,000 units of cost a minute per client (`guard::allowance`: a cache hit costs
+/// nothing, an uncached read 1, a search 20), unless set otherwise.
+pub const READS_DEFAULT: Rate = Rate { count: 6000, period: Duration::from_secs(60) };
 
 /// Sign-in and refresh: ten attempts a minute per client, unless set otherwise.
 pub const AUTH_DEFAULT: Rate = Rate { count: 10, period: Duration::from_secs(60) };
@@ -79,6 +80,32 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         }
         buckets.insert(key.clone(), full_at + interval);
         Ok(())
+    }
+}
+
+impl<K: Hash + Eq + Clone> RateLimiter<K> {
+    /// Whether `key` has spent its allowance: `Some(wait)` until one unit is back. Takes
+    /// nothing; the work is charged when it is done (`charge`), at its real cost.
+    pub fn spent(&self, key: &K, now: Instant) -> Option<Duration> {
+        let depth = self.rate.interval() * (self.rate.count - 1);
+        let buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let full_at = buckets.get(key).copied().filter(|t| *t > now)?;
+        let allowed_from = full_at.checked_sub(depth).unwrap_or(now);
+        (allowed_from > now).then(|| allowed_from - now)
+    }
+
+    /// Takes `cost` units from `key`'s allowance, into debt if it must: a client that
+    /// spends more than it has waits until the debt is paid back.
+    pub fn charge(&self, key: &K, cost: u32, now: Instant) {
+        if cost == 0 {
+            return;
+        }
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        if buckets.len() >= SWEEP_AT && !buckets.contains_key(key) {
+            buckets.retain(|_, full_at| *full_at > now);
+        }
+        let full_at = buckets.get(key).copied().filter(|t| *t > now).unwrap_or(now);
+        buckets.insert(key.clone(), full_at + self.rate.interval() * cost);
     }
 }
 
@@ -124,6 +151,23 @@ mod tests {
             assert!(limiter.check(&"a", later).is_ok());
         }
         assert!(limiter.check(&"a", later).is_err());
+    }
+
+    #[test]
+    fn charged_after_the_work_at_its_cost() {
+        let limiter = RateLimiter::new(Rate { count: 10, period: Duration::from_secs(10) });
+        let t0 = Instant::now();
+        assert_eq!(limiter.spent(&"a", t0), None);
+        // Nine units leave one: still allowed in.
+        limiter.charge(&"a", 9, t0);
+        assert_eq!(limiter.spent(&"a", t0), None);
+        // A search of 20 puts the client 19 units in debt: 20 s until one unit is back.
+        limiter.charge(&"a", 20, t0);
+        assert_eq!(limiter.spent(&"a", t0), Some(Duration::from_secs(20)));
+        assert_eq!(limiter.spent(&"a", t0 + Duration::from_secs(20)), None);
+        // Free answers cost nothing, and other clients are untouched.
+        limiter.charge(&"b", 0, t0);
+        assert_eq!(limiter.spent(&"b", t0), None);
     }
 
     #[test]

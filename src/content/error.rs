@@ -25,7 +25,7 @@ pub enum ContentError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
-    #[error("version conflict: the article is at version {current}, not {expected}")]
+    #[error("version conflict: the article is at version {current}, not {}", describe_expected(*.expected))]
     VersionConflict { expected: i32, current: i32 },
     #[error("{0}")]
     Unauthenticated(String),
@@ -36,6 +36,13 @@ pub enum ContentError {
     RateLimited { retry_after: std::time::Duration },
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
+}
+
+fn describe_expected(expected: i32) -> String {
+    match expected {
+        super::model::NO_VERSION => "one the precondition names".into(),
+        v => v.to_string(),
+    }
 }
 
 fn summary(errors: &[FieldError]) -> String {

@@ -5,6 +5,10 @@ use chrono::{DateTime, Utc};
 
 use crate::entities::{article, category, series, tag};
 
+/// A version no article has (they start at 1): what a precondition that names none of an
+/// article's versions expects, so that it fails as a version conflict.
+pub const NO_VERSION: i32 = 0;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ArticleStatus {
     Draft,

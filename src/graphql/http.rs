@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::{RequestAuth, objects::RequestCache};
 use crate::app::AppState;
 use crate::guard::ClientIp;
+use crate::guard::allowance::Cost;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -62,8 +63,12 @@ fn request_error(status: StatusCode, media: MediaType, message: &str) -> Respons
 
 /// A GraphQL error answer for a request turned away before it was read (rate limit,
 /// overload, timeout), in plain JSON, which every client understands.
-pub(crate) fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
-    coded_request_error(status, MediaType::Json, code, message)
+/// `retry_after` goes in `extensions.retryAfter` (seconds), beside the `Retry-After` header.
+pub(crate) fn refusal(status: StatusCode, code: &str, message: &str, retry_after: u64) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code, "retryAfter": retry_after } }]
+    });
+    respond(status, MediaType::Json, &body)
 }
 
 fn coded_request_error(status: StatusCode, media: MediaType, code: &str, message: &str) -> Response {
@@ -153,7 +158,11 @@ async fn execute(
     let cache = std::sync::Arc::new(RequestCache::default());
     let res = state.schema.execute(req.data(auth).data(cache.clone()).data(client)).await;
     let previewed = cache.previewed.load(std::sync::atomic::Ordering::Relaxed);
-    answer(media, res, previewed)
+    let mut answer = answer(media, res, previewed);
+    let complexity = cache.complexity.load(std::sync::atomic::Ordering::Relaxed);
+    let cost = Cost::graphql(complexity, cache.searched.load(std::sync::atomic::Ordering::Relaxed));
+    answer.extensions_mut().insert(cost);
+    answer
 }
 
 /// With `application/graphql-response+json`, a request that failed before execution (it
@@ -179,8 +188,9 @@ fn answer(media: MediaType, mut res: async_graphql::Response, previewed: bool) -
         return respond(StatusCode::BAD_REQUEST, media, &body);
     }
     let mut answer = respond(StatusCode::OK, media, &res);
-    if previewed {
-        // A draft opened by a preview token must not be kept by any cache for others.
+    if previewed || !res.errors.is_empty() {
+        // A draft opened by a preview token must not be kept by any cache for others, and
+        // an error may be passing (a timeout, an expired token): neither is kept.
         answer.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     answer

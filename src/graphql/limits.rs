@@ -126,20 +126,25 @@ impl Extension for Limits {
         let heavy = ctx.data_opt::<Cost>().is_some_and(|c| c.nodes >= VALIDATE_INLINE_NODES);
         let multi_thread = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if !(heavy && multi_thread) {
-            return next.run(ctx).await;
+        let result = if heavy && multi_thread {
+            use std::future::Future;
+            let mut validation = std::pin::pin!(next.run(ctx));
+            // The validation future never waits on anything: one poll completes it.
+            let polled = tokio::task::block_in_place(|| {
+                let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                validation.as_mut().poll(&mut cx)
+            });
+            match polled {
+                std::task::Poll::Ready(result) => result,
+                std::task::Poll::Pending => validation.await,
+            }
+        } else {
+            next.run(ctx).await
+        };
+        if let (Ok(valid), Some(cache)) = (&result, ctx.data_opt::<std::sync::Arc<super::objects::RequestCache>>()) {
+            cache.complexity.store(valid.complexity, std::sync::atomic::Ordering::Relaxed);
         }
-        use std::future::Future;
-        let mut validation = std::pin::pin!(next.run(ctx));
-        // The validation future never waits on anything: one poll completes it.
-        let polled = tokio::task::block_in_place(|| {
-            let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-            validation.as_mut().poll(&mut cx)
-        });
-        match polled {
-            std::task::Poll::Ready(result) => result,
-            std::task::Poll::Pending => validation.await,
-        }
+        result
     }
 }
 

@@ -184,6 +184,9 @@ impl QueryRoot {
             names: Default::default(),
         };
         let query = article_query(filter.unwrap_or_default(), order_by, page);
+        if query.search.is_some() {
+            objects::searched(ctx);
+        }
         let mut page = content(ctx).articles(viewer, query).await.gql()?;
         if objects::wants_texts(ctx) {
             content(ctx).fill_texts(page.items.iter_mut().map(|(_, v)| v).collect()).await.gql()?;
@@ -254,6 +257,7 @@ impl QueryRoot {
         after: Option<String>,
     ) -> async_graphql::Result<SearchConnection> {
         viewer(ctx)?;
+        objects::searched(ctx);
         let mut page = content(ctx).search(&query, &forward(first, after)).await.gql()?;
         if objects::wants_texts(ctx) {
             content(ctx).fill_texts(page.items.iter_mut().map(|(_, h)| &mut h.article).collect()).await.gql()?;

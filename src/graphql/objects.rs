@@ -24,6 +24,15 @@ pub struct RequestCache {
     tree: tokio::sync::OnceCell<Arc<CategoryTree>>,
     /// Set when a preview token opened an article: the answer is for its holder alone.
     pub previewed: std::sync::atomic::AtomicBool,
+    /// The document's validated complexity, and whether it searched: what it costs the
+    /// client's allowance (`guard::allowance::Cost::graphql`).
+    pub complexity: std::sync::atomic::AtomicUsize,
+    pub searched: std::sync::atomic::AtomicBool,
+}
+
+/// Notes that the request searched, which costs its client's allowance more.
+pub fn searched(ctx: &Context<'_>) {
+    ctx.data_unchecked::<Arc<RequestCache>>().searched.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<CategoryTree>> {

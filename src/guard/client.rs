@@ -30,6 +30,14 @@ impl IpNet {
         Ok(IpNet { addr, prefix })
     }
 
+    /// This host: a proxy here is believed without being named.
+    pub fn loopback() -> [IpNet; 2] {
+        [
+            IpNet { addr: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), prefix: 8 },
+            IpNet { addr: IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), prefix: 128 },
+        ]
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         match (self.addr, ip) {
@@ -116,5 +124,10 @@ mod tests {
         assert_eq!(client_ip(ip("10.0.0.2"), &[], &trusted), ip("10.0.0.2"));
         // Nothing trusted: the peer, always.
         assert_eq!(client_ip(ip("10.0.0.2"), &["1.2.3.4"], &[]), ip("10.0.0.2"));
+        // A proxy on this host, in the list every server starts with.
+        let local = IpNet::loopback();
+        assert_eq!(client_ip(ip("127.0.0.1"), &["198.51.100.7"], &local), ip("198.51.100.7"));
+        assert_eq!(client_ip(ip("::1"), &["198.51.100.7"], &local), ip("198.51.100.7"));
+        assert_eq!(client_ip(ip("127.0.0.1"), &[], &local), ip("127.0.0.1"));
     }
 }

@@ -4,6 +4,7 @@
 //! Probes (`/healthz`, `/readyz`) and `/metrics` are never shed, limited or timed out: an
 //! overloaded server must still be able to say so.
 
+pub mod allowance;
 pub mod client;
 
 use std::net::{IpAddr, SocketAddr};
@@ -21,7 +22,7 @@ use tracing::Instrument;
 use crate::app::AppState;
 use crate::config::ServerSettings;
 use crate::metrics::Refusal;
-use crate::rate_limit::{RateLimiter, retry_after_secs};
+use crate::rate_limit::RateLimiter;
 use crate::rest::problem::Problem;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -34,7 +35,8 @@ pub struct ClientIp(pub Option<IpAddr>);
 pub struct Guard {
     pub settings: ServerSettings,
     in_flight: Arc<Semaphore>,
-    reads: Option<RateLimiter<IpAddr>>,
+    /// Per client address, the read allowance, charged by `allowance::layer`.
+    pub(crate) reads: Option<RateLimiter<IpAddr>>,
     draining: AtomicBool,
 }
 
@@ -101,15 +103,15 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             state.metrics.refused(Refusal::Shed);
             return refusal(&path, StatusCode::SERVICE_UNAVAILABLE, "overloaded", "the server is busy; try again", 1);
         };
+        // A spent allowance is noted here and enforced behind the response cache
+        // (`allowance::layer`): what the cache answers costs nothing and is never refused.
         // The token is verified only when the allowance is spent (the handler verifies it
         // anyway): signed-in clients draw on their address's allowance, then pass.
         if let (Some(limiter), Some(ip)) = (&guard.reads, client)
-            && let Err(wait) = limiter.check(&ip, Instant::now())
+            && let Some(wait) = limiter.spent(&ip, Instant::now())
             && !has_valid_token(&state, &req)
         {
-            state.metrics.refused(Refusal::RateLimited);
-            let detail = "too many requests from this client; sign in or slow down";
-            return refusal(&path, StatusCode::TOO_MANY_REQUESTS, "rate-limited", detail, retry_after_secs(wait));
+            req.extensions_mut().insert(allowance::Spent { retry_after: wait });
         }
         match tokio::time::timeout(guard.settings.request_timeout, next.run(req)).await {
             Ok(res) => res,
@@ -158,7 +160,7 @@ fn has_valid_token(state: &AppState, req: &Request) -> bool {
 /// so GraphQL clients find `errors[].extensions.code` where they look for it.
 pub fn refusal(path: &str, status: StatusCode, kind: &str, detail: &str, retry_after: u64) -> Response {
     let mut res = if path == "/graphql" {
-        crate::graphql::http::refusal(status, &kind.to_ascii_uppercase().replace('-', "_"), detail)
+        crate::graphql::http::refusal(status, &kind.to_ascii_uppercase().replace('-', "_"), detail, retry_after)
     } else {
         Problem::new(status, kind, detail).into_response()
     };

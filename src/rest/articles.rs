@@ -13,8 +13,9 @@ use crate::app::AppState;
 use crate::content::articles::PageArgNames;
 use crate::content::{
     ArticleLookup, ArticleOrder, ArticlePatch, ArticleQuery, ArticleStatus, ArticleView, Content, ContentError,
-    NewArticle, PageArgs,
+    NewArticle, PageArgs, Viewer,
 };
+use crate::guard::allowance::Cost;
 use crate::http_cache::keys;
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -313,6 +314,7 @@ pub async fn list_articles(
         order: sort.into(),
         page: PageArgs { first: params.limit, after: params.cursor.clone(), names: LIST_NAMES, ..Default::default() },
     };
+    let cost = if params.q.is_some() { Cost::SEARCH } else { Cost::READ };
     let page = state.content.articles(&viewer, query).await?;
     let limit = params.limit.unwrap_or(crate::content::articles::PAGE_DEFAULT as i64) as u64;
     let next_cursor = page.next_cursor();
@@ -329,7 +331,7 @@ pub async fn list_articles(
         meta: ListMeta { total: page.total, limit, next_cursor },
     };
     let names = super::list_keys([keys::ARTICLES.to_string()], &body.data);
-    Ok((headers, super::keyed(names, axum::Json(body))).into_response())
+    Ok((headers, axum::Extension(cost), super::keyed(names, axum::Json(body))).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -545,22 +547,58 @@ impl From<UpdateArticle> for ArticlePatch {
 }
 
 /// The version an `If-Match` header asks for: `"3"` (or `W/"3"`); `*` asks for none.
-fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
-    let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(None) };
-    let raw = raw.to_str().unwrap_or("");
+/// What `If-Match` asks for (RFC 9110 §13.1.1): nothing, any current version (`*`), or one
+/// of a list of entity tags. Ours are `"3"` or `"3.<hash>"` (weak ones compare too, and a
+/// bare `3` is taken as `"3"`); a well-formed tag that is not ours names no version, and so
+/// cannot match: 412, not 400.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IfMatch {
+    Absent,
+    Any,
+    /// The versions the listed tags name; empty when none names one of ours.
+    Versions(Vec<i32>),
+}
+
+fn if_match(headers: &HeaderMap) -> Result<IfMatch, Problem> {
+    let Some(raw) = headers.get(header::IF_MATCH) else { return Ok(IfMatch::Absent) };
+    let bad = || Problem::bad_request("If-Match must be `*` or entity tags, like \"3\" (the article's ETag)");
+    let raw = raw.to_str().map_err(|_| bad())?.trim();
     if raw == "*" {
-        return Ok(None);
+        return Ok(IfMatch::Any);
     }
-    // The entity-tag as sent (`"3"`, `W/"3"`, or the GET's `"3.<hash>"`), or the bare
-    // version some clients send.
-    let quoted = raw.strip_prefix("W/").unwrap_or(raw).strip_prefix('"').and_then(|r| r.strip_suffix('"'));
-    let quoted = quoted.map(|q| q.split_once('.').map_or(q, |(version, _)| version));
-    quoted
-        .or(Some(raw))
-        .filter(|v| (1..=9).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|v| v.parse::<i32>().ok())
-        .map(Some)
-        .ok_or_else(|| Problem::bad_request("If-Match must be the ETag of the article, like \"3\""))
+    let mut versions = Vec::new();
+    for tag in raw.split(',').map(str::trim) {
+        let opaque = match tag.strip_prefix("W/").unwrap_or(tag).strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+            Some(opaque) if !opaque.contains('"') => opaque,
+            // The bare version some clients send.
+            _ if !tag.is_empty() && tag.len() <= 9 && tag.bytes().all(|b| b.is_ascii_digit()) => tag,
+            _ => return Err(bad()),
+        };
+        let version = opaque.split_once('.').map_or(opaque, |(version, _)| version);
+        if (1..=9).contains(&version.len())
+            && version.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(v) = version.parse::<i32>()
+        {
+            versions.push(v);
+        }
+    }
+    Ok(IfMatch::Versions(versions))
+}
+
+/// The version a write must find, given `If-Match`: `None` for any; `NO_VERSION` when the
+/// header names none the article has. A list naming several is read against the current
+/// version (the write then checks that it is still current).
+async fn expected_version(state: &AppState, viewer: &Viewer, id: &str, want: IfMatch) -> Result<Option<i32>, Problem> {
+    Ok(match want {
+        IfMatch::Absent | IfMatch::Any => None,
+        IfMatch::Versions(v) if v.is_empty() => Some(crate::content::model::NO_VERSION),
+        IfMatch::Versions(v) if v.len() == 1 => Some(v[0]),
+        IfMatch::Versions(v) => {
+            let current =
+                state.content.article(viewer, ArticleLookup::Id(id.to_string())).await?.map(|a| a.row.version);
+            Some(current.filter(|c| v.contains(c)).unwrap_or(crate::content::model::NO_VERSION))
+        }
+    })
 }
 
 /// Change an article. With `If-Match`, the change applies only to that version.
@@ -570,8 +608,10 @@ fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
     tag = "articles",
     params(
         ("id" = String, Path, description = "The article's id (digits only) or its slug, current or old"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[0-9]{1,9}(\.[A-Za-z0-9_-]+)?"|[0-9]{1,9})$"#,
-            description = "The ETag (version) the change is based on, like `\"3\"`"),
+        ("If-Match" = Option<String>, Header, nullable = false,
+            pattern = r#"^(\*|((W/)?"[!#-~]*"|[0-9]{1,9})(\s*,\s*((W/)?"[!#-~]*"|[0-9]{1,9}))*)$"#,
+            description = "The ETag (version) the change is based on, like `\"3\"`; `*`, or a list of entity tags, \
+            any of which may be current"),
     ),
     request_body = UpdateArticle,
     security(("bearer" = [])),
@@ -582,7 +622,7 @@ fn if_match_version(headers: &HeaderMap) -> Result<Option<i32>, Problem> {
         (status = 403, description = "The role may not write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The slug or series part is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match names a version that is no longer current", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match names no current version of the article", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
@@ -595,9 +635,10 @@ pub async fn update_article(
     headers: HeaderMap,
     JsonBody(body): JsonBody<UpdateArticle>,
 ) -> Result<Response, Problem> {
-    let expected = if_match_version(&headers)?;
-    let view =
-        state.content.update_article(&viewer, &state.content.article_id_at(&id).await?, body.into(), expected).await?;
+    let want = if_match(&headers)?;
+    let id = state.content.article_id_at(&id).await?;
+    let expected = expected_version(&state, &viewer, &id, want).await?;
+    let view = state.content.update_article(&viewer, &id, body.into(), expected).await?;
     article_response(&state.content, StatusCode::OK, view).await
 }
 

@@ -1,6 +1,7 @@
 //! `/api/v1/site`, `/api/v1/archive` and `/api/v1/search`.
 
 use axum::extract::State;
+use axum::response::IntoResponse as _;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -176,15 +177,19 @@ pub async fn search(
         result.items.into_iter().map(|(_, h)| (h.article, (h.snippet, h.score))).unzip();
     let articles = article_dtos(&state.content, views).await?;
     let names = super::list_keys([keys::ARTICLES.to_string()], &articles);
-    Ok(super::keyed(
-        names,
-        axum::Json(SearchResults {
-            meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
-            data: articles
-                .into_iter()
-                .zip(rest)
-                .map(|(article, (snippet, score))| SearchResult { article, snippet, score })
-                .collect(),
-        }),
-    ))
+    Ok((
+        axum::Extension(crate::guard::allowance::Cost::SEARCH),
+        super::keyed(
+            names,
+            axum::Json(SearchResults {
+                meta: ListMeta { total: result.total, limit: params.limit.unwrap_or(20) as u64, next_cursor },
+                data: articles
+                    .into_iter()
+                    .zip(rest)
+                    .map(|(article, (snippet, score))| SearchResult { article, snippet, score })
+                    .collect(),
+            }),
+        ),
+    )
+        .into_response())
 }

@@ -105,16 +105,23 @@ async fn bodies_paths_and_headers_are_read_as_documented(app: TestApp) {
     assert_eq!(res.status, StatusCode::BAD_REQUEST, "{}", res.text);
     assert_eq!(res.header("content-type"), Some("application/problem+json"));
 
-    // If-Match: an entity tag, weak or strong, or the bare version; anything else is 400.
+    // If-Match (RFC 9110): `*`, entity tags weak or strong (a list if need be), or the bare
+    // version. A well-formed tag that is not the current one is 412, even one we never
+    // made; only a value that is no entity tag at all is 400.
     let version =
         app.get(&format!("/api/v1/articles/{id}"), Some(&editor)).await.json()["data"]["version"].as_i64().unwrap();
     for (if_match, status) in [
         ("null".to_string(), StatusCode::BAD_REQUEST),
-        ("\"x\"".to_string(), StatusCode::BAD_REQUEST),
+        ("\"unterminated".to_string(), StatusCode::BAD_REQUEST),
+        ("\"x\"".to_string(), StatusCode::PRECONDITION_FAILED),
+        ("\"stale\"".to_string(), StatusCode::PRECONDITION_FAILED),
         (format!("W/\"{version}\""), StatusCode::OK),
         (format!("\"{}\"", version + 1), StatusCode::OK),
         (format!("{}", version + 2), StatusCode::OK),
         ("\"1\"".to_string(), StatusCode::PRECONDITION_FAILED),
+        (format!("\"1\", \"{}.abc\", \"x\"", version + 3), StatusCode::OK),
+        ("\"1\", \"2\"".to_string(), StatusCode::PRECONDITION_FAILED),
+        ("*".to_string(), StatusCode::OK),
     ] {
         let req = Request::builder()
             .method(Method::PATCH)

@@ -45,8 +45,8 @@ fn assert_refused(res: &Response, status: StatusCode, kind: &str) {
     assert!(retry >= 1, "{retry}");
 }
 
-db_test!(anonymous_reads_are_limited_per_client);
-async fn anonymous_reads_are_limited_per_client(base: TestApp) {
+db_test!(anonymous_reads_are_limited_per_client_by_their_cost);
+async fn anonymous_reads_are_limited_per_client_by_their_cost(base: TestApp) {
     let settings = ServerSettings {
         read_rate: per_minute(3),
         trusted_proxies: vec![IpNet::parse("10.0.0.0/8").unwrap()],
@@ -54,31 +54,55 @@ async fn anonymous_reads_are_limited_per_client(base: TestApp) {
     };
     let app = base.configured(settings);
     let alice = [203, 0, 113, 5];
-    for _ in 0..3 {
-        assert_eq!(app.send(from(alice, Method::GET, "/api/v1/articles", None)).await.status, StatusCode::OK);
+    // Three uncached reads spend the allowance; the fourth is refused.
+    for n in 1..=3 {
+        let res = app.send(from(alice, Method::GET, &format!("/api/v1/articles?limit={n}"), None)).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     }
-    let res = app.send(from(alice, Method::GET, "/api/v1/articles", None)).await;
+    let res = app.send(from(alice, Method::GET, "/api/v1/articles?limit=4", None)).await;
     assert_refused(&res, StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    // What the response cache answers costs nothing and is never refused.
+    for _ in 0..10 {
+        let res = app.send(from(alice, Method::GET, "/api/v1/articles?limit=1", None)).await;
+        assert_eq!((res.status, res.header("x-cache")), (StatusCode::OK, Some("hit")), "{}", res.text);
+    }
     // Writing another address in X-Forwarded-For does not help an untrusted client.
-    let spoofed = with_header(from(alice, Method::GET, "/api/v1/articles", None), "x-forwarded-for", "198.51.100.1");
+    let spoofed = with_header(from(alice, Method::GET, "/api/v1/tags", None), "x-forwarded-for", "198.51.100.1");
     assert_eq!(app.send(spoofed).await.status, StatusCode::TOO_MANY_REQUESTS);
-    // GraphQL answers in its own shape, with the same status and header.
+    // GraphQL answers in its own shape, with the same status and header, and the wait.
     let res = app.send(from(alice, Method::GET, "/graphql?query=%7Bsite%7Btitle%7D%7D", None)).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.text);
-    assert_eq!(res.json()["errors"][0]["extensions"]["code"], "RATE_LIMITED");
-    assert!(res.header("retry-after").is_some());
+    let err = &res.json()["errors"][0];
+    assert_eq!(err["extensions"]["code"], "RATE_LIMITED");
+    let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
+    assert_eq!(err["extensions"]["retryAfter"], retry, "{}", res.text);
     // Another client has its own allowance; so has a signed-in editor on the same address.
     assert_eq!(app.send(from([203, 0, 113, 6], Method::GET, "/api/v1/articles", None)).await.status, StatusCode::OK);
     let editor = format!("Bearer {}", app.editor());
-    let signed = with_header(from(alice, Method::GET, "/api/v1/articles", None), "authorization", &editor);
+    let signed = with_header(from(alice, Method::GET, "/api/v1/articles?limit=9", None), "authorization", &editor);
     assert_eq!(app.send(signed).await.status, StatusCode::OK);
-    // Behind a trusted proxy, each forwarded client counts on its own.
-    for client in ["198.51.100.7", "198.51.100.8"] {
+    // Behind a trusted proxy (one named, or any on this host), each forwarded client counts
+    // on its own.
+    let proxied = [([10, 0, 0, 2], "198.51.100.7"), ([10, 0, 0, 2], "198.51.100.8"), ([127, 0, 0, 1], "198.51.100.9")];
+    for (k, (proxy, client)) in proxied.into_iter().enumerate() {
         for i in 0..4 {
-            let req = with_header(from([10, 0, 0, 2], Method::GET, "/api/v1/tags", None), "x-forwarded-for", client);
+            let uri = format!("/api/v1/tags?limit={}", k * 4 + i + 1); // never cached
+            let req = with_header(from(proxy, Method::GET, &uri, None), "x-forwarded-for", client);
             let want = if i < 3 { StatusCode::OK } else { StatusCode::TOO_MANY_REQUESTS };
             assert_eq!(app.send(req).await.status, want, "{client} #{i}");
         }
+    }
+    // A search costs twenty reads: the client then waits for twenty intervals, not one.
+    for (i, search) in ["/api/v1/search?q=rust", "/graphql?query=%7Bsearch(query%3A%22rust%22)%7BtotalCount%7D%7D"]
+        .into_iter()
+        .enumerate()
+    {
+        let bob = [198, 18, 0, i as u8];
+        assert_eq!(app.send(from(bob, Method::GET, search, None)).await.status, StatusCode::OK);
+        let res = app.send(from(bob, Method::GET, "/api/v1/articles?limit=7", None)).await;
+        assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{search}");
+        let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
+        assert!(retry > 20 * 15, "{search}: Retry-After {retry}");
     }
     // Probes are never limited.
     assert_eq!(app.send(from(alice, Method::GET, "/healthz", None)).await.status, StatusCode::OK);
@@ -310,6 +334,10 @@ async fn cors_answers_only_configured_origins(base: TestApp) {
     let res = app.send(get.body(Body::empty()).unwrap()).await;
     assert_eq!(res.header("access-control-allow-origin"), Some("https://app.example"));
     assert!(res.header("access-control-expose-headers").unwrap().to_ascii_lowercase().contains("etag"));
+    assert!(
+        res.header("access-control-expose-headers").unwrap().to_ascii_lowercase().contains("link"),
+        "a browser front end reads the pagination links"
+    );
 }
 
 db_test!(answers_carry_security_headers_and_a_request_id);

@@ -78,9 +78,10 @@ async fn answers_with_credentials_stay_private(app: TestApp) {
     assert_eq!(res.header("cache-control"), Some(colophon::http_cache::PRIVATE));
     assert!(res.header("surrogate-key").is_none());
     assert!(res.header("vary").unwrap_or_default().contains("Authorization"));
-    // Writes and errors are never marked cacheable by this layer.
+    // Writes are kept by nobody, and errors are never marked cacheable by this layer.
     let res = app.call(Method::POST, "/api/v1/tags", Some(&editor), Some(json!({ "name": "New" }))).await;
-    assert!(res.header("etag").is_none() && res.header("cache-control").is_none());
+    assert!(res.header("etag").is_none());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
     let res = app.get("/api/v1/articles/none-such", None).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert!(res.header("etag").is_none());
@@ -135,4 +136,57 @@ async fn a_draft_opened_by_a_preview_token_is_kept_by_no_cache(app: TestApp) {
     // The REST preview likewise answers privately.
     let res = app.get(&format!("/api/v1/articles/under-review?preview={token}"), None).await;
     assert_eq!(res.header("cache-control"), Some(colophon::http_cache::PRIVATE));
+}
+
+db_test!(tokens_redirects_and_errors_are_kept_as_they_should_be);
+async fn tokens_redirects_and_errors_are_kept_as_they_should_be(app: TestApp) {
+    use colophon::content::Role;
+    use colophon::content::accounts::{NewUser, cli_admin};
+    // Answers that carry tokens are kept by nobody, on both faces.
+    let user = NewUser {
+        email: "ada@example.com".into(),
+        name: "Ada".into(),
+        role: Role::Editor,
+        password: "correct horse battery".into(),
+    };
+    app.content.create_user(&cli_admin(), user).await.unwrap();
+    let login = json!({ "email": "ada@example.com", "password": "correct horse battery" });
+    let res = app.call(Method::POST, "/api/v1/auth/token", None, Some(login)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let refresh = res.json()["refresh_token"].as_str().unwrap().to_string();
+    let res = app.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({ "refresh_token": refresh }))).await;
+    assert_eq!(res.header("cache-control"), Some("no-store"), "{}", res.text);
+    let query = "mutation { login(email: \"ada@example.com\", password: \"correct horse battery\") { accessToken } }";
+    let res = app.call(Method::POST, "/graphql", None, Some(json!({ "query": query }))).await;
+    assert!(res.text.contains("accessToken"), "{}", res.text);
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let a = app.create(json!({ "title": "Renamed" })).await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let res = app.call(Method::POST, &format!("/api/v1/articles/{id}/preview"), Some(&app.editor()), None).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+
+    // An old slug's redirect may be kept as long as a read.
+    app.publish(&id, None).await;
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/articles/{id}"),
+            Some(&app.editor()),
+            Some(json!({ "slug": "new-name" })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK);
+    let res = app.get("/api/v1/articles/renamed", None).await;
+    assert_eq!(res.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(res.header("cache-control"), Some(crate_public()));
+
+    // A GraphQL GET that answers with an error is not kept: the error may pass.
+    let res = app.get("/graphql?query=%7Barticles(first%3A%20500)%7BtotalCount%7D%7D", None).await;
+    assert!(res.text.contains("errors"), "{}", res.text);
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    assert_eq!(res.header("x-cache"), None, "the response cache does not keep it either");
+    let res = app.get("/graphql?query=%7Barticles(first%3A%20500)%7BtotalCount%7D%7D", None).await;
+    assert_ne!(res.header("x-cache"), Some("hit"));
 }
