@@ -68,7 +68,8 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let (api, _) = rest::router().split_for_parts();
-    let cors = cors(&state.guard.settings.cors_origins);
+    let api = api.route_layer(axum::middleware::from_fn(rest::query::check));
+    let cors = cors(&state.guard.settings.cors_origins, state.guard.settings.demo_site);
     let demo = if state.guard.settings.demo_site { crate::demo_site::router() } else { Router::new() };
     Router::new()
         .route("/healthz", get(healthz))
@@ -96,7 +97,9 @@ pub fn router(state: AppState) -> Router {
 
 /// Browsers may call from the origins in `COLOPHON_CORS_ORIGINS` (none by default: the API
 /// answers any client, but a web page elsewhere needs to be named to read the answers).
-fn cors(origins: &CorsOrigins) -> CorsLayer {
+/// `serve --demo` also lets any `http://localhost:*` page call, so a front end's dev server
+/// works against it at once.
+fn cors(origins: &CorsOrigins, demo: bool) -> CorsLayer {
     use axum::http::Method;
     let base = CorsLayer::new()
         .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
@@ -116,17 +119,49 @@ fn cors(origins: &CorsOrigins) -> CorsLayer {
             crate::guard::REQUEST_ID,
         ])
         .max_age(std::time::Duration::from_secs(600));
-    match origins {
-        CorsOrigins::None => base.allow_origin(AllowOrigin::list([])),
-        CorsOrigins::Any => base.allow_origin(AllowOrigin::any()),
-        CorsOrigins::List(list) => {
-            base.allow_origin(AllowOrigin::list(list.iter().filter_map(|o| HeaderValue::from_str(o).ok())))
-        }
+    let listed: Vec<HeaderValue> = match origins {
+        CorsOrigins::Any => return base.allow_origin(AllowOrigin::any()),
+        CorsOrigins::None => Vec::new(),
+        CorsOrigins::List(list) => list.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect(),
+    };
+    if !demo {
+        return base.allow_origin(AllowOrigin::list(listed));
     }
+    base.allow_origin(AllowOrigin::predicate(move |origin, _| listed.contains(origin) || is_local_origin(origin)))
 }
 
-/// Prometheus metrics (text exposition format).
-async fn metrics(State(state): State<AppState>) -> Response {
+/// `http://localhost`, `http://127.0.0.1` or `http://[::1]`, on any port.
+fn is_local_origin(origin: &HeaderValue) -> bool {
+    let Ok(origin) = origin.to_str() else { return false };
+    let Some(host) = origin.strip_prefix("http://") else { return false };
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    matches!(host, "localhost" | "127.0.0.1" | "[::1]")
+}
+
+/// Prometheus metrics (text exposition format), for this host, or for whoever holds
+/// `COLOPHON_METRICS_TOKEN`: they describe the traffic of every client, and are large.
+async fn metrics(
+    State(state): State<AppState>,
+    client: Option<axum::Extension<crate::guard::ClientIp>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let allowed = match &state.guard.settings.metrics_token {
+        Some(token) => bearer.is_some_and(|b| crate::auth::same_secret(b.trim(), token)),
+        // No address: not over a network (in-process); else the client must be this host.
+        None => client.and_then(|c| c.0.0).is_none_or(|ip| ip.is_loopback() || ip.to_canonical().is_loopback()),
+    };
+    if !allowed {
+        let detail = match state.guard.settings.metrics_token {
+            Some(_) => "metrics need `Authorization: Bearer <COLOPHON_METRICS_TOKEN>`",
+            None => "metrics are served to this host only; set COLOPHON_METRICS_TOKEN to scrape them from elsewhere",
+        };
+        return Problem::new(StatusCode::FORBIDDEN, "forbidden", detail).into_response();
+    }
     let body = state.metrics.render(state.content.db(), state.guard.in_flight());
     let mut res = body.into_response();
     res.headers_mut()

@@ -86,6 +86,9 @@ pub struct ServerSettings {
     /// `COLOPHON_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed, besides the
     /// loopback addresses, which always are.
     pub trusted_proxies: Vec<IpNet>,
+    /// `COLOPHON_METRICS_TOKEN`: `/metrics` asks for it as a bearer token; unset, `/metrics`
+    /// answers only this host.
+    pub metrics_token: Option<String>,
     /// `COLOPHON_GRAPHQL_INTROSPECTION`: `on` (default) or `off`.
     pub introspection: bool,
     /// `COLOPHON_LOG_FORMAT`: `text` (default) or `json`.
@@ -121,6 +124,7 @@ impl Default for ServerSettings {
             auth_rate: Some(crate::rate_limit::AUTH_DEFAULT),
             trusted_proxies: IpNet::loopback().to_vec(),
             introspection: true,
+            metrics_token: None,
             log_json: false,
             shutdown_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(10),
@@ -222,6 +226,8 @@ impl ServerSettings {
             ..d.feeds
         };
         let mut webhooks = d.webhooks.clone();
+        webhooks.allow_private =
+            on_off("COLOPHON_WEBHOOK_ALLOW_PRIVATE", get("COLOPHON_WEBHOOK_ALLOW_PRIVATE").as_deref(), true)?;
         if let Some(v) = get("COLOPHON_WEBHOOK_RETRY_BASE_MS") {
             match v.parse::<u64>() {
                 Ok(ms) if (1..=3_600_000).contains(&ms) => webhooks.retry_base = Duration::from_millis(ms),
@@ -243,6 +249,17 @@ impl ServerSettings {
             read_rate: rate("COLOPHON_RATE_LIMIT_READS", d.read_rate)?,
             auth_rate: rate("COLOPHON_RATE_LIMIT_AUTH", d.auth_rate)?,
             trusted_proxies,
+            metrics_token: match get("COLOPHON_METRICS_TOKEN").map(|t| t.trim().to_string()) {
+                None => None,
+                Some(t) if t.is_empty() => None,
+                Some(t) if t.len() >= 16 && t.bytes().all(|b| b.is_ascii_graphic()) => Some(t),
+                Some(_) => {
+                    return Err(bad(
+                        "COLOPHON_METRICS_TOKEN",
+                        "must be at least 16 printable characters without spaces (`openssl rand -hex 16`)",
+                    ));
+                }
+            },
             introspection: on_off(
                 "COLOPHON_GRAPHQL_INTROSPECTION",
                 get("COLOPHON_GRAPHQL_INTROSPECTION").as_deref(),
@@ -352,7 +369,8 @@ mod tests {
         assert_eq!(s.cors_origins, CorsOrigins::List(vec!["https://a.example".into(), "http://localhost:3000".into()]));
         assert_eq!(s.read_rate, None);
         assert_eq!(s.auth_rate.unwrap().count, 3);
-        assert_eq!(s.trusted_proxies.len(), 2);
+        // The two named, after the loopback networks every server believes.
+        assert_eq!(s.trusted_proxies.len(), 4);
         assert!(!s.introspection && s.log_json);
         for (key, value) in [
             ("COLOPHON_REQUEST_TIMEOUT", "0"),
@@ -361,6 +379,8 @@ mod tests {
             ("COLOPHON_CORS_ORIGINS", "example.com"),
             ("COLOPHON_CORS_ORIGINS", "https://a.example/path"),
             ("COLOPHON_RATE_LIMIT_READS", "lots"),
+            ("COLOPHON_METRICS_TOKEN", "short"),
+            ("COLOPHON_WEBHOOK_ALLOW_PRIVATE", "maybe"),
             ("COLOPHON_TRUSTED_PROXIES", "10.0.0.0/40"),
             ("COLOPHON_GRAPHQL_INTROSPECTION", "maybe"),
             ("COLOPHON_LOG_FORMAT", "xml"),

@@ -1,5 +1,6 @@
-//! Human-readable API docs, offline: GraphiQL for the GraphQL face and a Redoc reference for
-//! the REST face, with their scripts embedded in the binary (no CDN).
+//! Pages for people, offline: an index at `/` that says where everything is, GraphiQL for
+//! the GraphQL face and a Redoc reference for the REST face, with their scripts embedded in
+//! the binary (no CDN).
 
 use axum::Router;
 use axum::extract::Path;
@@ -27,7 +28,51 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
 ];
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/docs", get(docs)).route("/assets/{name}", get(asset))
+    Router::new().route("/", get(index)).route("/docs", get(docs)).route("/assets/{name}", get(asset))
+}
+
+/// `GET /`: where things are. A page for a browser, JSON for anything else.
+async fn index(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let demo = state.guard.settings.demo_site;
+    let mut links = vec![
+        ("graphql", "/graphql", "GraphQL API (GraphiQL in a browser)"),
+        ("rest", "/api/v1", "REST API, e.g. /api/v1/articles"),
+        ("docs", "/docs", "REST reference"),
+        ("openapi", "/api/v1/openapi.yaml", "OpenAPI document"),
+        ("feed", "/feed.xml", "RSS feed (also /atom.xml, /feed.json)"),
+        ("health", "/healthz", "liveness (and /readyz)"),
+    ];
+    if demo {
+        links.push(("demo", "/demo/", "a reader's site built on the API"));
+    }
+    let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let mut res = if html {
+        let items: String = links
+            .iter()
+            .map(|(_, href, what)| format!("    <li><a href=\"{href}\">{href}</a>: {what}</li>\n"))
+            .collect();
+        let page = format!(
+            "<!doctype html>\n<html lang=\"en\">\n<head>\n  <meta charset=\"utf-8\">\n  <title>Colophon</title>\n</head>\n\
+             <body>\n  <h1>Colophon</h1>\n  <p>A headless content API for technical publications.</p>\n  <ul>\n{items}  </ul>\n\
+             </body>\n</html>\n"
+        );
+        let mut res = Html(page).into_response();
+        // No script, no style: the page asks for nothing.
+        res.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+        res
+    } else {
+        let body: serde_json::Map<String, serde_json::Value> =
+            links.iter().map(|(k, href, _)| (k.to_string(), serde_json::Value::from(*href))).collect();
+        axum::Json(serde_json::json!({ "name": "Colophon", "links": body })).into_response()
+    };
+    res.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+    res
 }
 
 async fn asset(Path(name): Path<String>) -> Response {
@@ -82,8 +127,30 @@ pub fn graphiql_html() -> &'static str {
   <script src="/assets/graphiql.min.js"></script>
   <script>
     const fetcher = GraphiQL.createFetcher({ url: '/graphql' });
+    // A first query that shows what a front end reads, instead of GraphiQL's welcome text.
+    const defaultQuery = `# Welcome to Colophon's GraphQL API. Press the play button (Ctrl-Enter) to run this:
+# the newest articles, as a home page shows them. The docs (book icon) list every field.
+{
+  site { title description articleCount tagCount }
+  articles(first: 5) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      title
+      slug
+      excerpt
+      readingMinutes
+      publishedAt
+      tags { name slug }
+      category { name }
+      series { title }
+      seriesPart
+    }
+  }
+}
+`;
     ReactDOM.createRoot(document.getElementById('graphiql')).render(
-      React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true })
+      React.createElement(GraphiQL, { fetcher, defaultQuery, defaultEditorToolsVisibility: true })
     );
   </script>
 </body>

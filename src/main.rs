@@ -373,7 +373,9 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     settings.demo_site = demo_mode;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "colophon=info,tower_http=warn".into());
-    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // Colour codes only for a terminal: in a file or a log collector they are noise.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
     if settings.log_json {
         // One JSON object per line, with the request's span (id, method, route) in each.
         logs.json().with_current_span(true).with_span_list(false).init();
@@ -394,24 +396,26 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
         tracing::trace!(target: "colophon::db", ms, failed = info.failed, sql = %info.statement.sql, "statement");
     });
     db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
-    let content = Content::new(conn).with_auth_rate(settings.auth_rate);
+    let content =
+        Content::new(conn).with_auth_rate(settings.auth_rate).with_private_webhooks(settings.webhooks.allow_private);
     if demo_mode {
         let loaded = demo::load_if_empty(&content).await.map_err(|e| Failure::Runtime(format!("demo content: {e}")))?;
         if loaded > 0 {
-            eprintln!("loaded {loaded} demo articles");
+            println!("loaded {loaded} demo articles");
         }
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Failure::Runtime(format!("cannot listen on {addr}: {e}")))?;
     let local = listener.local_addr().map_err(|e| Failure::Runtime(e.to_string()))?;
-    eprintln!("colophon listening on http://{local} ({} database)", db::backend_name(content.db()));
-    eprintln!("  GraphiQL:  http://{local}/graphql");
-    eprintln!("  REST:      http://{local}/api/v1  (e.g. /api/v1/articles)");
-    eprintln!("  API docs:  http://{local}/docs  (OpenAPI: /api/v1/openapi.yaml)");
-    eprintln!("  Feeds:     http://{local}/feed.xml  /atom.xml  /feed.json  /sitemap.xml");
+    // The banner is the program's output (stdout); logs and warnings go to stderr.
+    println!("colophon listening on http://{local} ({} database)", db::backend_name(content.db()));
+    println!("  GraphiQL:  http://{local}/graphql");
+    println!("  REST:      http://{local}/api/v1  (e.g. /api/v1/articles)");
+    println!("  API docs:  http://{local}/docs  (OpenAPI: /api/v1/openapi.yaml)");
+    println!("  Feeds:     http://{local}/feed.xml  /atom.xml  /feed.json  /sitemap.xml");
     if demo_mode {
-        eprintln!("  Demo site: http://{local}/demo/");
+        println!("  Demo site: http://{local}/demo/");
     }
     // Feeds need absolute links; without COLOPHON_PUBLIC_URL or a site url, ours work.
     settings.feeds.listen_url = format!("http://{local}");
@@ -420,7 +424,7 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
             eprintln!("  COLOPHON_JWT_SECRET is not set: made a random one for this process (tokens die with it)");
         }
         let token = jwt.issue("demo-editor", Role::Editor, std::time::Duration::from_secs(24 * 3600));
-        eprintln!("  editor token (24h, demo only):\n{token}");
+        println!("  editor token (24h, demo only):\n{token}");
     }
     // Publishes scheduled articles as they fall due, starting with any that fell due while
     // the server was down. Safe with several instances on one database.

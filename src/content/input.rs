@@ -126,15 +126,24 @@ impl Checker {
         }
     }
 
-    pub fn url(&mut self, field: &str, url: &str) {
+    /// An absolute http(s) URL (the scheme in any case, as RFC 3986 allows); whether it is.
+    pub fn url(&mut self, field: &str, url: &str) -> bool {
         if !self.no_nul(field, url) {
-            return;
+            return false;
         }
-        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        let scheme_end = url.find("://").unwrap_or(0);
+        let rest = match url[..scheme_end].to_ascii_lowercase().as_str() {
+            "http" | "https" => Some(&url[scheme_end + 3..]),
+            _ => None,
+        };
         if url.chars().count() > URL_MAX {
             self.push(field, format!("must be at most {URL_MAX} characters"));
+            false
         } else if rest.is_none_or(|r| r.is_empty() || r.chars().any(|c| c.is_whitespace() || c.is_control())) {
             self.push(field, "must be an absolute http:// or https:// URL");
+            false
+        } else {
+            true
         }
     }
 

@@ -48,12 +48,20 @@ pub struct Content {
     db: DatabaseConnection,
     /// Sign-in and refresh attempts per client (`COLOPHON_RATE_LIMIT_AUTH`).
     auth_limiter: Option<std::sync::Arc<RateLimiter<std::net::IpAddr>>>,
+    /// Webhooks may call private and loopback addresses (`COLOPHON_WEBHOOK_ALLOW_PRIVATE`).
+    private_webhooks: bool,
 }
 
 impl Content {
     pub fn new(db: DatabaseConnection) -> Self {
         let auth_limiter = Some(std::sync::Arc::new(RateLimiter::new(crate::rate_limit::AUTH_DEFAULT)));
-        Self { db, auth_limiter }
+        Self { db, auth_limiter, private_webhooks: true }
+    }
+
+    /// Whether webhook URLs may name loopback, private and link-local addresses.
+    pub fn with_private_webhooks(mut self, allowed: bool) -> Self {
+        self.private_webhooks = allowed;
+        self
     }
 
     /// How often one client may try to sign in or refresh; `None` for no limit.

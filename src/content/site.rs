@@ -82,6 +82,11 @@ impl Content {
         }
         if let Some(u) = non_empty(patch.url.clone()) {
             c.url("url", &u);
+            // Feeds and the sitemap build every link on it: a query or fragment would land in
+            // the middle of each of them.
+            if u.contains(['?', '#']) {
+                c.push("url", "must be the publication's base URL, without a query (`?`) or fragment (`#`)");
+            }
         }
         c.finish()?;
         let txn = self.begin_write().await?;

@@ -58,7 +58,7 @@ impl From<webhook::Model> for WebhookView {
         WebhookView {
             id: w.id,
             events: split_filters(&w.events),
-            url: w.url,
+            url: shown_url(&w.url),
             active: w.active,
             description: w.description,
             created_at: w.created_at,
@@ -206,11 +206,92 @@ pub enum Outcome {
     },
 }
 
+/// A webhook URL as admins and the worker read it: `http` or `https` in any case, a host, a
+/// port that can exist; with `allow_private` off, no IP address of this or a private
+/// network (names are resolved, and checked, when a delivery is sent). `None` after
+/// pushing the problem.
+pub fn check_url(c: &mut Checker, field: &str, raw: &str, allow_private: bool) -> Option<String> {
+    let raw = raw.trim();
+    if !c.url(field, raw) {
+        return None;
+    }
+    let refuse = |c: &mut Checker, why: &str| {
+        c.push(field, why.to_string());
+        None
+    };
+    let url = match url::Url::parse(raw) {
+        Ok(u) => u,
+        Err(url::ParseError::InvalidPort) => return refuse(c, "has a port that cannot exist (1-65535)"),
+        Err(e) => return refuse(c, &format!("is not a URL ({e})")),
+    };
+    if url.port() == Some(0) {
+        return refuse(c, "has a port that cannot exist (1-65535)");
+    }
+    let Some(host) = url.host() else { return refuse(c, "names no host") };
+    let literal = match host {
+        url::Host::Ipv4(ip) => Some(std::net::IpAddr::V4(ip)),
+        url::Host::Ipv6(ip) => Some(std::net::IpAddr::V6(ip)),
+        url::Host::Domain(_) => None,
+    };
+    if !allow_private && literal.is_some_and(is_private) {
+        return refuse(c, "is a loopback, private, link-local or metadata address, which this server does not call");
+    }
+    Some(url.to_string())
+}
+
+/// Addresses a webhook must not reach when `COLOPHON_WEBHOOK_ALLOW_PRIVATE=off`: this host,
+/// private and shared networks, link-local (cloud metadata at 169.254.169.254 among them),
+/// and anything not a unicast address on the internet.
+pub fn is_private(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT)
+                || (a == 192 && b == 0 && v4.octets()[2] == 0) // IETF protocol assignments
+                || (a == 198 && (18..20).contains(&b)) // benchmarking
+                || a >= 240
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00 // unique local (AWS metadata fd00:ec2::254 too)
+                || (first & 0xffc0) == 0xfe80 // link-local
+                || (first == 0x64 && v6.segments()[1] == 0xff9b) // NAT64 onto IPv4
+                || (first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
+        }
+    }
+}
+
+/// The URL as listed back: a password in it (`https://user:pass@…`) is never shown.
+pub fn shown_url(stored: &str) -> String {
+    match url::Url::parse(stored) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("REDACTED"));
+            u.to_string()
+        }
+        _ => stored.to_string(),
+    }
+}
+
 impl Content {
     pub async fn create_webhook(&self, viewer: &Viewer, input: NewWebhook) -> Result<webhook::Model> {
         let principal = viewer.require_admin()?;
         let mut c = Checker::default();
-        c.url("url", input.url.trim());
+        let url = check_url(&mut c, "url", &input.url, self.private_webhooks);
         check_filters(&mut c, "events", &input.events);
         if let Some(d) = &input.description {
             c.text("description", d, DESCRIPTION_MAX);
@@ -219,7 +300,7 @@ impl Content {
         let txn = self.begin_write().await?;
         let now = super::now();
         let created = webhook::ActiveModel {
-            url: Set(input.url.trim().to_string()),
+            url: Set(url.unwrap_or_default()),
             events: Set(input.events.join(",")),
             secret: Set(new_secret()),
             active: Set(true),
@@ -251,9 +332,7 @@ impl Content {
     pub async fn update_webhook(&self, viewer: &Viewer, id: &str, patch: WebhookPatch) -> Result<WebhookView> {
         let principal = viewer.require_admin()?;
         let mut c = Checker::default();
-        if let Some(u) = &patch.url {
-            c.url("url", u.trim());
-        }
+        let url = patch.url.as_deref().map(|u| check_url(&mut c, "url", u, self.private_webhooks));
         if let Some(e) = &patch.events {
             check_filters(&mut c, "events", e);
         }
@@ -264,8 +343,8 @@ impl Content {
         let txn = self.begin_write().await?;
         let current = find_webhook(&txn, id).await?;
         let mut am: webhook::ActiveModel = current.clone().into();
-        if let Some(u) = patch.url {
-            am.url = Set(u.trim().to_string());
+        if let Some(Some(u)) = url {
+            am.url = Set(u);
         }
         if let Some(e) = patch.events {
             am.events = Set(e.join(","));

@@ -38,7 +38,17 @@ pub struct Guard {
     /// Per client address, the read allowance, charged by `allowance::layer`.
     pub(crate) reads: Option<RateLimiter<IpAddr>>,
     draining: AtomicBool,
+    /// Per kind of refusal, when it was last logged and how many came since.
+    refusals_logged: std::sync::Mutex<std::collections::HashMap<String, (Option<Instant>, u64)>>,
 }
+
+/// Refusals are logged at most this often per kind: a shedding server refuses thousands of
+/// requests a second, and a line for each would bury everything else (and cost disk).
+const REFUSAL_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// On a response the front door turned away: what kind of refusal it was.
+#[derive(Debug, Clone)]
+pub struct Refused(pub &'static str);
 
 impl Guard {
     pub fn new(settings: ServerSettings) -> Self {
@@ -46,6 +56,7 @@ impl Guard {
             in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
             reads: settings.read_rate.map(RateLimiter::new),
             draining: AtomicBool::new(false),
+            refusals_logged: Default::default(),
             settings,
         }
     }
@@ -61,6 +72,19 @@ impl Guard {
 
     pub fn in_flight(&self) -> usize {
         self.settings.max_in_flight - self.in_flight.available_permits()
+    }
+
+    /// One warning per kind of refusal per interval, saying how many there were.
+    fn log_refusal(&self, kind: &str) {
+        let now = Instant::now();
+        let mut logged = self.refusals_logged.lock().unwrap_or_else(|p| p.into_inner());
+        let (last, count) = logged.entry(kind.to_string()).or_insert((None, 0));
+        *count += 1;
+        if last.is_none_or(|at| now.duration_since(at) >= REFUSAL_LOG_EVERY) {
+            tracing::warn!(kind, refused = *count, "requests refused (at most one line per kind every 10 s)");
+            *last = Some(now);
+            *count = 0;
+        }
     }
 }
 
@@ -117,7 +141,6 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             Ok(res) => res,
             Err(_) => {
                 state.metrics.refused(Refusal::TimedOut);
-                tracing::warn!("request timed out");
                 let detail = format!("the request took longer than {:?}", guard.settings.request_timeout);
                 refusal(&path, StatusCode::SERVICE_UNAVAILABLE, "timeout", &detail, 1)
             }
@@ -141,7 +164,9 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     let _entered = span.enter();
     let ms = elapsed.as_secs_f64() * 1000.0;
     let client = client.map(|c| c.to_string()).unwrap_or_default();
-    if status.is_server_error() {
+    if let Some(Refused(kind)) = res.extensions().get::<Refused>() {
+        guard.log_refusal(kind);
+    } else if status.is_server_error() {
         tracing::error!(status = status.as_u16(), ms, client, path, "answered");
     } else {
         tracing::debug!(status = status.as_u16(), ms, client, path, "answered");
@@ -158,7 +183,7 @@ fn has_valid_token(state: &AppState, req: &Request) -> bool {
 
 /// The answer to a request turned away: problem+json, or a GraphQL error body on `/graphql`
 /// so GraphQL clients find `errors[].extensions.code` where they look for it.
-pub fn refusal(path: &str, status: StatusCode, kind: &str, detail: &str, retry_after: u64) -> Response {
+pub fn refusal(path: &str, status: StatusCode, kind: &'static str, detail: &str, retry_after: u64) -> Response {
     let mut res = if path == "/graphql" {
         crate::graphql::http::refusal(status, &kind.to_ascii_uppercase().replace('-', "_"), detail, retry_after)
     } else {
@@ -166,6 +191,7 @@ pub fn refusal(path: &str, status: StatusCode, kind: &str, detail: &str, retry_a
     };
     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.extensions_mut().insert(Refused(kind));
     res
 }
 
@@ -202,5 +228,27 @@ mod tests {
         assert_ne!(with(&"x".repeat(129)), "x".repeat(129));
         let made = request_id(&Request::new(axum::body::Body::empty()));
         assert_eq!(made.len(), 32);
+    }
+
+    #[test]
+    fn refusals_are_logged_once_per_kind_per_interval() {
+        use std::sync::atomic::AtomicUsize;
+        use tracing_subscriber::layer::SubscriberExt;
+        struct Count(Arc<AtomicUsize>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Count {
+            fn on_event(&self, _: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let lines = Arc::new(AtomicUsize::new(0));
+        let subscriber = tracing_subscriber::registry().with(Count(lines.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let guard = Guard::new(ServerSettings::default());
+            for _ in 0..1000 {
+                guard.log_refusal("overloaded");
+            }
+            guard.log_refusal("timeout");
+        });
+        assert_eq!(lines.load(Ordering::SeqCst), 2, "one line per kind, not one per refusal");
     }
 }

@@ -267,8 +267,10 @@ pub struct ListParams {
     /// Full-text search; any text is safe.
     pub q: Option<String>,
     /// Published at or after this instant (RFC 3339).
+    #[serde(default, deserialize_with = "super::extract::time")]
     pub published_after: Option<DateTime<Utc>>,
     /// Published before this instant (RFC 3339).
+    #[serde(default, deserialize_with = "super::extract::time")]
     pub published_before: Option<DateTime<Utc>>,
 }
 
@@ -646,6 +648,7 @@ pub async fn update_article(
 #[serde(deny_unknown_fields)]
 pub struct PublishArticle {
     /// When to publish: a past time back-dates, a future time schedules. Default: now.
+    #[serde(default, deserialize_with = "super::extract::time")]
     pub published_at: Option<DateTime<Utc>>,
 }
 

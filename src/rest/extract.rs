@@ -96,9 +96,7 @@ pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     // serde reads a struct from an array too (`[null, null]`); every body here is an object.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "body: must be a JSON object");
-        p.errors.push(FieldProblem { field: "body".into(), message: "must be a JSON object".into() });
-        return Err(p);
+        return Err(root_problem("is an array"));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
@@ -133,8 +131,32 @@ fn describe_data_error(path: &str, message: &str) -> (String, String) {
         let field = if at_root { name.to_string() } else { path.to_string() };
         return (field, "is not a known field".to_string());
     }
-    let field = if path == "." || path.is_empty() { "body".to_string() } else { path.to_string() };
-    (field, message)
+    if at_root {
+        return (ROOT.to_string(), format!("{ROOT_MESSAGE} ({message})"));
+    }
+    (path.to_string(), message)
+}
+
+/// The whole request body, as a field name: `$`, JSONPath's root, so it is never taken for
+/// an article's `body`.
+const ROOT: &str = "$";
+const ROOT_MESSAGE: &str = "the request body must be a JSON object of fields, like {\"title\": \"Hello\"}";
+
+fn root_problem(what: &str) -> Problem {
+    let message = format!("{ROOT_MESSAGE}; this one {what}");
+    let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", message.clone());
+    p.errors.push(FieldProblem { field: ROOT.into(), message });
+    p
+}
+
+/// An optional RFC 3339 time, with an error that says the form (chrono alone says
+/// "premature end of input").
+pub fn time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<chrono::DateTime<chrono::Utc>>, D::Error> {
+    use serde::Deserialize;
+    let Some(raw) = Option::<String>::deserialize(d)? else { return Ok(None) };
+    chrono::DateTime::parse_from_rfc3339(raw.trim()).map(|t| Some(t.to_utc())).map_err(|e| {
+        serde::de::Error::custom(format!("must be an RFC 3339 time like 2026-04-15T10:00:00Z, not `{raw}` ({e})"))
+    })
 }
 
 /// An optional integer field. JSON Schema counts `3.0` as an integer, so this does too.
@@ -205,7 +227,10 @@ mod tests {
             let p = parse_json::<Body>(format!(r#"{{"title": "x", "n": {bad}}}"#).as_bytes()).unwrap_err();
             assert_eq!((p.status, p.errors[0].field.as_str()), (422, "n"), "{bad}");
         }
-        let p = parse_json::<Body>(br#" ["x", 1]"#).unwrap_err();
-        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "body"));
+        for root in [&br#" ["x", 1]"#[..], b"\"text\"", b"42"] {
+            let p = parse_json::<Body>(root).unwrap_err();
+            assert_eq!((p.status, p.errors[0].field.as_str()), (422, "$"));
+            assert!(p.errors[0].message.contains("must be a JSON object"), "{}", p.errors[0].message);
+        }
     }
 }

@@ -8,6 +8,7 @@ pub mod editorial;
 pub mod extract;
 pub mod fields;
 pub mod problem;
+pub mod query;
 pub mod series;
 pub mod site;
 pub mod sync;

@@ -26,6 +26,9 @@ pub struct WebhookSettings {
     pub poll: Duration,
     /// Sends in flight at once per instance: a slow endpoint holds one slot, not the worker.
     pub concurrency: usize,
+    /// `COLOPHON_WEBHOOK_ALLOW_PRIVATE`: whether endpoints may be on this host or a private
+    /// network. Off, a name is resolved at each send and only public addresses are called.
+    pub allow_private: bool,
 }
 
 /// No retry waits longer than this, however many came before.
@@ -39,6 +42,7 @@ impl Default for WebhookSettings {
             timeout: Duration::from_secs(10),
             poll: Duration::from_secs(1),
             concurrency: 16,
+            allow_private: true,
         }
     }
 }
@@ -61,12 +65,14 @@ pub fn spawn(content: Content, settings: WebhookSettings) -> tokio::task::JoinHa
 }
 
 pub async fn run(content: Content, settings: WebhookSettings) {
-    let client = match reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .timeout(settings.timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Colophon-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .build()
-    {
+        .user_agent(concat!("Colophon-Webhooks/", env!("CARGO_PKG_VERSION")));
+    if !settings.allow_private {
+        builder = builder.dns_resolver(Arc::new(PublicOnly));
+    }
+    let client = match builder.build() {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhooks: cannot build an HTTP client; no deliveries will be sent");
@@ -125,7 +131,40 @@ pub fn message_id(d: &DueDelivery) -> String {
     format!("msg_{}_{}", d.event_id, d.webhook_id)
 }
 
+/// Resolves names as the system does, then keeps only public addresses: what the endpoint's
+/// name points to is checked at every send, so it cannot be moved onto a private address
+/// after it was saved (DNS rebinding), and the connection goes to an address that passed.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<std::net::SocketAddr> =
+                found.iter().copied().filter(|a| !crate::content::webhooks::is_private(a.ip())).collect();
+            if public.is_empty() {
+                let why = format!("`{host}` resolves only to loopback, private or link-local addresses");
+                return Err(why.into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 async fn send(client: &reqwest::Client, settings: &WebhookSettings, d: &DueDelivery) -> Outcome {
+    if !settings.allow_private
+        && let Some(ip) = url::Url::parse(&d.url).ok().and_then(|u| match u.host() {
+            Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+            _ => None,
+        })
+        && crate::content::webhooks::is_private(ip)
+    {
+        // Saved before the setting was turned off: refused, and not retried.
+        let error = format!("{ip} is a loopback, private or link-local address (COLOPHON_WEBHOOK_ALLOW_PRIVATE=off)");
+        return Outcome::Failed { status: None, error, retry_at: None };
+    }
     let body = payload(d);
     let id = message_id(d);
     let now = Utc::now();

@@ -434,3 +434,27 @@ async fn the_front_ends_operations_fit_within_the_limits(app: TestApp) {
         assert!(v.get("errors").is_none(), "{name}: {v}");
     }
 }
+
+db_test!(metrics_answer_this_host_or_the_holder_of_their_token);
+async fn metrics_answer_this_host_or_the_holder_of_their_token(base: TestApp) {
+    let app = base.configured(ServerSettings::default());
+    assert_eq!(app.send(from([127, 0, 0, 1], Method::GET, "/metrics", None)).await.status, StatusCode::OK);
+    let res = app.send(from([203, 0, 113, 5], Method::GET, "/metrics", None)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
+    assert!(res.text.contains("COLOPHON_METRICS_TOKEN"), "{}", res.text);
+    // Through a proxy on this host, the client is the one it forwards for: still refused.
+    let proxied = with_header(from([127, 0, 0, 1], Method::GET, "/metrics", None), "x-forwarded-for", "203.0.113.5");
+    assert_eq!(app.send(proxied).await.status, StatusCode::FORBIDDEN);
+
+    let token = "0123456789abcdef0123";
+    let app = base.configured(ServerSettings { metrics_token: Some(token.into()), ..Default::default() });
+    let res = app.send(from([203, 0, 113, 5], Method::GET, "/metrics", None)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let wrong = with_header(from([203, 0, 113, 5], Method::GET, "/metrics", None), "authorization", "Bearer nope");
+    assert_eq!(app.send(wrong).await.status, StatusCode::FORBIDDEN);
+    let right =
+        with_header(from([203, 0, 113, 5], Method::GET, "/metrics", None), "authorization", &format!("Bearer {token}"));
+    let res = app.send(right).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.text.contains("colophon_http_requests_total"));
+}

@@ -13,6 +13,7 @@ mod document_cost;
 mod editorial;
 mod feed_escaping;
 mod feeds;
+mod first_contact;
 mod graphql_http;
 mod hardening;
 mod hostile_input;

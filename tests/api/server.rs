@@ -15,7 +15,7 @@ struct Server {
     child: Child,
     base: String,
     token: Option<String>,
-    /// Every line the server wrote to stderr after start-up.
+    /// Every line the server logged (stderr).
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
@@ -34,8 +34,17 @@ fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path) -> Server 
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("start colophon");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start colophon");
+    // The banner and the demo token are on stdout; logs on stderr.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = log.clone();
+    let errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    std::thread::spawn(move || {
+        for line in errors.map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
     let mut base = None;
     let mut token = None;
     let mut seen = Vec::new();
@@ -53,15 +62,9 @@ fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path) -> Server 
             break;
         }
     }
-    // Keep draining stderr so the server never blocks on a full pipe.
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            sink.lock().unwrap().push(line);
-        }
-    });
-    let base = base.unwrap_or_else(|| panic!("server did not start: {seen:?}"));
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+    let base = base.unwrap_or_else(|| panic!("server did not start: {seen:?} {:?}", log.lock().unwrap()));
     Server { child, base, token, log }
 }
 

@@ -433,3 +433,70 @@ async fn groups_made_by_naming_them_on_an_article_are_announced_once(app: TestAp
     assert!(got[4].body.contains("\"slug\":\"newest\""), "{}", got[4].body);
     worker.abort();
 }
+
+db_test!(webhook_urls_are_read_as_networks_read_them);
+async fn webhook_urls_are_read_as_networks_read_them(app: TestApp) {
+    let admin = app.token(Role::Admin);
+    // Impossible ports are refused; the scheme is read in any case.
+    for url in ["https://x.example:99999/in", "https://x.example:0/in", "https://x.example:-1/in"] {
+        let res = app
+            .call(Method::POST, "/api/v1/webhooks", Some(&admin), Some(json!({ "url": url, "events": ["*"] })))
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {}", res.text);
+        assert_eq!(res.json()["errors"][0]["field"], "url");
+    }
+    let (id, _) = create_rest(&app, &admin, "HTTPS://Hooks.Example/in".into(), json!(["*"])).await;
+    let shown = app.get(&format!("/api/v1/webhooks/{id}"), Some(&admin)).await.json();
+    assert_eq!(shown["data"]["url"], "https://hooks.example/in");
+    // Credentials in the URL are used, and never listed back, on either face.
+    let res = app
+        .call(
+            Method::POST,
+            "/api/v1/webhooks",
+            Some(&admin),
+            Some(json!({ "url": "https://hook:s3cret-pass@hooks.example/in", "events": ["*"] })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert!(!res.text.contains("s3cret-pass"), "{}", res.text);
+    let list = app.get("/api/v1/webhooks", Some(&admin)).await;
+    assert!(!list.text.contains("s3cret-pass") && list.text.contains("hook:REDACTED@"), "{}", list.text);
+    let v = app.gql_ok("{ webhooks { url } }", json!({}), Some(&admin)).await;
+    assert!(!v.to_string().contains("s3cret-pass"), "{v}");
+
+    // With private addresses turned off: literal ones are refused when saved, ...
+    let content = app.content.clone().with_private_webhooks(false);
+    let strict = TestApp::from_state(colophon::app::AppState::new(content, app.jwt.clone()), None);
+    for url in [
+        "http://127.0.0.1:9/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/x",
+        "http://10.1.2.3/x",
+        "http://[fd00:ec2::254]/",
+    ] {
+        let res = strict
+            .call(Method::POST, "/api/v1/webhooks", Some(&admin), Some(json!({ "url": url, "events": ["*"] })))
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{url}: {}", res.text);
+    }
+    // ... and a name is resolved when a delivery is sent: `localhost` reaches nobody.
+    let (recv, base) = Receiver::start().await;
+    let port = base.rsplit(':').next().unwrap();
+    let (local_id, _) =
+        create_rest(&strict, &admin, format!("http://localhost:{port}/ok"), json!(["article.published"])).await;
+    let settings = WebhookSettings { allow_private: false, window: Duration::from_millis(300), ..quick() };
+    let worker = tokio::spawn(colophon::webhooks::run(strict.content.clone(), settings));
+    published(&strict, "Not for localhost").await;
+    let mut log = Value::Null;
+    for _ in 0..200 {
+        log = strict.get(&format!("/api/v1/webhooks/{local_id}/deliveries"), Some(&admin)).await.json()["data"].clone();
+        if log[0]["state"] == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    worker.abort();
+    assert_eq!(log[0]["state"], "failed", "{log}");
+    assert!(log[0]["last_error"].as_str().unwrap().contains("private"), "{log}");
+    assert!(recv.at("/ok").is_empty(), "the local receiver was called");
+}
