@@ -143,17 +143,16 @@ fn is_local_origin(origin: &HeaderValue) -> bool {
 
 /// Prometheus metrics (text exposition format), for this host, or for whoever holds
 /// `COLOPHON_METRICS_TOKEN`: they describe the traffic of every client, and are large.
-async fn metrics(
-    State(state): State<AppState>,
-    client: Option<axum::Extension<crate::guard::ClientIp>>,
-    headers: axum::http::HeaderMap,
-) -> Response {
+async fn metrics(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let headers = req.headers();
     let bearer =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let allowed = match &state.guard.settings.metrics_token {
         Some(token) => bearer.is_some_and(|b| crate::auth::same_secret(b.trim(), token)),
-        // No address: not over a network (in-process); else the client must be this host.
-        None => client.and_then(|c| c.0.0).is_none_or(|ip| ip.is_loopback() || ip.to_canonical().is_loopback()),
+        // This host, connected directly: the socket's peer, not an address a header names
+        // (a local proxy forwards everyone). No peer: not over a network (in-process).
+        None => peer.is_none_or(|ip| ip.to_canonical().is_loopback()) && !headers.contains_key("x-forwarded-for"),
     };
     if !allowed {
         let detail = match state.guard.settings.metrics_token {

@@ -83,8 +83,8 @@ pub struct ServerSettings {
     pub read_rate: Option<Rate>,
     /// `COLOPHON_RATE_LIMIT_AUTH`: per client, for sign-in and refresh on both faces.
     pub auth_rate: Option<Rate>,
-    /// `COLOPHON_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed, besides the
-    /// loopback addresses, which always are.
+    /// `COLOPHON_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed; by default
+    /// the loopback addresses (a proxy on the same host).
     pub trusted_proxies: Vec<IpNet>,
     /// `COLOPHON_METRICS_TOKEN`: `/metrics` asks for it as a bearer token; unset, `/metrics`
     /// answers only this host.
@@ -193,11 +193,18 @@ impl ServerSettings {
                 CorsOrigins::List(list)
             }
         };
-        // A proxy on the same host (nginx, Caddy, a Next.js server) is always believed.
-        let mut trusted_proxies = IpNet::loopback().to_vec();
-        for net in get("COLOPHON_TRUSTED_PROXIES").unwrap_or_default().split(',').filter(|n| !n.trim().is_empty()) {
-            trusted_proxies.push(IpNet::parse(net).map_err(|p| bad("COLOPHON_TRUSTED_PROXIES", p))?);
-        }
+        // A proxy on the same host (nginx, Caddy, a Next.js server) is believed unless the
+        // setting names others instead (`none`: nobody).
+        let trusted_proxies = match get("COLOPHON_TRUSTED_PROXIES").map(|v| v.trim().to_string()) {
+            None => d.trusted_proxies.clone(),
+            Some(v) if v.is_empty() => d.trusted_proxies.clone(),
+            Some(v) if v.eq_ignore_ascii_case("none") => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .filter(|n| !n.trim().is_empty())
+                .map(|net| IpNet::parse(net).map_err(|p| bad("COLOPHON_TRUSTED_PROXIES", p)))
+                .collect::<Result<_, _>>()?,
+        };
         let log_json = match get("COLOPHON_LOG_FORMAT").map(|v| v.to_ascii_lowercase()).as_deref() {
             None | Some("text") => false,
             Some("json") => true,
@@ -369,8 +376,11 @@ mod tests {
         assert_eq!(s.cors_origins, CorsOrigins::List(vec!["https://a.example".into(), "http://localhost:3000".into()]));
         assert_eq!(s.read_rate, None);
         assert_eq!(s.auth_rate.unwrap().count, 3);
-        // The two named, after the loopback networks every server believes.
-        assert_eq!(s.trusted_proxies.len(), 4);
+        // The two named, instead of the default loopback networks.
+        assert_eq!(s.trusted_proxies.len(), 2);
+        let none = ServerSettings::from_env(env(&[("COLOPHON_TRUSTED_PROXIES", "none")])).unwrap();
+        assert!(none.trusted_proxies.is_empty());
+        assert_eq!(ServerSettings::from_env(env(&[])).unwrap().trusted_proxies, IpNet::loopback().to_vec());
         assert!(!s.introspection && s.log_json);
         for (key, value) in [
             ("COLOPHON_REQUEST_TIMEOUT", "0"),

@@ -16,6 +16,7 @@ mod m20261123_000007_article_text_last;
 mod m20261123_000008_listing;
 mod m20261123_000009_events;
 mod m20261123_000010_webhooks;
+mod m20261128_000011_no_digit_slugs;
 
 /// Recomputes the listing columns and counters (migration 0008) from the rows.
 pub use m20261123_000008_listing::FILL as LISTING_FILL;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_listing::Migration),
             Box::new(m20261123_000009_events::Migration),
             Box::new(m20261123_000010_webhooks::Migration),
+            Box::new(m20261128_000011_no_digit_slugs::Migration),
         ]
     }
 }

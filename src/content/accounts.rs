@@ -140,6 +140,13 @@ impl Content {
         c.finish()?;
         let txn = self.begin_write().await?;
         let current = find_user(&txn, key).await?;
+        if patch.role.is_some_and(|r| r.as_str() != current.role) && current.password_hash.is_none() {
+            return Err(ContentError::field(
+                "role",
+                "this account signs in with tokens (from `colophon token` or an identity provider), which carry its \
+                 role: change it where they are issued, or disable the account",
+            ));
+        }
         let mut am: user::ActiveModel = current.clone().into();
         if let Some(n) = patch.name {
             am.display_name = Set(n.trim().to_string());
@@ -177,9 +184,13 @@ impl Content {
 
     /// The caller as the accounts table says now, not as their token said when it was
     /// issued: a token outlives a demotion or a disabled account by up to its lifetime, and
-    /// every write and every read beyond the public one goes through here. A subject with an
-    /// account acts with the account's stored role, and not at all once it is disabled. A
-    /// subject with no account (a `colophon token` for scripts) acts with its token's role.
+    /// every write and every read beyond the public one goes through here.
+    /// - An account with a password is managed here: it acts with its stored role, and not at
+    ///   all once it is disabled.
+    /// - An account made from tokens (no password: `colophon token`, an identity provider)
+    ///   acts with the role its token carries, since whoever issues the tokens decides it,
+    ///   and not at all once it is disabled.
+    /// - A subject with no account acts with its token's role.
     pub async fn authenticate(&self, viewer: Viewer) -> Result<Viewer> {
         let Some(principal) = viewer.principal() else { return Ok(viewer) };
         if principal.subject.contains('\0') {
@@ -190,17 +201,19 @@ impl Content {
             Some(account) if account.disabled => {
                 Err(ContentError::Unauthenticated("this account is disabled; its tokens no longer work".into()))
             }
-            Some(account) => {
+            Some(account) if account.password_hash.is_some() => {
                 let role = Role::parse(&account.role).unwrap_or(Role::Author);
                 Ok(Viewer(Some(Principal { subject: account.subject, role })))
             }
+            Some(_) => Ok(viewer),
         }
     }
 
-    /// The account behind the caller's token, if it has one.
+    /// The account behind the caller's token, if it has one, with the role it acts with now.
     pub async fn me(&self, viewer: &Viewer) -> Result<Option<user::Model>> {
         let p = viewer.require_writer()?;
-        super::users::find_user(self.db(), &p.subject).await
+        let account = super::users::find_user(self.db(), &p.subject).await?;
+        Ok(account.map(|a| user::Model { role: p.role.as_str().to_string(), ..a }))
     }
 
     /// Signs in: an access token and a refresh token. Unknown email, wrong password and a

@@ -880,7 +880,7 @@ pub(crate) fn clean_search(s: &str) -> String {
 /// only write lock, which every other editor's save waits for.
 pub(crate) async fn render_body(body: String) -> Result<text::Rendered> {
     match tokio::task::spawn_blocking(move || text::render(&body)).await {
-        Ok(rendered) => rendered.map_err(|too_deep| ContentError::field("body", too_deep.to_string())),
+        Ok(rendered) => rendered.map_err(|refused| ContentError::field("body", refused.to_string())),
         Err(e) => match e.try_into_panic() {
             Ok(panic) => std::panic::resume_unwind(panic),
             // Cancelled: the runtime is shutting down.

@@ -1,7 +1,7 @@
 //! Text derived from what editors write: slugs, sanitized HTML, plain text, excerpts,
 //! word counts and reading time. Pure functions, unit-tested here.
 
-use super::nesting::{Bounded, TooDeep};
+use super::nesting::{Bounded, TooComplex};
 use pulldown_cmark::{Event, Options, Parser, TagEnd};
 
 /// Words per minute used for `reading_minutes`. Technical prose with code reads slower than
@@ -108,15 +108,16 @@ fn markdown_options() -> Options {
 }
 
 /// Renders Markdown to sanitized HTML and derives plain text, word count and reading time.
-/// A body nested deeper than `nesting::MAX_DEPTH` is refused before the sanitizer, whose
-/// time grows with the square of the depth, ever sees it.
-pub fn render(markdown: &str) -> Result<Rendered, TooDeep> {
+/// A body whose shape would cost the sanitizer time that grows faster than its size (too
+/// deep, too many attributes on a tag, badly misnested tables) is refused before the
+/// sanitizer sees it (`nesting`).
+pub fn render(markdown: &str) -> Result<Rendered, TooComplex> {
     let too_deep = std::cell::Cell::new(false);
     let mut raw_html = String::new();
     let events = Bounded::new(Parser::new_ext(markdown, markdown_options()), &too_deep);
     pulldown_cmark::html::push_html(&mut raw_html, events);
     if too_deep.get() {
-        return Err(TooDeep);
+        return Err(TooComplex::Depth);
     }
     super::nesting::check_html(&raw_html)?;
     let html = sanitizer().clean(&raw_html).to_string();
@@ -273,8 +274,8 @@ mod tests {
 
     #[test]
     fn deep_bodies_are_refused_before_the_sanitizer() {
-        assert_eq!(render(&">".repeat(100_000)), Err(TooDeep));
-        assert_eq!(render(&"<div>".repeat(20_000)), Err(TooDeep));
+        assert_eq!(render(&">".repeat(100_000)), Err(TooComplex::Depth));
+        assert_eq!(render(&"<div>".repeat(20_000)), Err(TooComplex::Depth));
         assert_eq!(render(&"> ".repeat(60)).map(|r| r.word_count), Ok(0));
         let nested_lists: String = (0..20).map(|i| format!("{}- item {i}\n", "  ".repeat(i))).collect();
         assert!(render(&nested_lists).is_ok(), "20 nested lists are a normal article");

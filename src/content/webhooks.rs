@@ -261,10 +261,22 @@ pub fn is_private(ip: std::net::IpAddr) -> bool {
                 || a >= 240
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded =
+                |hi: u16, lo: u16| IpAddr::V4(std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_private(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                return is_private(embedded(s[6], s[7])); // IPv4-compatible (::a.b.c.d)
+            }
+            if s[0] == 0x2002 {
+                return is_private(embedded(s[1], s[2])); // 6to4 carries an IPv4 address
+            }
+            if s[0] == 0x2001 && s[1] == 0 {
+                return true; // Teredo: the address inside is not the one reached
+            }
+            let first = s[0];
             v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -276,11 +288,15 @@ pub fn is_private(ip: std::net::IpAddr) -> bool {
     }
 }
 
-/// The URL as listed back: a password in it (`https://user:pass@…`) is never shown.
+/// The URL as listed back (and logged): credentials in it (`https://user:pass@…`, or a
+/// token as the user name) are never shown.
 pub fn shown_url(stored: &str) -> String {
     match url::Url::parse(stored) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("REDACTED"));
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("REDACTED");
+            if u.password().is_some() {
+                let _ = u.set_password(Some("REDACTED"));
+            }
             u.to_string()
         }
         _ => stored.to_string(),

@@ -23,6 +23,14 @@ pub struct Cost {
     pub depth: usize,
     /// Deepest nesting of selection sets, fragments included: what recursive walks descend.
     pub nesting: usize,
+    /// The work of comparing fields that share a response name, which validation does in
+    /// every selection set with its fragments flattened into it (one error per argument that
+    /// differs): per set, its flattened fields times one more than their most arguments.
+    pub conflicts: usize,
+    /// Of one selection set: its fields with inline fragments and spreads flattened in, and
+    /// the most arguments one of them has.
+    flat: usize,
+    flat_args: usize,
 }
 
 impl Cost {
@@ -32,6 +40,9 @@ impl Cost {
             nodes: self.nodes.saturating_add(other.nodes),
             depth: self.depth.max(other.depth),
             nesting: self.nesting.max(other.nesting),
+            conflicts: self.conflicts.saturating_add(other.conflicts),
+            flat: self.flat.saturating_add(other.flat),
+            flat_args: self.flat_args.max(other.flat_args),
         }
     }
 }
@@ -43,6 +54,8 @@ pub enum Unmeasurable {
     Cycle(String),
     /// One location carries more directives than any client needs.
     Directives { at: String, count: usize },
+    /// One field or directive takes more arguments than any in the schema.
+    Arguments { at: String, count: usize },
     /// An operation declares more variables than any client needs (validation compares
     /// them with each other and with every use).
     Variables { count: usize },
@@ -52,6 +65,8 @@ pub enum Unmeasurable {
 pub const MAX_DIRECTIVES: usize = 10;
 /// Most variables one operation declares.
 pub const MAX_VARIABLES: usize = 100;
+/// Most arguments one field or directive takes (the schema's widest field takes six).
+pub const MAX_ARGUMENTS: usize = 20;
 
 /// The cost of the whole document: every operation, fragments spread in place. Fragments
 /// no operation uses are measured too (validation visits them). Each selection set and each
@@ -65,7 +80,7 @@ fn measure_counting(doc: &ExecutableDocument) -> Result<(Cost, usize), Unmeasura
     let mut m = Measure { doc, memo: HashMap::new(), visits: 0 };
     let mut total = Cost::default();
     for (_, op) in doc.operations.iter() {
-        let mut own = m.directives(&op.node.directives, "the operation")?;
+        let mut own = m.directives(&op.node.directives, || "the operation".into())?;
         let count = op.node.variable_definitions.len();
         if count > MAX_VARIABLES {
             return Err(Unmeasurable::Variables { count });
@@ -77,8 +92,9 @@ fn measure_counting(doc: &ExecutableDocument) -> Result<(Cost, usize), Unmeasura
         total = total.then(Cost { nodes: own, ..Cost::default() }).then(set);
     }
     for name in doc.fragments.keys() {
+        // Validation visits each definition once, whatever spreads it.
         let fragment = m.fragment(name)?;
-        total = total.then(Cost { nodes: fragment.nodes, ..Cost::default() });
+        total = total.then(Cost { nodes: fragment.nodes, conflicts: fragment.conflicts, ..Cost::default() });
     }
     Ok((total, m.visits))
 }
@@ -108,7 +124,7 @@ impl<'a> Measure<'a> {
         };
         self.memo.insert(name.as_str(), Memo::Open);
         let FragmentDefinition { directives, selection_set, .. } = &def.node;
-        let own = self.directives(directives, &format!("fragment {name}"))?;
+        let own = self.directives(directives, || format!("fragment {name}"))?;
         let set = self.selection_set(&selection_set.node)?;
         let cost = Cost { nodes: set.nodes.saturating_add(own), ..set };
         self.memo.insert(name.as_str(), Memo::Done(cost));
@@ -125,45 +141,62 @@ impl<'a> Measure<'a> {
             let cost = match &item.node {
                 Selection::Field(field) => {
                     let f = &field.node;
-                    let own = 1
-                        + self.directives(&f.directives, &format!("field {}", f.name.node))?
-                        + arguments_nodes(&f.arguments);
+                    let name = || format!("field {}", f.name.node);
+                    let own = 1 + self.directives(&f.directives, name)? + arguments_nodes(&f.arguments, name)?;
                     let inner = self.selection_set(&f.selection_set.node)?;
                     Cost {
                         fields: inner.fields.saturating_add(1),
                         nodes: inner.nodes.saturating_add(own),
                         depth: inner.depth + 1,
                         nesting: inner.nesting + 1,
+                        conflicts: inner.conflicts,
+                        flat: 1,
+                        flat_args: f.arguments.len(),
                     }
                 }
                 Selection::InlineFragment(inline) => {
-                    let own = 1 + self.directives(&inline.node.directives, "an inline fragment")?;
+                    // Flattened into this set, and compared on its own as well.
+                    let own = 1 + self.directives(&inline.node.directives, || "an inline fragment".into())?;
                     let inner = self.selection_set(&inline.node.selection_set.node)?;
                     Cost { nodes: inner.nodes.saturating_add(own), nesting: inner.nesting + 1, ..inner }
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = &spread.node.fragment_name.node;
-                    let own = 1 + self.directives(&spread.node.directives, &format!("the spread of {name}"))?;
+                    let own = 1 + self.directives(&spread.node.directives, || format!("the spread of {name}"))?;
                     let inner = self.fragment(name)?;
-                    Cost { nodes: inner.nodes.saturating_add(own), nesting: inner.nesting + 1, ..inner }
+                    // Flattened into this set; its own sets are compared once, with its definition.
+                    Cost { nodes: inner.nodes.saturating_add(own), nesting: inner.nesting + 1, conflicts: 0, ..inner }
                 }
             };
             total = total.then(cost);
         }
-        Ok(total)
+        let here = total.flat.saturating_mul(total.flat_args + 1);
+        Ok(Cost { conflicts: total.conflicts.saturating_add(here), ..total })
     }
 
-    /// The nodes of a location's directives, refusing a location with too many.
-    fn directives(&self, directives: &[Positioned<Directive>], at: &str) -> Result<usize, Unmeasurable> {
+    /// The nodes of a location's directives, refusing a location with too many. `at` names
+    /// the location, only when it is refused.
+    fn directives(&self, directives: &[Positioned<Directive>], at: impl Fn() -> String) -> Result<usize, Unmeasurable> {
         if directives.len() > MAX_DIRECTIVES {
-            return Err(Unmeasurable::Directives { at: at.to_string(), count: directives.len() });
+            return Err(Unmeasurable::Directives { at: at(), count: directives.len() });
         }
-        Ok(directives.iter().map(|d| 1 + arguments_nodes(&d.node.arguments)).sum())
+        let mut nodes = 0usize;
+        for d in directives {
+            nodes = nodes
+                .saturating_add(1 + arguments_nodes(&d.node.arguments, || format!("directive @{}", d.node.name.node))?);
+        }
+        Ok(nodes)
     }
 }
 
-fn arguments_nodes(arguments: &[(Positioned<Name>, Positioned<Literal>)]) -> usize {
-    arguments.iter().map(|(_, v)| 1 + value_nodes(&v.node)).fold(0, usize::saturating_add)
+fn arguments_nodes(
+    arguments: &[(Positioned<Name>, Positioned<Literal>)],
+    at: impl Fn() -> String,
+) -> Result<usize, Unmeasurable> {
+    if arguments.len() > MAX_ARGUMENTS {
+        return Err(Unmeasurable::Arguments { at: at(), count: arguments.len() });
+    }
+    Ok(arguments.iter().map(|(_, v)| 1 + value_nodes(&v.node)).fold(0, usize::saturating_add))
 }
 
 /// The values inside an argument, counted without recursion (the parser allows deep lists).
@@ -234,6 +267,25 @@ mod tests {
         let doc = parse_query("{ a(x: [1, [2, 3]], y: {z: 4}) @include(if: true) }").unwrap();
         // a; x, the list, 1, the inner list, 2, 3; y, the object, 4; the directive, if, true.
         assert_eq!(measure(&doc).unwrap().nodes, 1 + 6 + 3 + 3);
+    }
+
+    #[test]
+    fn comparing_fields_that_share_a_name_is_measured() {
+        // One field with many arguments, then thousands without: validation would report one
+        // error per missing argument per later field.
+        let args: String = (0..MAX_ARGUMENTS).map(|i| format!("x{i}: 1 ")).collect();
+        let doc = parse_query(format!("{{ a({args}) {} }}", "a ".repeat(4000))).unwrap();
+        let cost = measure(&doc).unwrap();
+        assert_eq!(cost.conflicts, 4001 * (MAX_ARGUMENTS + 1));
+        // Spread fragments flatten into the set; each definition is compared once.
+        let doc = parse_query("{ s { ...F ...F a } } fragment F on S { a(x: 1) b }").unwrap();
+        let cost = measure(&doc).unwrap();
+        // Operation root: 1 field, no args (1); `s`: a, b, a, b, a = 5 fields, 1 arg (10);
+        // F's own set: 2 fields, 1 arg (4).
+        assert_eq!(cost.conflicts, 1 + 10 + 4);
+        let too_many: String = (0..=MAX_ARGUMENTS).map(|i| format!("x{i}: 1 ")).collect();
+        let doc = parse_query(format!("{{ a({too_many}) }}")).unwrap();
+        assert!(matches!(measure(&doc), Err(Unmeasurable::Arguments { .. })));
     }
 
     #[test]

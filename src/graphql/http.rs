@@ -152,6 +152,7 @@ async fn execute(
     client: ClientIp,
     media: MediaType,
     req: async_graphql::Request,
+    nodes: usize,
 ) -> Response {
     let auth_header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
     let auth = RequestAuth(state.viewer(auth_header).await);
@@ -160,7 +161,7 @@ async fn execute(
     let previewed = cache.previewed.load(std::sync::atomic::Ordering::Relaxed);
     let mut answer = answer(media, res, previewed);
     let complexity = cache.complexity.load(std::sync::atomic::Ordering::Relaxed);
-    let cost = Cost::graphql(complexity, cache.searched.load(std::sync::atomic::Ordering::Relaxed));
+    let cost = Cost::graphql(complexity, nodes, cache.searched.load(std::sync::atomic::Ordering::Relaxed));
     answer.extensions_mut().insert(cost);
     answer
 }
@@ -170,6 +171,14 @@ async fn execute(
 /// With `application/json`, every answer to a request that was read is a 200.
 fn answer(media: MediaType, mut res: async_graphql::Response, previewed: bool) -> Response {
     super::error::label_errors(&mut res.errors);
+    if res.errors.len() > MAX_ERRORS {
+        // A document can be wrong in thousands of places; the first ones say what to fix.
+        let more = res.errors.len() - (MAX_ERRORS - 1);
+        res.errors.truncate(MAX_ERRORS - 1);
+        let mut last = async_graphql::ServerError::new(format!("… and {more} more errors like these"), None);
+        last.extensions.get_or_insert_with(Default::default).set("code", "GRAPHQL_VALIDATION_FAILED");
+        res.errors.push(last);
+    }
     if let Some(secs) = rate_limited(&res.errors) {
         // Refused for coming too often: the HTTP status says so too, as on REST.
         let mut answer = respond(StatusCode::TOO_MANY_REQUESTS, media, &res);
@@ -196,6 +205,16 @@ fn answer(media: MediaType, mut res: async_graphql::Response, previewed: bool) -
     answer
 }
 
+/// A request whose document was parsed and measured, and how many nodes it holds (the
+/// validation work it causes, charged to its client).
+struct Admitted {
+    req: async_graphql::Request,
+    nodes: usize,
+}
+
+/// Most errors an answer lists.
+const MAX_ERRORS: usize = 50;
+
 /// Documents longer than this are parsed and measured on the blocking pool: a long one
 /// takes a millisecond or so, which the async workers should spend answering others.
 const PARSE_INLINE_BYTES: usize = 4 * 1024;
@@ -203,11 +222,11 @@ const PARSE_INLINE_BYTES: usize = 4 * 1024;
 /// Parses the document and measures what it would cost with its fragments spread, before
 /// anything (async-graphql's own checks, validation) walks it expanded. A document over a
 /// limit is refused here, in time linear in its length.
-async fn admit(req: async_graphql::Request) -> Result<async_graphql::Request, async_graphql::Response> {
-    fn check(mut req: async_graphql::Request) -> Result<async_graphql::Request, Vec<async_graphql::ServerError>> {
+async fn admit(req: async_graphql::Request) -> Result<Admitted, async_graphql::Response> {
+    fn check(mut req: async_graphql::Request) -> Result<Admitted, Vec<async_graphql::ServerError>> {
         let doc = req.parsed_query().map_err(|e| vec![e])?;
         let cost = super::limits::check_cost(doc)?;
-        Ok(req.data(cost))
+        Ok(Admitted { req: req.data(cost), nodes: cost.nodes })
     }
     let checked = if req.query.len() <= PARSE_INLINE_BYTES {
         check(req)
@@ -280,9 +299,9 @@ pub async fn graphql_post(
         Err(e) => return coded_request_error(e.status, media, e.code, &e.message),
     };
     match admit(req).await {
-        Ok(mut req) => {
+        Ok(Admitted { mut req, nodes }) => {
             let read_only = !is_mutation(&mut req);
-            let mut res = execute(&state, &headers, client, media, req).await;
+            let mut res = execute(&state, &headers, client, media, req, nodes).await;
             if read_only {
                 // A query changes nothing: the response cache keeps what it has.
                 res.extensions_mut().insert(crate::response_cache::ReadOnly);
@@ -330,8 +349,8 @@ pub async fn graphql_get(
         Ok(r) => r,
         Err(e) => return coded_request_error(e.status, media, e.code, &e.message),
     };
-    let mut req = match admit(req).await {
-        Ok(r) => r,
+    let Admitted { mut req, nodes } = match admit(req).await {
+        Ok(admitted) => admitted,
         Err(refused) => return answer(media, refused, false),
     };
     if is_mutation(&mut req) {
@@ -339,7 +358,7 @@ pub async fn graphql_get(
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
         return res;
     }
-    let mut res = execute(&state, &headers, client, media, req).await;
+    let mut res = execute(&state, &headers, client, media, req, nodes).await;
     // A query may touch anything; CDNs purge GraphQL answers together.
     res.extensions_mut().insert(crate::http_cache::SurrogateKeys(vec![crate::http_cache::keys::GRAPHQL.into()]));
     res

@@ -26,6 +26,9 @@ pub const MAX_COMPLEXITY: usize = 5_000;
 pub const MAX_NODES: usize = 20_000;
 /// Deepest nesting of selection sets, fragments and inline fragments included.
 pub const MAX_NESTING: usize = 32;
+/// Most work comparing fields that share a response name (`Cost::conflicts`): a set of a
+/// hundred fields with six arguments each is 700.
+pub const MAX_CONFLICTS: usize = 20_000;
 /// Documents this large or larger are validated where blocking is allowed (see
 /// `Extension::validation`); smaller ones validate in microseconds.
 const VALIDATE_INLINE_NODES: usize = 1_000;
@@ -41,13 +44,17 @@ pub fn check_cost(doc: &ExecutableDocument) -> Result<Cost, Vec<ServerError>> {
                 format!("an operation declares {count} variables; at most {} are allowed", cost::MAX_VARIABLES),
                 "QUERY_TOO_COMPLEX",
             ),
+            Unmeasurable::Arguments { at, count } => refused(
+                format!("{at} takes {count} arguments; at most {} are allowed", cost::MAX_ARGUMENTS),
+                "QUERY_TOO_COMPLEX",
+            ),
             Unmeasurable::Directives { at, count } => refused(
                 format!("{at} carries {count} directives; at most {} are allowed", cost::MAX_DIRECTIVES),
                 "QUERY_TOO_COMPLEX",
             ),
         }]
     })?;
-    let over: [(bool, &str, &dyn Fn() -> String); 4] = [
+    let over: [(bool, &str, &dyn Fn() -> String); 5] = [
         (cost.fields > MAX_COMPLEXITY, "QUERY_TOO_COMPLEX", &|| {
             format!(
                 "the query selects {} fields once its fragments are spread; at most {MAX_COMPLEXITY} are allowed",
@@ -59,6 +66,13 @@ pub fn check_cost(doc: &ExecutableDocument) -> Result<Cost, Vec<ServerError>> {
                 "the query holds {} fields, fragments, directives and argument values once its fragments are \
                  spread; at most {MAX_NODES} are allowed",
                 cost.nodes
+            )
+        }),
+        (cost.conflicts > MAX_CONFLICTS, "QUERY_TOO_COMPLEX", &|| {
+            format!(
+                "the query repeats fields in one selection so often that comparing them would take {} steps; \
+                 at most {MAX_CONFLICTS} are allowed (give repeated fields aliases, or select them once)",
+                cost.conflicts
             )
         }),
         (cost.depth > MAX_DEPTH, "QUERY_TOO_DEEP", &|| {

@@ -29,10 +29,18 @@ impl Cost {
     /// A full-text search.
     pub const SEARCH: Cost = Cost(20);
 
+    /// A request that ran until the request timeout cut it off: a unit per millisecond it
+    /// was allowed (the work it caused is not known, only that it was all it could be).
+    pub fn timed_out(limit: std::time::Duration) -> Cost {
+        Cost(u32::try_from(limit.as_millis()).unwrap_or(u32::MAX).max(1))
+    }
+
     /// A GraphQL request of this complexity (the validated one, `first` multipliers
-    /// included), which searched or not.
-    pub fn graphql(complexity: usize, searched: bool) -> Cost {
-        let own = 1 + u32::try_from(complexity / 100).unwrap_or(u32::MAX);
+    /// included; none when the document did not validate) and this many document nodes
+    /// (what validating it took), which searched or not.
+    pub fn graphql(complexity: usize, nodes: usize, searched: bool) -> Cost {
+        let work = (complexity / 100).max(nodes / 1_000);
+        let own = 1u32.saturating_add(u32::try_from(work).unwrap_or(u32::MAX));
         Cost(own.saturating_add(if searched { Cost::SEARCH.0 } else { 0 }))
     }
 }
@@ -59,10 +67,16 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         );
     }
     let client = req.extensions().get::<ClientIp>().and_then(|c| c.0);
+    let limiter = state.guard.reads.as_ref().zip(client);
+    // One unit as the work starts, so a burst of slow requests is counted while they run;
+    // the rest of the cost when it is known.
+    if let Some((limiter, ip)) = limiter {
+        limiter.charge(&ip, Cost::READ.0, Instant::now());
+    }
     let res = next.run(req).await;
-    if let (Some(limiter), Some(ip)) = (&state.guard.reads, client) {
+    if let Some((limiter, ip)) = limiter {
         let cost = res.extensions().get::<Cost>().copied().unwrap_or(Cost::READ);
-        limiter.charge(&ip, cost.0, Instant::now());
+        limiter.charge(&ip, cost.0.saturating_sub(Cost::READ.0), Instant::now());
     }
     res
 }
@@ -73,9 +87,11 @@ mod tests {
 
     #[test]
     fn graphql_costs_grow_with_complexity_and_search() {
-        assert_eq!(Cost::graphql(0, false), Cost(1));
-        assert_eq!(Cost::graphql(250, false), Cost(3));
-        assert_eq!(Cost::graphql(5_000, false), Cost(51));
-        assert_eq!(Cost::graphql(250, true), Cost(23));
+        assert_eq!(Cost::graphql(0, 10, false), Cost(1));
+        assert_eq!(Cost::graphql(250, 10, false), Cost(3));
+        assert_eq!(Cost::graphql(5_000, 10, false), Cost(51));
+        assert_eq!(Cost::graphql(250, 10, true), Cost(23));
+        // A document that did not validate is charged for what validating it took.
+        assert_eq!(Cost::graphql(0, 15_000, false), Cost(16));
     }
 }

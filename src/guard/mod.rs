@@ -133,7 +133,7 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
         // anyway): signed-in clients draw on their address's allowance, then pass.
         if let (Some(limiter), Some(ip)) = (&guard.reads, client)
             && let Some(wait) = limiter.spent(&ip, Instant::now())
-            && !has_valid_token(&state, &req)
+            && !has_valid_token(&state, authorization(&req).as_deref()).await
         {
             req.extensions_mut().insert(allowance::Spent { retry_after: wait });
         }
@@ -141,6 +141,11 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             Ok(res) => res,
             Err(_) => {
                 state.metrics.refused(Refusal::TimedOut);
+                // The allowance layer never saw it finish: charge what it was allowed to cost.
+                if let (Some(limiter), Some(ip)) = (&guard.reads, client) {
+                    let cost = allowance::Cost::timed_out(guard.settings.request_timeout);
+                    limiter.charge(&ip, cost.0, Instant::now());
+                }
                 let detail = format!("the request took longer than {:?}", guard.settings.request_timeout);
                 refusal(&path, StatusCode::SERVICE_UNAVAILABLE, "timeout", &detail, 1)
             }
@@ -174,11 +179,15 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     res
 }
 
-/// A request that carries a token the server accepts is not anonymous. A bad token is
-/// anonymous (and refused later by the handler).
-fn has_valid_token(state: &AppState, req: &Request) -> bool {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else { return false };
-    state.jwt.viewer(value.to_str().ok()).is_ok_and(|v| v.principal().is_some())
+/// A request that carries a token the server accepts, of an account that may still act, is
+/// not anonymous. A bad token, or a disabled account's, is anonymous (and refused later by
+/// the handler).
+async fn has_valid_token(state: &AppState, authorization: Option<&str>) -> bool {
+    authorization.is_some() && state.viewer(authorization).await.is_ok_and(|v| v.principal().is_some())
+}
+
+fn authorization(req: &Request) -> Option<String> {
+    req.headers().get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}").to_string())
 }
 
 /// The answer to a request turned away: problem+json, or a GraphQL error body on `/graphql`

@@ -114,7 +114,7 @@ pub async fn list_trash(
     post,
     path = "/api/v1/trash/{id}/restore",
     tag = "editorial",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old")),
     security(("bearer" = [])),
     responses((status = 200, description = "The restored article", body = ArticleData), WriteErrors)
 )]
@@ -123,7 +123,7 @@ pub async fn restore_article(
     Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<axum::Json<ArticleData>, Problem> {
-    let view = state.content.restore_article(&viewer, &id).await?;
+    let view = state.content.restore_article(&viewer, &state.content.article_id_at(&id).await?).await?;
     Ok(axum::Json(ArticleData { data: article_dto(&state.content, view).await? }))
 }
 
@@ -132,7 +132,7 @@ pub async fn restore_article(
     delete,
     path = "/api/v1/trash/{id}",
     tag = "editorial",
-    params(("id" = String, Path, description = "The article's id")),
+    params(("id" = String, Path, description = "The article's id (digits only) or its slug, current or old")),
     security(("bearer" = [])),
     responses((status = 204, description = "Purged"), WriteErrors)
 )]
@@ -141,7 +141,7 @@ pub async fn purge_article(
     Signed(viewer): Signed,
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
-    state.content.purge_article(&viewer, &id).await?;
+    state.content.purge_article(&viewer, &state.content.article_id_at(&id).await?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -70,7 +70,8 @@ pub async fn run(content: Content, settings: WebhookSettings) {
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Colophon-Webhooks/", env!("CARGO_PKG_VERSION")));
     if !settings.allow_private {
-        builder = builder.dns_resolver(Arc::new(PublicOnly));
+        // Through a proxy from the environment, the proxy would resolve the name instead.
+        builder = builder.dns_resolver(Arc::new(PublicOnly)).no_proxy();
     }
     let client = match builder.build() {
         Ok(c) => c,
@@ -190,7 +191,8 @@ async fn send(client: &reqwest::Client, settings: &WebhookSettings, d: &DueDeliv
             retry_at,
         },
         Err(e) => {
-            tracing::debug!(error = %e, url = %d.url, "webhooks: send failed");
+            let url = crate::content::webhooks::shown_url(&d.url);
+            tracing::debug!(error = %e, url, "webhooks: send failed");
             Outcome::Failed { status: None, error: error_chain(&e), retry_at }
         }
     }

@@ -85,12 +85,36 @@ async fn a_disabled_or_demoted_account_loses_its_powers_at_once(app: TestApp) {
 
 db_test!(tokens_for_subjects_without_an_account_keep_their_role);
 async fn tokens_for_subjects_without_an_account_keep_their_role(app: TestApp) {
-    // As `colophon token --sub ci --role editor` mints: no account stands behind it.
+    // As `colophon token --sub ci --role editor` mints: no account stands behind it (until
+    // its first article, which makes one without a password).
     let ci = app.token_for("ci", Role::Editor);
+    let res = app.call(Method::POST, "/api/v1/articles", Some(&ci), Some(json!({ "title": "By CI" }))).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let res = app.call(Method::POST, "/api/v1/tags", Some(&ci), Some(json!({ "name": "From CI" }))).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let v = app.gql_ok("mutation { createTag(input: {name: \"Also CI\"}) { slug } }", json!({}), Some(&ci)).await;
     assert_eq!(v["createTag"]["slug"], "also-ci");
+
+    // Its first write made an account without a password, whose role the tokens carry:
+    // an author token for the same subject acts as an author (as an identity provider
+    // demoting someone expects), and an admin cannot set a role its tokens would override.
+    let demoted = app.token_for("ci", Role::Author);
+    assert_eq!(
+        app.call(Method::DELETE, "/api/v1/tags/also-ci", Some(&demoted), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.get("/api/v1/me", Some(&demoted)).await.json()["data"]["role"], "author");
+    let admin = app.token(Role::Admin);
+    let users = app.get("/api/v1/users", Some(&admin)).await.json();
+    let ci_id = users["data"].as_array().unwrap().iter().find(|u| u["name"] == "ci").unwrap()["id"].clone();
+    let path = format!("/api/v1/users/{}", ci_id.as_str().unwrap());
+    let res = app.call(Method::PATCH, &path, Some(&admin), Some(json!({ "role": "admin" }))).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert_eq!(res.json()["errors"][0]["field"], "role");
+    // Disabling it still ends every token at once.
+    patch_user(&app, ci_id.as_str().unwrap(), json!({ "disabled": true })).await;
+    let res = app.call(Method::POST, "/api/v1/tags", Some(&ci), Some(json!({ "name": "After" }))).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.text);
 }
 
 db_test!(provider_subjects_never_speak_for_local_accounts);

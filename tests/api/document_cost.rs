@@ -80,6 +80,21 @@ async fn every_shape_of_document_is_bounded(app: TestApp) {
     let (code, message) = refused(&app, &format!("query({vars}) {{ site {{ title }} }}")).await;
     assert_eq!(code, "QUERY_TOO_COMPLEX", "{message}");
     assert!(message.contains("variables"), "{message}");
+    // One field with many arguments, then thousands of the same name: validation would
+    // compare each with the first, an error per argument.
+    let args: String = (0..20).map(|i| format!("x{i}: 1 ")).collect();
+    let (code, message) = refused(&app, &format!("{{ site {{ title({args}) {} }} }}", "title ".repeat(1500))).await;
+    assert_eq!(code, "QUERY_TOO_COMPLEX", "{message}");
+    let many: String = (0..30).map(|i| format!("x{i}: 1 ")).collect();
+    let (code, message) = refused(&app, &format!("{{ site {{ title({many}) }} }}")).await;
+    assert_eq!(code, "QUERY_TOO_COMPLEX", "{message}");
+    assert!(message.contains("arguments"), "{message}");
+    // A document wrong in hundreds of places says so in at most fifty errors.
+    let wrong = format!("{{ site {{ {} }} }}", (0..300).map(|i| format!("nope{i} ")).collect::<String>());
+    let v = app.gql(&wrong, json!({}), None).await;
+    let errors = v["errors"].as_array().unwrap();
+    assert!(errors.len() <= 50 && errors.len() > 10, "{}", errors.len());
+    assert!(errors.last().unwrap()["message"].as_str().unwrap().contains("more errors"), "{v}");
     // A deep list value is a parse error, not a crash.
     let deep_value = format!("{{ article(slug: {}\"x\"{}) {{ id }} }}", "[".repeat(8_000), "]".repeat(8_000));
     let v = app.gql(&deep_value, json!({}), None).await;

@@ -47,11 +47,9 @@ fn assert_refused(res: &Response, status: StatusCode, kind: &str) {
 
 db_test!(anonymous_reads_are_limited_per_client_by_their_cost);
 async fn anonymous_reads_are_limited_per_client_by_their_cost(base: TestApp) {
-    let settings = ServerSettings {
-        read_rate: per_minute(3),
-        trusted_proxies: vec![IpNet::parse("10.0.0.0/8").unwrap()],
-        ..Default::default()
-    };
+    let mut trusted_proxies = IpNet::loopback().to_vec();
+    trusted_proxies.push(IpNet::parse("10.0.0.0/8").unwrap());
+    let settings = ServerSettings { read_rate: per_minute(3), trusted_proxies, ..Default::default() };
     let app = base.configured(settings);
     let alice = [203, 0, 113, 5];
     // Three uncached reads spend the allowance; the fourth is refused.
@@ -92,6 +90,8 @@ async fn anonymous_reads_are_limited_per_client_by_their_cost(base: TestApp) {
             assert_eq!(app.send(req).await.status, want, "{client} #{i}");
         }
     }
+    // The proxy's own address spent nothing: the forwarded clients did.
+    assert_eq!(app.send(from([127, 0, 0, 1], Method::GET, "/api/v1/tags?limit=50", None)).await.status, StatusCode::OK);
     // A search costs twenty reads: the client then waits for twenty intervals, not one.
     for (i, search) in ["/api/v1/search?q=rust", "/graphql?query=%7Bsearch(query%3A%22rust%22)%7BtotalCount%7D%7D"]
         .into_iter()
@@ -106,6 +106,48 @@ async fn anonymous_reads_are_limited_per_client_by_their_cost(base: TestApp) {
     }
     // Probes are never limited.
     assert_eq!(app.send(from(alice, Method::GET, "/healthz", None)).await.status, StatusCode::OK);
+}
+
+db_test!(timeouts_and_disabled_accounts_get_no_free_work);
+async fn timeouts_and_disabled_accounts_get_no_free_work(base: TestApp) {
+    let settings = ServerSettings {
+        request_timeout: Duration::from_millis(500),
+        read_rate: per_minute(100),
+        ..Default::default()
+    };
+    let app = base.configured(settings);
+    // A request cut off by the timeout is charged all it was allowed: 500 ms, 500 units.
+    let carol = [203, 0, 113, 9];
+    let (body, _release) = held_body();
+    let held = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/token")
+        .header(header::CONTENT_TYPE, "application/json");
+    let mut req = held.body(body).unwrap();
+    req.extensions_mut().insert(ConnectInfo(SocketAddr::from((carol, 40000))));
+    assert_refused(&app.send(req).await, StatusCode::SERVICE_UNAVAILABLE, "timeout");
+    let res = app.send(from(carol, Method::GET, "/api/v1/tags?limit=1", None)).await;
+    assert_refused(&res, StatusCode::TOO_MANY_REQUESTS, "rate-limited");
+    let retry: u64 = res.header("retry-after").unwrap().parse().unwrap();
+    assert!(retry > 60, "Retry-After {retry}");
+
+    // A disabled account's token no longer lets its address past a spent allowance.
+    let user = NewUser {
+        email: "dan@example.com".into(),
+        name: "Dan".into(),
+        role: Role::Editor,
+        password: "correct horse battery".into(),
+    };
+    let dan = base.content.create_user(&cli_admin(), user).await.unwrap();
+    // As sign-in would issue it (signing in here takes longer than this server's timeout).
+    let token = app.token_for("dan@example.com", Role::Editor);
+    let signed = || {
+        with_header(from(carol, Method::GET, "/api/v1/tags?limit=2", None), "authorization", &format!("Bearer {token}"))
+    };
+    assert_eq!(app.send(signed()).await.status, StatusCode::OK, "a signed-in client passes a spent allowance");
+    let disable = colophon::content::accounts::UserPatch { disabled: Some(true), ..Default::default() };
+    base.content.update_user(&cli_admin(), &dan.id.to_string(), disable).await.unwrap();
+    assert_eq!(app.send(signed()).await.status, StatusCode::TOO_MANY_REQUESTS, "not once disabled");
 }
 
 db_test!(sign_in_and_refresh_are_strictly_limited_on_both_faces);
@@ -442,9 +484,12 @@ async fn metrics_answer_this_host_or_the_holder_of_their_token(base: TestApp) {
     let res = app.send(from([203, 0, 113, 5], Method::GET, "/metrics", None)).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.text);
     assert!(res.text.contains("COLOPHON_METRICS_TOKEN"), "{}", res.text);
-    // Through a proxy on this host, the client is the one it forwards for: still refused.
-    let proxied = with_header(from([127, 0, 0, 1], Method::GET, "/metrics", None), "x-forwarded-for", "203.0.113.5");
-    assert_eq!(app.send(proxied).await.status, StatusCode::FORBIDDEN);
+    // Through a proxy on this host, the client is the one it forwards for: still refused,
+    // whatever address the header names.
+    for named in ["203.0.113.5", "127.0.0.1"] {
+        let proxied = with_header(from([127, 0, 0, 1], Method::GET, "/metrics", None), "x-forwarded-for", named);
+        assert_eq!(app.send(proxied).await.status, StatusCode::FORBIDDEN, "{named}");
+    }
 
     let token = "0123456789abcdef0123";
     let app = base.configured(ServerSettings { metrics_token: Some(token.into()), ..Default::default() });

@@ -107,3 +107,54 @@ async fn taxonomy_paths_follow_the_same_rule(app: TestApp) {
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", res.text);
     }
 }
+
+/// A database made before the rule: slugs of digits are renamed by the migration, and the
+/// old ones kept where history is kept.
+async fn digit_slugs_from_before_the_rule_are_renamed(backend: crate::support::Backend) {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    let Some((url, _dir)) = crate::support::fresh_database(backend).await else { return };
+    let db = colophon::db::connect(&url).await.unwrap();
+    Migrator::up(&db, Some(10)).await.unwrap();
+    let content = colophon::content::Content::new(db.clone());
+    let editor = colophon::content::Viewer(Some(colophon::content::Principal {
+        subject: "editor".into(),
+        role: colophon::content::Role::Editor,
+    }));
+    for title in ["Year in review", "Another year", "Third"] {
+        let input =
+            colophon::content::NewArticle { title: title.into(), tags: Some(vec![title.into()]), ..Default::default() };
+        content.create_article(&editor, input).await.unwrap();
+    }
+    // As the old rule made them: "2024" twice (one already renamed by hand), a tag "7".
+    for sql in [
+        "UPDATE articles SET slug = '2024' WHERE id = 1",
+        "UPDATE articles SET slug = '2024-2' WHERE id = 2",
+        "UPDATE tags SET slug = '7' WHERE id = 3",
+    ] {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    Migrator::up(&db, None).await.unwrap();
+    let slug = |sql: &'static str| {
+        let db = db.clone();
+        async move {
+            let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+            row.unwrap().try_get::<String>("", "slug").unwrap()
+        }
+    };
+    assert_eq!(slug("SELECT slug FROM articles WHERE id = 1").await, "2024-1", "`2024-2` was taken");
+    assert_eq!(slug("SELECT slug FROM articles WHERE id = 2").await, "2024-2");
+    assert_eq!(slug("SELECT slug FROM tags WHERE id = 3").await, "7-2");
+    assert_eq!(slug("SELECT slug FROM article_slug_history WHERE article_id = 1").await, "2024");
+    assert_eq!(slug("SELECT slug FROM tag_slug_history WHERE tag_id = 3").await, "7");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digit_slugs_from_before_the_rule_are_renamed_on_sqlite() {
+    digit_slugs_from_before_the_rule_are_renamed(crate::support::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digit_slugs_from_before_the_rule_are_renamed_on_postgres() {
+    digit_slugs_from_before_the_rule_are_renamed(crate::support::Backend::Postgres).await;
+}

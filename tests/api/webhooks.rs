@@ -460,9 +460,13 @@ async fn webhook_urls_are_read_as_networks_read_them(app: TestApp) {
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     assert!(!res.text.contains("s3cret-pass"), "{}", res.text);
     let list = app.get("/api/v1/webhooks", Some(&admin)).await;
-    assert!(!list.text.contains("s3cret-pass") && list.text.contains("hook:REDACTED@"), "{}", list.text);
+    assert!(!list.text.contains("s3cret-pass") && list.text.contains("REDACTED:REDACTED@"), "{}", list.text);
     let v = app.gql_ok("{ webhooks { url } }", json!({}), Some(&admin)).await;
     assert!(!v.to_string().contains("s3cret-pass"), "{v}");
+    // A token as the user name is a credential too.
+    create_rest(&app, &admin, "https://tok3n-value@hooks.example/in".into(), json!(["*"])).await;
+    let list = app.get("/api/v1/webhooks", Some(&admin)).await;
+    assert!(!list.text.contains("tok3n-value"), "{}", list.text);
 
     // With private addresses turned off: literal ones are refused when saved, ...
     let content = app.content.clone().with_private_webhooks(false);
@@ -473,6 +477,8 @@ async fn webhook_urls_are_read_as_networks_read_them(app: TestApp) {
         "http://[::1]/x",
         "http://10.1.2.3/x",
         "http://[fd00:ec2::254]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[2002:7f00:1::1]/",
     ] {
         let res = strict
             .call(Method::POST, "/api/v1/webhooks", Some(&admin), Some(json!({ "url": url, "events": ["*"] })))
