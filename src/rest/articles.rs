@@ -568,14 +568,33 @@ fn if_match(headers: &HeaderMap) -> Result<IfMatch, Problem> {
     if raw == "*" {
         return Ok(IfMatch::Any);
     }
+    // `#entity-tag`: tags separated by commas and optional white space; a tag's own
+    // characters may include commas, so the list is read a tag at a time.
     let mut versions = Vec::new();
-    for tag in raw.split(',').map(str::trim) {
-        let opaque = match tag.strip_prefix("W/").unwrap_or(tag).strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-            Some(opaque) if !opaque.contains('"') => opaque,
+    let mut rest = raw;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            break;
+        }
+        let unweak = rest.strip_prefix("W/").unwrap_or(rest);
+        let opaque = if let Some(quoted) = unweak.strip_prefix('"') {
+            let end = quoted.find('"').ok_or_else(bad)?;
+            rest = &quoted[end + 1..];
+            &quoted[..end]
+        } else {
             // The bare version some clients send.
-            _ if !tag.is_empty() && tag.len() <= 9 && tag.bytes().all(|b| b.is_ascii_digit()) => tag,
-            _ => return Err(bad()),
+            let end = rest.find([' ', '\t', ',']).unwrap_or(rest.len());
+            let bare = &rest[..end];
+            if bare.is_empty() || bare.len() > 9 || !bare.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad());
+            }
+            rest = &rest[end..];
+            bare
         };
+        if !rest.is_empty() && !rest.starts_with([' ', '\t', ',']) {
+            return Err(bad());
+        }
         let version = opaque.split_once('.').map_or(opaque, |(version, _)| version);
         if (1..=9).contains(&version.len())
             && version.bytes().all(|b| b.is_ascii_digit())
@@ -798,4 +817,28 @@ pub async fn related_articles(
     let data = article_dtos(&state.content, views).await?;
     let names = super::list_keys([keys::ARTICLES.to_string(), keys::article(view.row.id)], &data);
     Ok(super::keyed(names, axum::Json(ArticleArray { data })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(value: &str) -> Result<IfMatch, u16> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::IF_MATCH, HeaderValue::from_str(value).unwrap());
+        if_match(&headers).map_err(|p| p.status)
+    }
+
+    #[test]
+    fn if_match_reads_entity_tag_lists() {
+        assert_eq!(read("*"), Ok(IfMatch::Any));
+        assert_eq!(read("\"3\""), Ok(IfMatch::Versions(vec![3])));
+        assert_eq!(read("W/\"3.abc\", 4"), Ok(IfMatch::Versions(vec![3, 4])));
+        // A tag may hold commas; tags that are not ours name no version.
+        assert_eq!(read("W/\"M,\"\t,\t\"\", 27 ,\"x\""), Ok(IfMatch::Versions(vec![27])));
+        assert_eq!(read("\"stale\""), Ok(IfMatch::Versions(vec![])));
+        for bad in ["null", "\"open", "\"a\"b", "3x", "W/3"] {
+            assert_eq!(read(bad), Err(400), "{bad}");
+        }
+    }
 }
