@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Hostile GraphQL documents against a real server: how much CPU each costs before it is
-answered, and whether /healthz stays quick while several run at once. A measurement, never
-a test (the test suite asserts what is refused, not how fast).
+"""Hostile GraphQL documents and article bodies against a real server: how much CPU each
+costs before it is answered, and whether /healthz stays quick while several run at once. A
+measurement, never a test (the test suite asserts what is refused, not how fast).
 
     python3 bench/hostile.py            # builds the release binary first
     python3 bench/hostile.py --no-build
@@ -74,6 +74,23 @@ def documents():
     yield "selections 64 deep", "{ " + "site { " * 64 + "title" + " }" * 64 + " }"
     yield "braces 16k deep", fill("", "{", "")
     yield "articles(first: 100) under aliases", fill("{ ", "a: articles(first: 100) { nodes { id } } ", "}")
+    args = "".join("x%d: 1 " % i for i in range(20))
+    yield "one name, many arguments, repeated", fill("{ site { title(%s) " % args, "title ", "} }")
+    yield "hundreds of unknown fields", fill("{ site { ", "nope ", "} }")
+
+
+BODY = 1024 * 1024  # the largest body an article takes
+
+
+def bodies():
+    """Bodies whose rendering grows faster than their size, at the 1 MiB a body may be."""
+    yield "100k `>` on one line", ">" * 100_000
+    yield "nested <div>, 1 MiB", "<div>" * (BODY // 5)
+    yield "<template> nesting", "<template>" * (BODY // 10)
+    yield "table then <br>s (foster parenting)", "<table>" + "<br>" * ((BODY - 7) // 4)
+    yield "one tag, many attributes", "<div" + "".join(" a%d" % i for i in range(100_000))[: BODY - 10] + ">x</div>"
+    yield "64 nested divs, repeated", ("<div>" * 64 + "x" + "</div>" * 64 + "\n\n") * (BODY // 720)
+    yield "a long ordinary article", ("Some *prose* with `code` and [a link](https://example.com).\n\n```rust\nfn main() {}\n```\n\n" * (BODY // 90))[:BODY]
 
 
 def cpu_ns(pid):
@@ -106,7 +123,9 @@ def main():
     work = tempfile.mkdtemp(prefix="colophon-hostile.")
     port = free_port()
     base = "http://127.0.0.1:%d" % port
-    env = dict(os.environ, COLOPHON_RATE_LIMIT_READS="off", COLOPHON_RESPONSE_CACHE="off", RUST_LOG="colophon=warn")
+    secret = "hostile-bench-secret-hostile-bench-secret"
+    env = dict(os.environ, COLOPHON_RATE_LIMIT_READS="off", COLOPHON_RESPONSE_CACHE="off", RUST_LOG="colophon=warn",
+               COLOPHON_JWT_SECRET=secret)
     server = subprocess.Popen(
         [BIN, "serve", "--demo", "--addr", "127.0.0.1:%d" % port, "--database-url", "sqlite://%s/h.db?mode=rwc" % work],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -119,6 +138,7 @@ def main():
             except Exception:
                 time.sleep(0.1)
         rows = []
+        body_rows = []
         worst = 0.0
         for name, query in documents():
             assert len(query.encode()) <= LIMIT, (name, len(query))
@@ -146,6 +166,24 @@ def main():
                 urllib.request.urlopen(base + "/healthz", timeout=60).read()
                 probe_ms.append((time.monotonic() - t) * 1000)
         print("healthz during 3 concurrent attacks: max %.2f ms over %d probes" % (max(probe_ms), len(probe_ms)))
+
+        token = subprocess.run([BIN, "token", "--sub", "hostile-bench", "--role", "editor", "--ttl", "1h"],
+                               env=env, capture_output=True, text=True, check=True).stdout.strip()
+        for name, body in bodies():
+            payload = json.dumps({"title": "Hostile", "body": body}).encode()
+            req = urllib.request.Request(base + "/api/v1/articles", data=payload, headers={
+                "content-type": "application/json", "authorization": "Bearer " + token})
+            before = cpu_ns(server.pid)
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(req, timeout=300) as res:
+                    status = res.status
+            except urllib.error.HTTPError as e:
+                status = e.code
+            wall = (time.monotonic() - started) * 1000
+            cpu = (cpu_ns(server.pid) - before) / 1e6
+            body_rows.append((name, len(body.encode()), status, cpu, wall))
+            print("%-40s %8d B  %3d  cpu %8.2f ms  wall %8.2f ms" % body_rows[-1], flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -163,6 +201,10 @@ def main():
             f.write("| %s | %d | %d | %s | %.2f | %.2f |\n" % r)
         f.write("\nWorst CPU: %.2f ms. `/healthz` while three 28-fragment documents ran at once: " % worst)
         f.write("max %.2f ms over %d probes.\n" % (max(probe_ms), len(probe_ms)))
+        f.write("\n## Article bodies (POST /api/v1/articles, up to 1 MiB)\n\n")
+        f.write("| body | bytes | status | server CPU ms | wall ms |\n|---|---:|---:|---:|---:|\n")
+        for r in body_rows:
+            f.write("| %s | %d | %d | %.2f | %.2f |\n" % r)
     print("wrote", os.path.relpath(out, ROOT))
     return 0 if worst <= 50 else 1
 
