@@ -1,12 +1,13 @@
 //! The in-process response cache for anonymous reads (`COLOPHON_RESPONSE_CACHE=off` turns
-//! it off). Correctness before hit rate: any write anywhere empties it.
+//! it off). Correctness before hit rate: it empties whenever the public epoch moves, and
+//! the database moves that on every change readers can see, and only then (migration
+//! 0012): a draft saved every few seconds leaves it alone.
 //!
-//! - Writes through this process empty it as their response leaves: any successful request
-//!   other than GET or HEAD, except GraphQL queries sent by POST (marked [`ReadOnly`]).
-//! - Writes by other processes on the same database empty it too: on PostgreSQL, triggers on
-//!   the content tables `NOTIFY colophon_changes` and every instance LISTENs; on SQLite,
-//!   `PRAGMA data_version` on a connection of our own changes when any other connection
-//!   commits (checked at most every 2 ms, on the request path).
+//! - Writes through this process: the epoch is read as their response leaves (any
+//!   successful request other than GET or HEAD, except those marked [`ReadOnly`]).
+//! - Writes by other processes: on PostgreSQL the epoch's triggers `NOTIFY colophon_changes`
+//!   and every instance LISTENs; on SQLite the epoch is read on the request path, at most
+//!   every 2 ms.
 //! - A scheduled article becomes visible at its time with no write at all, so the cache also
 //!   empties when the next publication time comes.
 //!
@@ -24,7 +25,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::entities::article;
 
@@ -48,13 +51,9 @@ struct Inner {
     due_at: AtomicI64,
     due_lock: tokio::sync::Mutex<()>,
     db: DatabaseConnection,
-    sqlite_version: tokio::sync::Mutex<Option<SqliteWatch>>,
-}
-
-struct SqliteWatch {
-    conn: sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Sqlite>,
-    version: i64,
-    checked: Instant,
+    /// The public epoch last seen (`i64::MIN`: not yet read), and when it was read.
+    epoch: AtomicI64,
+    epoch_read: tokio::sync::Mutex<Option<Instant>>,
 }
 
 struct Entry {
@@ -74,7 +73,8 @@ impl ResponseCache {
             due_at: AtomicI64::new(i64::MAX),
             due_lock: tokio::sync::Mutex::new(()),
             db,
-            sqlite_version: tokio::sync::Mutex::new(None),
+            epoch: AtomicI64::new(i64::MIN),
+            epoch_read: tokio::sync::Mutex::new(None),
         }))
     }
 
@@ -124,11 +124,16 @@ impl ResponseCache {
         });
     }
 
-    /// Empties the cache when another SQLite connection committed, or when a scheduled
-    /// article's time has come since the cache was filled.
+    /// Empties the cache when another process made a change readers can see (SQLite; on
+    /// PostgreSQL the LISTEN hears it), or when a scheduled article's time has come since
+    /// the cache was filled.
     async fn freshen(&self) {
         if self.0.db.get_database_backend() == DbBackend::Sqlite {
-            self.check_sqlite().await;
+            let mut read = self.0.epoch_read.lock().await;
+            if read.is_none_or(|at| at.elapsed() >= Duration::from_millis(2)) {
+                *read = Some(Instant::now());
+                self.check_epoch().await;
+            }
         }
         let generation = self.0.generation.load(Ordering::Acquire);
         if self.0.due_generation.load(Ordering::Acquire) != generation {
@@ -145,28 +150,20 @@ impl ResponseCache {
         }
     }
 
-    async fn check_sqlite(&self) {
-        let mut watch = self.0.sqlite_version.lock().await;
-        if watch.as_ref().is_some_and(|w| w.checked.elapsed() < Duration::from_millis(2)) {
-            return;
-        }
-        if watch.is_none() {
-            match self.0.db.get_sqlite_connection_pool().acquire().await {
-                Ok(conn) => *watch = Some(SqliteWatch { conn, version: -1, checked: Instant::now() }),
-                Err(_) => return self.invalidate(),
-            }
-        }
-        let w = watch.as_mut().expect("just set");
-        let version: Result<i64, _> = sea_orm::sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut *w.conn).await;
-        w.checked = Instant::now();
-        match version {
-            Ok(v) if v == w.version => {}
-            Ok(v) => {
-                w.version = v;
-                self.invalidate();
-            }
-            Err(_) => {
-                *watch = None;
+    /// Reads the public epoch and empties the cache if it moved (or cannot be read).
+    pub async fn check_epoch(&self) {
+        let db = &self.0.db;
+        let backend = db.get_database_backend();
+        let sql = migration::public_epoch::read(backend);
+        let epoch = match db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await {
+            Ok(Some(row)) => row.try_get::<i64>("", "epoch").ok(),
+            _ => None,
+        };
+        match epoch {
+            Some(e) if self.0.epoch.swap(e, Ordering::AcqRel) == e => {}
+            Some(_) => self.invalidate(),
+            None => {
+                self.0.epoch.store(i64::MIN, Ordering::Release);
                 self.invalidate();
             }
         }
@@ -237,9 +234,10 @@ pub async fn layer(State(cache): State<ResponseCache>, mut req: Request, next: N
     let Some(key) = cache_key(&req) else {
         let write = req.method() != Method::GET && req.method() != Method::HEAD;
         let res = next.run(req).await;
-        // A refused write changed nothing; a GraphQL query sent by POST says so.
+        // A refused write changed nothing; a GraphQL query sent by POST says so. A write that
+        // readers cannot see (a draft) leaves the epoch, and so the cache, alone.
         if write && res.status().is_success() && res.extensions().get::<ReadOnly>().is_none() {
-            cache.invalidate();
+            cache.check_epoch().await;
         }
         return res;
     };

@@ -484,7 +484,7 @@ pub async fn synthetic(
     }
     let txn = crate::content::Content::new(db.clone()).begin_write().await.map_err(|e| e.to_string())?;
     if backend == DbBackend::Postgres {
-        for (table, trigger) in migration::LISTING_TRIGGERS_PG {
+        for (table, trigger) in migration::LISTING_TRIGGERS_PG.iter().chain(migration::public_epoch::TRIGGERS_PG) {
             txn.execute_unprepared(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}")).await.map_err(err)?;
         }
     }
@@ -601,10 +601,11 @@ pub async fn synthetic(
         }
     }
     if backend == DbBackend::Postgres {
-        for (table, trigger) in migration::LISTING_TRIGGERS_PG {
+        for (table, trigger) in migration::LISTING_TRIGGERS_PG.iter().chain(migration::public_epoch::TRIGGERS_PG) {
             txn.execute_unprepared(&format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}")).await.map_err(err)?;
         }
         txn.execute_unprepared(migration::LISTING_FILL).await.map_err(err)?;
+        txn.execute_unprepared(migration::public_epoch::bump(backend)).await.map_err(err)?;
     }
     txn.commit().await.map_err(err)?;
     let analyze = if backend == DbBackend::Postgres {

@@ -17,6 +17,7 @@ mod m20261123_000008_listing;
 mod m20261123_000009_events;
 mod m20261123_000010_webhooks;
 mod m20261128_000011_no_digit_slugs;
+mod m20261128_000012_public_epoch;
 
 /// Recomputes the listing columns and counters (migration 0008) from the rows.
 pub use m20261123_000008_listing::FILL as LISTING_FILL;
@@ -26,6 +27,11 @@ pub use m20261123_000008_listing::FILL as LISTING_FILL;
 /// transaction every update walks the versions before it: 100k articles went quadratic.
 pub const LISTING_TRIGGERS_PG: &[(&str, &str)] =
     &[("articles", "listing_article"), ("article_tags", "listing_tag_link")];
+
+/// The public epoch (migration 0012): raised by every change readers can see.
+pub mod public_epoch {
+    pub use crate::m20261128_000012_public_epoch::{TRIGGERS_PG, bump, read};
+}
 
 pub struct Migrator;
 
@@ -44,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000009_events::Migration),
             Box::new(m20261123_000010_webhooks::Migration),
             Box::new(m20261128_000011_no_digit_slugs::Migration),
+            Box::new(m20261128_000012_public_epoch::Migration),
         ]
     }
 }

@@ -219,14 +219,14 @@ impl QueryRoot {
     async fn category(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Category>> {
         viewer(ctx)?;
         let tree = category_tree(ctx).await?;
-        Ok(tree.by_key(GroupKey::Slug(&slug)).cloned().map(|row| Category { row, tree: tree.clone() }))
+        Ok(tree.by_key(GroupKey::Slug(&slug)).cloned().map(|row| Category::new(row, tree.clone())))
     }
 
     /// Every category, in tree order: parents before children, siblings by position.
     async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
         viewer(ctx)?;
         let tree = category_tree(ctx).await?;
-        Ok(tree.ordered().iter().map(|row| Category { row: row.clone(), tree: tree.clone() }).collect())
+        Ok(Category::all(tree))
     }
 
     async fn series(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Series>> {
@@ -575,7 +575,7 @@ impl MutationRoot {
 /// A category just written, with a tree that includes the write.
 async fn fresh_category(ctx: &Context<'_>, row: crate::entities::category::Model) -> async_graphql::Result<Category> {
     let tree = std::sync::Arc::new(content(ctx).category_tree_for(viewer(ctx)?).await.gql()?);
-    Ok(Category { row, tree })
+    Ok(Category::new(row, tree))
 }
 
 pub fn build_schema(content: Content, jwt: Jwt, introspection: bool) -> AppSchema {

@@ -268,7 +268,7 @@ impl Article {
     }
     async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Category>> {
         let Some(row) = self.0.category.clone() else { return Ok(None) };
-        Ok(Some(Category { row, tree: category_tree(ctx).await? }))
+        Ok(Some(Category::new(row, category_tree(ctx).await?)))
     }
     async fn series(&self) -> Option<Series> {
         self.0.series.clone().map(Series)
@@ -376,11 +376,72 @@ impl Tag {
 pub struct Category {
     pub row: category::Model,
     pub tree: Arc<CategoryTree>,
+    /// The other categories of the list this one came in, if any.
+    pub siblings: Option<Arc<Siblings>>,
 }
 
 impl Category {
+    pub fn new(row: category::Model, tree: Arc<CategoryTree>) -> Category {
+        Category { row, tree, siblings: None }
+    }
+
     fn wrap(&self, row: &category::Model) -> Category {
-        Category { row: row.clone(), tree: self.tree.clone() }
+        Category::new(row.clone(), self.tree.clone())
+    }
+
+    /// Every category of the tree, in tree order, as one list of siblings.
+    pub fn all(tree: Arc<CategoryTree>) -> Vec<Category> {
+        let siblings = Arc::new(Siblings { ids: tree.ordered().iter().map(|c| c.id).collect(), ..Default::default() });
+        tree.ordered()
+            .iter()
+            .map(|row| Category { row: row.clone(), tree: tree.clone(), siblings: Some(siblings.clone()) })
+            .collect()
+    }
+}
+
+/// The categories of one list (the topic index), so that the first to need its count or
+/// its articles loads them for all of them in one call. Loads asked for one by one go into a
+/// batch only if they arrive within the loader's delay, which a busy machine can miss; one
+/// call for all is one batch whatever the timing.
+#[derive(Default)]
+pub struct Siblings {
+    ids: Vec<i32>,
+    counts: std::sync::Mutex<HashMap<bool, Shared<HashMap<CountKey, u64>>>>,
+    articles: std::sync::Mutex<HashMap<ArticlesKey, Shared<ArticlePages>>>,
+}
+
+/// Loaded once, by whichever sibling asks first.
+type Shared<T> = Arc<tokio::sync::OnceCell<T>>;
+type ArticlePages = HashMap<ArticlesKey, (crate::content::model::Page<ArticleView>, Arc<Neighbours>)>;
+
+impl Siblings {
+    async fn count(&self, ctx: &Context<'_>, key: CountKey) -> async_graphql::Result<u64> {
+        let cell =
+            self.counts.lock().unwrap_or_else(|p| p.into_inner()).entry(key.include_descendants).or_default().clone();
+        let all = cell
+            .get_or_try_init(|| {
+                let keys = self.ids.iter().map(|id| CountKey { id: *id, ..key.clone() });
+                loader(ctx).load_many(keys)
+            })
+            .await
+            .map_err(load_err)?;
+        Ok(all.get(&key).copied().unwrap_or(0))
+    }
+
+    async fn articles(&self, ctx: &Context<'_>, key: ArticlesKey) -> async_graphql::Result<ArticleConnection> {
+        let shared = ArticlesKey { id: 0, ..key.clone() };
+        let cell = self.articles.lock().unwrap_or_else(|p| p.into_inner()).entry(shared).or_default().clone();
+        let all = cell
+            .get_or_try_init(|| {
+                let keys = self.ids.iter().map(|id| ArticlesKey { id: *id, ..key.clone() });
+                loader(ctx).load_many(keys)
+            })
+            .await
+            .map_err(load_err)?;
+        Ok(match all.get(&key) {
+            Some((page, neighbours)) => ArticleConnection::from_page(page.clone(), Article::with(neighbours)),
+            None => ArticleConnection::default(),
+        })
     }
 }
 
@@ -423,6 +484,10 @@ impl Category {
         ctx: &Context<'_>,
         #[graphql(default = false)] include_descendants: bool,
     ) -> async_graphql::Result<u64> {
+        if let Some(siblings) = &self.siblings {
+            let key = CountKey { grouping: Grouping::Category, id: self.row.id, include_descendants };
+            return siblings.count(ctx, key).await;
+        }
         count(ctx, Grouping::Category, self.row.id, include_descendants).await
     }
     /// Published articles, newest first.
@@ -434,6 +499,20 @@ impl Category {
         after: Option<String>,
         #[graphql(default = false)] include_descendants: bool,
     ) -> async_graphql::Result<ArticleConnection> {
+        if let Some(siblings) = &self.siblings {
+            let (with_neighbours, with_texts) = (wants_neighbours(ctx), wants_texts(ctx));
+            let id = self.row.id;
+            let key = ArticlesKey {
+                grouping: Grouping::Category,
+                id,
+                include_descendants,
+                first,
+                after,
+                with_neighbours,
+                with_texts,
+            };
+            return siblings.articles(ctx, key).await;
+        }
         articles(ctx, Grouping::Category, self.row.id, include_descendants, first, after).await
     }
 }

@@ -53,6 +53,8 @@ pub struct TestApp {
     pub state: AppState,
     pub content: Content,
     pub jwt: Jwt,
+    /// The database's URL, for a second connection to it (another process, as it were).
+    pub url: Option<String>,
     pub _dir: Option<tempfile::TempDir>,
 }
 
@@ -139,7 +141,7 @@ impl TestApp {
         let jwt = Jwt::hs256(SECRET, None, None);
         let state = AppState::new(content.clone(), jwt.clone());
         let router = router(state.clone());
-        Some(TestApp { router, state, content, jwt, _dir: dir })
+        Some(TestApp { router, state, content, jwt, url: Some(url), _dir: dir })
     }
 
     /// A test app around `state` (its content and JWT settings).
@@ -149,6 +151,7 @@ impl TestApp {
             content: state.content.clone(),
             jwt: state.jwt.clone(),
             state,
+            url: None,
             _dir: dir,
         }
     }
@@ -158,7 +161,14 @@ impl TestApp {
     pub fn configured(&self, settings: ServerSettings) -> TestApp {
         let content = self.content.clone().with_auth_rate(settings.auth_rate);
         let state = AppState::with_settings(content.clone(), self.jwt.clone(), true, settings, Default::default());
-        TestApp { router: router(state.clone()), state, content, jwt: self.jwt.clone(), _dir: None }
+        TestApp {
+            router: router(state.clone()),
+            state,
+            content,
+            jwt: self.jwt.clone(),
+            url: self.url.clone(),
+            _dir: None,
+        }
     }
 
     pub fn token(&self, role: Role) -> String {
