@@ -560,7 +560,7 @@ impl Content {
     pub async fn create_article(&self, viewer: &Viewer, input: NewArticle) -> Result<ArticleView> {
         let principal = viewer.require_writer()?;
         input.validate()?;
-        let rendered = render_body(input.body.clone().unwrap_or_default()).await?;
+        let rendered = super::render::render_body(input.body.clone().unwrap_or_default(), "body").await?;
         // A derived slug or series part can be taken by a concurrent writer between our check
         // and our insert; the unique index refuses it and we derive again. A value the client
         // chose is checked up front and reported as a conflict on the next attempt.
@@ -687,7 +687,7 @@ impl Content {
         patch.validate()?;
         let id = parse_id(id).ok_or_else(|| not_found(id))?;
         let rendered = match &patch.body {
-            Some(body) => Some(render_body(body.clone()).await?),
+            Some(body) => Some(super::render::render_body(body.clone(), "body").await?),
             None => None,
         };
         // Without an expected version the client asked for last-writer-wins; a concurrent
@@ -873,20 +873,6 @@ fn order_select(
 /// Search text without control characters (PostgreSQL refuses NUL in text).
 pub(crate) fn clean_search(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_string()
-}
-
-/// Renders a body away from the async workers and before any transaction begins: a long
-/// body takes milliseconds to render, and on SQLite a write transaction holds the database's
-/// only write lock, which every other editor's save waits for.
-pub(crate) async fn render_body(body: String) -> Result<text::Rendered> {
-    match tokio::task::spawn_blocking(move || text::render(&body)).await {
-        Ok(rendered) => rendered.map_err(|refused| ContentError::field("body", refused.to_string())),
-        Err(e) => match e.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            // Cancelled: the runtime is shutting down.
-            Err(_) => Err(ContentError::Database(sea_orm::DbErr::Custom("rendering was cancelled".into()))),
-        },
-    }
 }
 
 pub(crate) fn parse_id(id: &str) -> Option<i32> {

@@ -18,6 +18,7 @@ pub mod lookup;
 pub mod model;
 pub mod nesting;
 pub mod principal;
+pub mod render;
 pub mod search;
 pub mod series;
 pub mod site;

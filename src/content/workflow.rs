@@ -15,6 +15,35 @@ use crate::entities::{article, article_revision, category, series};
 /// How long a preview link works.
 pub const PREVIEW_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// A revision as clients read it: who saved which version when, and the article's text
+/// then (from the revision's snapshot).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionView {
+    pub version: i32,
+    pub title: String,
+    pub editor: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub slug: String,
+    pub excerpt: Option<String>,
+    pub body: String,
+}
+
+impl From<article_revision::Model> for RevisionView {
+    fn from(r: article_revision::Model) -> Self {
+        let snap: serde_json::Value = serde_json::from_str(&r.snapshot).unwrap_or_default();
+        let text = |k: &str| snap.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        RevisionView {
+            version: r.version,
+            slug: text("slug").unwrap_or_default(),
+            excerpt: text("excerpt"),
+            body: text("body").unwrap_or_default(),
+            title: r.title,
+            editor: r.editor,
+            created_at: r.created_at,
+        }
+    }
+}
+
 impl Content {
     /// A short-lived token that opens this one article, in any state, for someone without an
     /// account. Editors, and authors for their own articles.
@@ -123,6 +152,14 @@ impl Content {
             return Err(ContentError::Forbidden("authors may see revisions of their own articles only".into()));
         }
         self.revisions_of(&[article_id]).await
+    }
+
+    /// One revision of an article, with what the article said then.
+    pub async fn revision(&self, viewer: &Viewer, id: &str, version: i32) -> Result<RevisionView> {
+        let found = self.revisions(viewer, id).await?.into_iter().find(|r| r.version == version);
+        found
+            .map(RevisionView::from)
+            .ok_or_else(|| ContentError::NotFound(format!("revision {version} of article `{id}`")))
     }
 
     /// Revisions of several articles at once, newest first within each.

@@ -7,6 +7,7 @@ use super::objects::PageInfo;
 use super::types::DateTimeUtc;
 use crate::content::accounts::Session;
 use crate::content::model::Page;
+use crate::content::workflow::RevisionView;
 use crate::content::{self, Role as ServiceRole};
 use crate::entities::{article_revision, audit_entry, user};
 
@@ -75,12 +76,43 @@ pub struct Revision {
     /// The subject of whoever made the change (`system` for the scheduler).
     pub editor: String,
     pub created_at: DateTimeUtc,
+    /// The slug the article had at this version.
+    pub slug: String,
+    /// The excerpt the editor had written, if any.
+    pub excerpt: Option<String>,
+    /// The Markdown body at this version, to compare with another.
+    pub body: String,
 }
 
 impl From<article_revision::Model> for Revision {
     fn from(r: article_revision::Model) -> Self {
-        Revision { version: r.version, title: r.title, editor: r.editor, created_at: DateTimeUtc(r.created_at) }
+        RevisionView::from(r).into()
     }
+}
+
+impl From<RevisionView> for Revision {
+    fn from(r: RevisionView) -> Self {
+        Revision {
+            version: r.version,
+            title: r.title,
+            editor: r.editor,
+            created_at: DateTimeUtc(r.created_at),
+            slug: r.slug,
+            excerpt: r.excerpt,
+            body: r.body,
+        }
+    }
+}
+
+/// Markdown as the server renders an article's body.
+#[derive(SimpleObject)]
+pub struct RenderedMarkdown {
+    /// The sanitized HTML readers would get.
+    pub html: String,
+    pub word_count: i32,
+    pub reading_minutes: i32,
+    /// The excerpt an article with this body and no excerpt of its own would get.
+    pub excerpt: String,
 }
 
 #[derive(SimpleObject)]

@@ -25,7 +25,7 @@ use crate::content::tags::{NewTag, TagPatch};
 use crate::content::{ArticleLookup, ArticleQuery, Content, ContentError, PageArgs, Viewer};
 use crate::guard::ClientIp;
 use async_graphql::dataloader::DataLoader;
-use editorial::{AuditConnection, AuthPayload, CreateUserInput, PreviewToken, UpdateUserInput, User};
+use editorial::{AuditConnection, AuthPayload, CreateUserInput, PreviewToken, RenderedMarkdown, UpdateUserInput, User};
 use error::{GqlResult, to_graphql};
 use loaders::Loaders;
 use objects::{
@@ -116,6 +116,19 @@ impl QueryRoot {
         let viewer = viewer(ctx)?;
         let page = content(ctx).trash(viewer, &forward(first, after)).await.gql()?;
         Ok(ArticleConnection::from_page(page, Article::new))
+    }
+
+    /// Markdown rendered exactly as a saved body is (a preview: the same HTML, word count and
+    /// reading time readers would get). Anyone who may write.
+    async fn render_markdown(&self, ctx: &Context<'_>, markdown: String) -> async_graphql::Result<RenderedMarkdown> {
+        let viewer = viewer(ctx)?;
+        let r = content(ctx).render_markdown(viewer, markdown).await.gql()?;
+        Ok(RenderedMarkdown {
+            html: r.html,
+            word_count: r.word_count,
+            reading_minutes: r.reading_minutes,
+            excerpt: r.excerpt,
+        })
     }
 
     /// The account behind the caller's token; null for a token without one.

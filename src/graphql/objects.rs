@@ -227,6 +227,10 @@ impl Article {
     async fn excerpt(&self) -> &str {
         &self.0.row.excerpt
     }
+    /// The excerpt the editor wrote; null when `excerpt` is derived from the body.
+    async fn custom_excerpt(&self) -> Option<&str> {
+        self.0.row.custom_excerpt.as_deref()
+    }
     /// Markdown source.
     async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
         Ok(self.text(ctx).await?.body)
@@ -305,6 +309,13 @@ impl Article {
         let content = ctx.data_unchecked::<content::Content>();
         let list = content.revisions(viewer, &self.0.row.id.to_string()).await.map_err(|e| to_graphql_ref(&e))?;
         Ok(list.into_iter().map(Into::into).collect())
+    }
+    /// One stored version, with its text. Editors, and authors for their own articles.
+    async fn revision(&self, ctx: &Context<'_>, version: i32) -> async_graphql::Result<super::editorial::Revision> {
+        let viewer = super::viewer(ctx)?;
+        let content = ctx.data_unchecked::<content::Content>();
+        let id = self.0.row.id.to_string();
+        Ok(content.revision(viewer, &id, version).await.map_err(|e| to_graphql_ref(&e))?.into())
     }
     async fn author(&self) -> Option<Author> {
         self.0.author.as_ref().map(|a| Author { id: ID(a.id.to_string()), name: a.name.clone() })

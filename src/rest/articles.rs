@@ -118,6 +118,8 @@ pub struct Article {
     pub body: String,
     /// Sanitized HTML rendered from `body`.
     pub html: String,
+    /// The excerpt the editor wrote; null when `excerpt` is derived from the body.
+    pub custom_excerpt: Option<String>,
 }
 
 /// Enough of an article to link to it.
@@ -157,8 +159,9 @@ pub async fn article_dto(content: &Content, mut view: ArticleView) -> Result<Art
     debug_assert!(!view.summary, "a full article from a list's view");
     let body = std::mem::take(&mut view.row.body);
     let html = std::mem::take(&mut view.row.html);
+    let custom_excerpt = view.row.custom_excerpt.clone();
     let summary = article_dtos(content, vec![view]).await?.pop().expect("one article");
-    Ok(Article { summary, body, html })
+    Ok(Article { summary, body, html, custom_excerpt })
 }
 
 impl From<ArticleView> for ArticleSummary {

@@ -3,8 +3,8 @@
 
 use axum::Extension;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -32,6 +32,58 @@ impl From<article_revision::Model> for Revision {
     fn from(r: article_revision::Model) -> Self {
         Revision { version: r.version, title: r.title, editor: r.editor, created_at: r.created_at }
     }
+}
+
+/// One revision, with the article's text at that version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionDetail {
+    pub version: i32,
+    pub title: String,
+    /// The subject of whoever made the change (`system` for the scheduler).
+    pub editor: String,
+    pub created_at: DateTime<Utc>,
+    pub slug: String,
+    /// The excerpt the editor had written, if any.
+    pub excerpt: Option<String>,
+    /// The Markdown body at this version.
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionData {
+    pub data: RevisionDetail,
+}
+
+/// One revision of an article, with its text, to compare with another. Editors, and authors
+/// for their own articles.
+#[utoipa::path(
+    get,
+    path = "/api/v1/articles/{id}/revisions/{version}",
+    tag = "editorial",
+    params(
+        ("id" = String, Path, description = "The article's id (digits only) or its slug, current or old"),
+        ("version" = i32, Path, description = "The version"),
+    ),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The revision", body = RevisionData), WriteErrors)
+)]
+pub async fn get_revision(
+    State(state): State<AppState>,
+    Signed(viewer): Signed,
+    Path((id, version)): Path<(String, i32)>,
+) -> Result<axum::Json<RevisionData>, Problem> {
+    let r = state.content.revision(&viewer, &state.content.article_id_at(&id).await?, version).await?;
+    Ok(axum::Json(RevisionData {
+        data: RevisionDetail {
+            version: r.version,
+            title: r.title,
+            editor: r.editor,
+            created_at: r.created_at,
+            slug: r.slug,
+            excerpt: r.excerpt,
+            body: r.body,
+        },
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -180,8 +232,10 @@ pub async fn create_preview_token(
 pub struct TokenResponse {
     /// Send as `Authorization: Bearer <access_token>`.
     pub access_token: String,
-    /// Trade for a new pair at `/api/v1/auth/refresh`; works once.
-    pub refresh_token: String,
+    /// Trade for a new pair at `/api/v1/auth/refresh`; works once. Absent when the session
+    /// keeps it in a cookie (`"session": "cookie"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     /// Always `Bearer`.
     pub token_type: String,
     /// Seconds the access token is valid.
@@ -192,7 +246,7 @@ impl From<Session> for TokenResponse {
     fn from(s: Session) -> Self {
         TokenResponse {
             access_token: s.access_token,
-            refresh_token: s.refresh_token,
+            refresh_token: Some(s.refresh_token),
             token_type: "Bearer".into(),
             expires_in: s.expires_in,
         }
@@ -204,6 +258,19 @@ impl From<Session> for TokenResponse {
 pub struct Credentials {
     pub email: String,
     pub password: String,
+    /// Where the refresh token goes: in the answer (`body`, the default), or in an
+    /// `HttpOnly`, `SameSite=Strict` cookie scoped to `/api/v1/auth/refresh` (`cookie`), where
+    /// a browser page's scripts cannot read it.
+    #[serde(default)]
+    pub session: SessionKeeping,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionKeeping {
+    #[default]
+    Body,
+    Cookie,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -212,41 +279,172 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// Sign in: an access token (15 minutes) and a refresh token (30 days).
+#[derive(Debug, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshBody {
+    /// The refresh token; leave it out when the session keeps it in the cookie.
+    pub refresh_token: Option<String>,
+}
+
+/// Sign in: an access token (15 minutes) and a refresh token (30 days), in the answer or,
+/// for a browser, in a cookie its scripts cannot read.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/token",
     tag = "auth",
     security(()),
     request_body = Credentials,
-    responses((status = 200, description = "Signed in", body = TokenResponse), WriteErrors)
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse,
+            headers(("Set-Cookie" = String, description = "With `\"session\": \"cookie\"`: the refresh token, `HttpOnly; SameSite=Strict; Path=/api/v1/auth/refresh`"))),
+        WriteErrors,
+    )
 )]
 pub async fn sign_in(
     State(state): State<AppState>,
     client: Option<Extension<ClientIp>>,
     JsonBody(body): JsonBody<Credentials>,
-) -> Result<axum::Json<TokenResponse>, Problem> {
+) -> Result<Response, Problem> {
     let client = client.and_then(|c| c.0.0);
-    Ok(axum::Json(state.content.login(&state.jwt, client, &body.email, &body.password).await?.into()))
+    let session = state.content.login(&state.jwt, client, &body.email, &body.password).await?;
+    Ok(session_answer(&state, session, body.session))
 }
 
 /// Trade a refresh token for a new pair. Each works once; reusing a spent one revokes every
-/// session of that sign-in.
+/// session of that sign-in. A browser session sends no body: its cookie is read, and
+/// replaced.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/refresh",
     tag = "auth",
     security(()),
-    request_body = RefreshRequest,
-    responses((status = 200, description = "A new pair", body = TokenResponse), WriteErrors)
+    request_body(content = Option<RefreshBody>, description = "The refresh token; none with a cookie session"),
+    responses(
+        (status = 200, description = "A new pair", body = TokenResponse,
+            headers(("Set-Cookie" = String, description = "A cookie session's next refresh token"))),
+        WriteErrors,
+    )
 )]
 pub async fn refresh(
     State(state): State<AppState>,
     client: Option<Extension<ClientIp>>,
-    JsonBody(body): JsonBody<RefreshRequest>,
-) -> Result<axum::Json<TokenResponse>, Problem> {
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, Problem> {
     let client = client.and_then(|c| c.0.0);
-    Ok(axum::Json(state.content.refresh(&state.jwt, client, &body.refresh_token).await?.into()))
+    let sent = optional_json::<RefreshBody>(&headers, &body)?.refresh_token;
+    let (token, keeping) = match (sent, session_cookie::read(&headers)) {
+        (Some(token), _) => (token, SessionKeeping::Body),
+        (None, Some(token)) => (token, SessionKeeping::Cookie),
+        (None, None) => {
+            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "refresh_token: is required");
+            p.errors.push(super::problem::FieldProblem {
+                field: "refresh_token".into(),
+                message: "is required (or sign in with `\"session\": \"cookie\"` to keep it in a cookie)".into(),
+            });
+            return Err(p);
+        }
+    };
+    match state.content.refresh(&state.jwt, client, &token).await {
+        Ok(session) => Ok(session_answer(&state, session, keeping)),
+        Err(e) if keeping == SessionKeeping::Cookie => {
+            // A cookie that no longer works is dropped, so the browser stops sending it.
+            let mut res = Problem::from(e).into_response();
+            res.headers_mut().insert(header::SET_COOKIE, session_cookie::clear(&state));
+            Ok(res)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// End a browser session: the sign-in its cookie belongs to is revoked, and the cookie
+/// cleared.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    security(()),
+    responses(
+        (status = 204, description = "Signed out; the cookie is cleared",
+            headers(("Set-Cookie" = String, description = "The refresh cookie, expired"))),
+        WriteErrors,
+    )
+)]
+pub async fn end_cookie_session(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
+    if let Some(token) = session_cookie::read(&headers) {
+        state.content.logout(&token).await?;
+    }
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    res.headers_mut().insert(header::SET_COOKIE, session_cookie::clear(&state));
+    Ok(res)
+}
+
+/// The answer to a sign-in or a refresh, with the refresh token where the session keeps it.
+fn session_answer(state: &AppState, session: Session, keeping: SessionKeeping) -> Response {
+    let cookie = (keeping == SessionKeeping::Cookie).then(|| session_cookie::set(state, &session.refresh_token));
+    let mut body = TokenResponse::from(session);
+    if cookie.is_some() {
+        body.refresh_token = None;
+    }
+    let mut res = axum::Json(body).into_response();
+    if let Some(cookie) = cookie {
+        res.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    res
+}
+
+/// A JSON body that may be absent or empty.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(headers: &HeaderMap, body: &[u8]) -> Result<T, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    if !super::extract::is_json(headers) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "the body must be JSON, sent with `Content-Type: application/json`",
+        ));
+    }
+    super::extract::parse_json(body)
+}
+
+/// The refresh cookie of a browser session: `HttpOnly` (no script reads it), `SameSite=Strict`
+/// (no other site's page sends it), and sent only to the refresh route; `Secure` when the
+/// publication's public URL is https.
+mod session_cookie {
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    use crate::app::AppState;
+    use crate::content::accounts::REFRESH_TTL;
+
+    const NAME: &str = "colophon_refresh";
+    const PATH: &str = "/api/v1/auth/refresh";
+
+    fn attributes(state: &AppState) -> String {
+        let secure = state.feeds.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        format!("; HttpOnly; SameSite=Strict; Path={PATH}{}", if secure { "; Secure" } else { "" })
+    }
+
+    pub fn set(state: &AppState, token: &str) -> HeaderValue {
+        let value = format!("{NAME}={token}; Max-Age={}{}", REFRESH_TTL.as_secs(), attributes(state));
+        HeaderValue::from_str(&value).expect("a token of URL-safe characters")
+    }
+
+    pub fn clear(state: &AppState) -> HeaderValue {
+        HeaderValue::from_str(&format!("{NAME}=; Max-Age=0{}", attributes(state))).expect("a fixed value")
+    }
+
+    pub fn read(headers: &HeaderMap) -> Option<String> {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == NAME)
+            .map(|(_, value)| value.to_string())
+            .filter(|v| !v.is_empty())
+    }
 }
 
 /// End the sign-in this refresh token belongs to.

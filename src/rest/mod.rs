@@ -9,6 +9,7 @@ pub mod extract;
 pub mod fields;
 pub mod problem;
 pub mod query;
+pub mod render;
 pub mod series;
 pub mod site;
 pub mod sync;
@@ -102,13 +103,15 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(site::search))
         .routes(routes!(sync::sync))
         .routes(routes!(editorial::list_revisions))
+        .routes(routes!(editorial::get_revision))
+        .routes(routes!(render::render))
         .routes(routes!(editorial::restore_revision))
         .routes(routes!(editorial::list_trash))
         .routes(routes!(editorial::restore_article))
         .routes(routes!(editorial::purge_article))
         .routes(routes!(editorial::create_preview_token))
         .routes(routes!(editorial::sign_in))
-        .routes(routes!(editorial::refresh))
+        .routes(routes!(editorial::refresh, editorial::end_cookie_session))
         .routes(routes!(editorial::sign_out))
         .routes(routes!(editorial::me))
         .routes(routes!(editorial::list_users, editorial::create_user))

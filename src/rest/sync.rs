@@ -53,13 +53,19 @@ pub async fn sync(
 ) -> Result<Response, Problem> {
     let args = SyncArgs { token: params.token, limit: params.limit, names: SyncArgNames::default() };
     let mut page = state.content.sync(&args).await?;
-    let texts: Vec<(String, String)> =
-        page.items.iter_mut().map(|v| (std::mem::take(&mut v.row.body), std::mem::take(&mut v.row.html))).collect();
+    let texts: Vec<(String, String, Option<String>)> = page
+        .items
+        .iter_mut()
+        .map(|v| (std::mem::take(&mut v.row.body), std::mem::take(&mut v.row.html), v.row.custom_excerpt.clone()))
+        .collect();
     let summaries = article_dtos(&state.content, page.items).await?;
     let names =
         std::iter::once(keys::ARTICLES.to_string()).chain(summaries.iter().map(|a| keys::article(&a.id))).collect();
-    let items =
-        summaries.into_iter().zip(texts).map(|(summary, (body, html))| Article { summary, body, html }).collect();
+    let items = summaries
+        .into_iter()
+        .zip(texts)
+        .map(|(summary, (body, html, custom_excerpt))| Article { summary, body, html, custom_excerpt })
+        .collect();
     let body = SyncPage {
         items,
         deleted: page.deleted.iter().map(i32::to_string).collect(),

@@ -30,6 +30,7 @@ mod render_bounds;
 mod response_cache;
 mod server;
 mod statements;
+mod studio_api;
 mod sync;
 mod taxonomy;
 mod taxonomy_visibility;

@@ -277,7 +277,7 @@ pub fn snake_keys(v: &Value) -> Value {
 }
 
 /// Every article field, as GraphQL selects it.
-pub const ARTICLE_FIELDS: &str = "id slug title excerpt body html wordCount readingMinutes status publishedAt \
+pub const ARTICLE_FIELDS: &str = "id slug title excerpt customExcerpt body html wordCount readingMinutes status publishedAt \
 createdAt updatedAt version tags { slug name } category { slug name } series { slug title } seriesPart \
 previousInSeries { slug title } nextInSeries { slug title } author { id name } coverImageUrl canonicalUrl seoTitle \
 seoDescription";
