@@ -70,7 +70,7 @@ pub fn router(state: AppState) -> Router {
     let (api, _) = rest::router().split_for_parts();
     let api = api.route_layer(axum::middleware::from_fn(rest::query::check));
     let cors = cors(&state.guard.settings.cors_origins, state.guard.settings.demo_site);
-    let demo = if state.guard.settings.demo_site { crate::demo_site::router() } else { Router::new() };
+    let demo = if state.guard.settings.demo_site { crate::demo_site::SITE.router() } else { Router::new() };
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -79,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.yaml", get(openapi_yaml))
         .merge(api)
         .merge(crate::docs::router())
+        .merge(crate::studio::SITE.router())
         .merge(demo)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

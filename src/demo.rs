@@ -150,6 +150,31 @@ what falls due. (This one is still a draft: readers cannot see it.)",
     },
 ];
 
+/// The demo's studio account: an admin who signs in with a password made afresh at every
+/// start (printed in the banner), so a newcomer can try the studio at once.
+pub const STUDIO_EMAIL: &str = "demo@colophon.test";
+
+/// Makes the studio account, or gives it a new password; returns the password.
+pub async fn studio_account(content: &Content) -> Result<String, ContentError> {
+    use base64::Engine;
+    let password = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 12]>());
+    let admin = crate::content::accounts::cli_admin();
+    let exists = content.users(&admin).await?.into_iter().any(|u| u.email.as_deref() == Some(STUDIO_EMAIL));
+    if exists {
+        let patch = crate::content::accounts::UserPatch { password: Some(password.clone()), ..Default::default() };
+        content.update_user(&admin, STUDIO_EMAIL, patch).await?;
+    } else {
+        let user = crate::content::accounts::NewUser {
+            email: STUDIO_EMAIL.into(),
+            name: "Demo Admin".into(),
+            role: Role::Admin,
+            password: password.clone(),
+        };
+        content.create_user(&admin, user).await?;
+    }
+    Ok(password)
+}
+
 /// Loads the demo publication when the database has no articles. Returns how many it loaded.
 pub async fn load_if_empty(content: &Content) -> Result<usize, ContentError> {
     if article::Entity::find().count(content.db()).await? > 0 {

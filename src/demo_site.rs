@@ -3,25 +3,18 @@
 //! operations (`examples/operations/`, at `/demo/operations/`). Embedded in the binary, so
 //! it works from any directory.
 
-use axum::Router;
-use axum::extract::Path;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use crate::embedded::{CSS, HTML, JS, Site};
 
-use crate::app::AppState;
-
-const JS: &str = "text/javascript; charset=utf-8";
 const GRAPHQL: &str = "application/graphql; charset=utf-8";
 
 /// (path under /demo/, content type, bytes)
 const FILES: &[(&str, &str, &str)] = &[
-    ("", "text/html; charset=utf-8", include_str!("../examples/web/index.html")),
+    ("", HTML, include_str!("../examples/web/index.html")),
     ("app.js", JS, include_str!("../examples/web/app.js")),
     ("views.js", JS, include_str!("../examples/web/views.js")),
     ("api.js", JS, include_str!("../examples/web/api.js")),
     ("html.js", JS, include_str!("../examples/web/html.js")),
-    ("style.css", "text/css; charset=utf-8", include_str!("../examples/web/style.css")),
+    ("style.css", CSS, include_str!("../examples/web/style.css")),
     ("favicon.svg", "image/svg+xml", include_str!("../examples/web/favicon.svg")),
     ("operations/fragments.graphql", GRAPHQL, include_str!("../examples/operations/fragments.graphql")),
     ("operations/HomePage.graphql", GRAPHQL, include_str!("../examples/operations/HomePage.graphql")),
@@ -37,24 +30,7 @@ const FILES: &[(&str, &str, &str)] = &[
 const CSP: &str = "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
                    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        // Its links are relative: `/demo` must become `/demo/`.
-        .route("/demo", get(|| async { Redirect::permanent("/demo/") }))
-        .route("/demo/", get(|| async { file("") }))
-        .route("/demo/{*path}", get(|Path(path): Path<String>| async move { file(&path) }))
-}
-
-fn file(path: &str) -> Response {
-    let Some((_, content_type, body)) = FILES.iter().find(|(p, _, _)| *p == path) else {
-        return (StatusCode::NOT_FOUND, "no such file in the demo").into_response();
-    };
-    let mut res = body.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    res
-}
+pub static SITE: Site = Site { prefix: "/demo", files: FILES, csp: CSP, cache_control: None };
 
 #[cfg(test)]
 mod tests {

@@ -43,6 +43,7 @@ async fn index(
         ("docs", "/docs", "REST reference"),
         ("openapi", "/api/v1/openapi.yaml", "OpenAPI document"),
         ("feed", "/feed.xml", "RSS feed (also /atom.xml, /feed.json)"),
+        ("studio", "/admin/", "the studio, where editors write"),
         ("health", "/healthz", "liveness (and /readyz)"),
     ];
     if demo {

@@ -72,7 +72,10 @@ pub async fn layer(req: Request, next: Next) -> Response {
     if res.status() == StatusCode::MOVED_PERMANENTLY && !res.headers().contains_key(header::CACHE_CONTROL) {
         // An old slug's redirect holds until the slug is taken again: as long as a read.
         let headers = res.headers_mut();
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(if credentialed { PRIVATE } else { PUBLIC }));
+        if credentialed || !headers.contains_key(header::CACHE_CONTROL) {
+            headers
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static(if credentialed { PRIVATE } else { PUBLIC }));
+        }
         headers.append(header::VARY, HeaderValue::from_static("Authorization"));
         return res;
     }

@@ -398,11 +398,15 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
     let content =
         Content::new(conn).with_auth_rate(settings.auth_rate).with_private_webhooks(settings.webhooks.allow_private);
+    let mut studio_password = None;
     if demo_mode {
         let loaded = demo::load_if_empty(&content).await.map_err(|e| Failure::Runtime(format!("demo content: {e}")))?;
         if loaded > 0 {
             println!("loaded {loaded} demo articles");
         }
+        let password =
+            demo::studio_account(&content).await.map_err(|e| Failure::Runtime(format!("demo account: {e}")))?;
+        studio_password = Some(password);
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -414,8 +418,12 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     println!("  REST:      http://{local}/api/v1  (e.g. /api/v1/articles)");
     println!("  API docs:  http://{local}/docs  (OpenAPI: /api/v1/openapi.yaml)");
     println!("  Feeds:     http://{local}/feed.xml  /atom.xml  /feed.json  /sitemap.xml");
+    println!("  Studio:    http://{local}/admin/");
     if demo_mode {
         println!("  Demo site: http://{local}/demo/");
+    }
+    if let Some(password) = &studio_password {
+        println!("  studio sign-in (demo only, a new password at every start): {} {password}", demo::STUDIO_EMAIL);
     }
     // Feeds need absolute links; without COLOPHON_PUBLIC_URL or a site url, ours work.
     settings.feeds.listen_url = format!("http://{local}");

@@ -15,6 +15,8 @@ struct Server {
     child: Child,
     base: String,
     token: Option<String>,
+    /// `serve --demo`'s studio account: (email, password).
+    studio: Option<(String, String)>,
     /// Every line the server logged (stderr).
     log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
@@ -47,12 +49,19 @@ fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path) -> Server 
     });
     let mut base = None;
     let mut token = None;
+    let mut studio = None;
     let mut seen = Vec::new();
     let demo = args.contains(&"--demo");
     while let Some(Ok(line)) = lines.next() {
         seen.push(line.clone());
         if let Some(rest) = line.strip_prefix("colophon listening on ") {
             base = Some(rest.split_whitespace().next().unwrap().to_string());
+        }
+        if line.contains("studio sign-in") {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let [.., email, password] = words[..] {
+                studio = Some((email.to_string(), password.to_string()));
+            }
         }
         if line.contains("editor token") {
             token = lines.next().and_then(Result::ok).map(|t| t.trim().to_string());
@@ -65,7 +74,7 @@ fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path) -> Server 
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
     let base = base.unwrap_or_else(|| panic!("server did not start: {seen:?} {:?}", log.lock().unwrap()));
-    Server { child, base, token, log }
+    Server { child, base, token, studio, log }
 }
 
 async fn gql(client: &reqwest::Client, base: &str, query: &str, vars: Value, token: Option<&str>) -> Value {
@@ -602,6 +611,50 @@ async fn the_demo_site_shows_readers_every_page_in_a_browser() {
     .expect("run node");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the demo site failed in the browser:\n{text}");
+    assert!(text.contains("checks passed"), "{text}");
+}
+
+/// The studio at `/admin/`, driven in headless Chromium by `tests/e2e/studio.mjs`: a whole
+/// editor session (sign in, a draft with a code block whose preview is the published HTML,
+/// autosave, reload, offline and back, a closed tab, a conflict resolved, schedule, publish,
+/// revisions diffed and restored, a slug changed, sign out leaving no readable token),
+/// checked against the API. Skips as the demo's browser test does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_studio_carries_a_whole_editor_session_in_a_browser() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let node = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    let ready = node
+        && std::path::Path::new(&chromium).exists()
+        && root.join("tests/e2e/node_modules/playwright-core").exists();
+    if !ready {
+        if std::env::var("COLOPHON_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("COLOPHON_REQUIRE_BROWSER=1 but node, chromium or `npm ci --prefix tests/e2e` is missing");
+        }
+        eprintln!("SKIPPED the studio's browser test: node, chromium or `npm ci --prefix tests/e2e` is missing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&["--demo"], &[], dir.path());
+    let (email, password) = server.studio.clone().expect("the demo prints a studio sign-in");
+    let token = server.token.clone().expect("the demo prints an editor token");
+    let script = root.join("tests/e2e/studio.mjs");
+    let base = server.base.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(script)
+            .env("COLOPHON_STUDIO_URL", base)
+            .env("COLOPHON_STUDIO_EMAIL", email)
+            .env("COLOPHON_STUDIO_PASSWORD", password)
+            .env("COLOPHON_STUDIO_TOKEN", token)
+            .env("CHROMIUM", chromium)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("run node");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "the studio failed in the browser:\n{text}");
     assert!(text.contains("checks passed"), "{text}");
 }
 

@@ -1,0 +1,624 @@
+// Writing one article: Markdown source beside the server's own rendering of it, the
+// article's fields, and its workflow. Nothing typed is lost:
+// - drafts save themselves a moment after typing stops, with the version they are based on,
+//   one save at a time (so the editor's own saves never conflict with each other);
+// - published and scheduled articles save only when asked ("Update", Ctrl/Cmd+S);
+// - every change is also kept in this browser (the text only, never a token) until the
+//   server has it, and offered back when the article is opened again;
+// - a save that fails for want of a network is retried; one that finds someone else's
+//   newer version shows both and lets the editor choose or merge.
+
+import { ApiError, NetworkError, gql } from './api.js';
+import { clearErrors, dialog, field, fieldError, fill, h, toast, when } from './dom.js';
+import { lineDiff } from './diff.js';
+import { onLeave, session } from './app.js';
+
+const FULL = `id slug title customExcerpt body status publishedAt updatedAt version
+  tags { name slug } category { slug name } series { slug title } seriesPart
+  coverImageUrl canonicalUrl seoTitle seoDescription author { id name }`;
+
+const AUTOSAVE_MS = 1500;
+const PREVIEW_MS = 400;
+const backupKey = (id) => `colophon.studio.backup.${id || 'new'}`;
+
+/** The input an article's fields make, as `createArticle` / `updateArticle` take it. */
+function inputOf(a) {
+  return {
+    title: a.title || '',
+    slug: a.slug || '',
+    body: a.body || '',
+    excerpt: a.customExcerpt || '',
+    tags: (a.tags || []).map((t) => t.name),
+    category: a.category ? a.category.name : '',
+    series: a.series ? a.series.title : '',
+    seriesPart: a.seriesPart ?? null,
+    coverImageUrl: a.coverImageUrl || '',
+    canonicalUrl: a.canonicalUrl || '',
+    seoTitle: a.seoTitle || '',
+    seoDescription: a.seoDescription || '',
+  };
+}
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/** What the API takes: empty text clears a field (null), a new article leaves it out. */
+function toApi(input, creating) {
+  const out = { title: input.title.trim() || 'Untitled', body: input.body, tags: input.tags };
+  for (const k of ['slug', 'excerpt', 'category', 'series', 'coverImageUrl', 'canonicalUrl', 'seoTitle', 'seoDescription']) {
+    const v = input[k].trim();
+    if (v) out[k] = v;
+    else if (!creating && k !== 'slug') out[k] = null;
+  }
+  if (input.seriesPart !== null && input.series.trim()) out.seriesPart = input.seriesPart;
+  return out;
+}
+
+export async function editor(main, id) {
+  const role = session.me?.role || 'AUTHOR';
+  const editorRole = role !== 'AUTHOR';
+  const [loaded, lists] = await Promise.all([
+    id ? gql(`query($id: ID!) { article(id: $id) { ${FULL} } }`, { id }) : Promise.resolve({ article: null }),
+    gql(`{ tags(first: 100, orderBy: ARTICLE_COUNT) { nodes { name } } categories { name depth }
+           seriesList(first: 100) { nodes { title } } }`),
+  ]);
+  let server = loaded.article;
+  if (id && !server) {
+    fill(main, h('h1', {}, 'No such article'), h('p', {}, 'It does not exist, or is not yours to see.'));
+    return;
+  }
+
+  // ---- the form ------------------------------------------------------------------------
+  const title = h('input', { type: 'text', name: 'title', class: 'title', required: true });
+  const body = h('textarea', { name: 'body', class: 'body', spellcheck: 'true', rows: 24 });
+  const slug = h('input', { type: 'text', name: 'slug', pattern: '[a-z0-9]+(-[a-z0-9]+)*' });
+  const excerpt = h('textarea', { name: 'excerpt', rows: 3 });
+  const tagInput = h('input', { type: 'text', name: 'tags', list: 'tag-names', autocomplete: 'off' });
+  const tagList = h('ul', { class: 'chips', 'aria-label': 'Tags of this article' });
+  const category = h(
+    'select',
+    { name: 'category' },
+    h('option', { value: '' }, '(none)'),
+    lists.categories.map((c) => h('option', { value: c.name }, `${'— '.repeat(c.depth)}${c.name}`)),
+  );
+  const series = h('input', { type: 'text', name: 'series', list: 'series-names', autocomplete: 'off' });
+  const seriesPart = h('input', { type: 'number', name: 'series_part', min: 1, step: 1 });
+  const cover = h('input', { type: 'url', name: 'cover_image_url' });
+  const canonical = h('input', { type: 'url', name: 'canonical_url' });
+  const seoTitle = h('input', { type: 'text', name: 'seo_title' });
+  const seoDescription = h('textarea', { name: 'seo_description', rows: 2 });
+  const preview = h('article', { class: 'preview', 'aria-label': 'Preview', 'aria-live': 'off' });
+  const stats = h('p', { class: 'stats', 'aria-live': 'polite' });
+  const state = h('p', { class: 'save-state', role: 'status', 'aria-live': 'polite' });
+  const banner = h('div', { class: 'banners' });
+  let tags = [];
+
+  const renderTags = () =>
+    fill(
+      tagList,
+      tags.map((t) =>
+        h(
+          'li',
+          {},
+          t,
+          h('button', {
+            type: 'button',
+            class: 'chip-remove',
+            'aria-label': `Remove tag ${t}`,
+            onclick: () => {
+              tags = tags.filter((x) => x !== t);
+              renderTags();
+              changed();
+            },
+          }, '×'),
+        ),
+      ),
+    );
+  const addTag = () => {
+    for (const t of tagInput.value.split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (!tags.some((x) => x.toLowerCase() === t.toLowerCase())) tags.push(t);
+    }
+    tagInput.value = '';
+    renderTags();
+    changed();
+  };
+  tagInput.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' || ev.key === ',') {
+      ev.preventDefault();
+      addTag();
+    }
+  });
+  tagInput.addEventListener('change', () => tagInput.value.trim() && addTag());
+
+  const current = () => ({
+    title: title.value,
+    slug: slug.value.trim(),
+    body: body.value,
+    excerpt: excerpt.value,
+    tags: [...tags],
+    category: category.value,
+    series: series.value,
+    seriesPart: seriesPart.value ? Number(seriesPart.value) : null,
+    coverImageUrl: cover.value,
+    canonicalUrl: canonical.value,
+    seoTitle: seoTitle.value,
+    seoDescription: seoDescription.value,
+  });
+  const show = (input) => {
+    title.value = input.title;
+    slug.value = input.slug;
+    body.value = input.body;
+    excerpt.value = input.excerpt;
+    tags = [...input.tags];
+    renderTags();
+    if (input.category && ![...category.options].some((o) => o.value === input.category)) {
+      category.append(h('option', { value: input.category }, input.category));
+    }
+    category.value = input.category;
+    series.value = input.series;
+    seriesPart.value = input.seriesPart ?? '';
+    cover.value = input.coverImageUrl;
+    canonical.value = input.canonicalUrl;
+    seoTitle.value = input.seoTitle;
+    seoDescription.value = input.seoDescription;
+  };
+
+  // ---- state -------------------------------------------------------------------------
+  let base = server ? server.version : null; // the version the text is based on
+  let saved = server ? inputOf(server) : inputOf({}); // the input the server has
+  let inFlight = null; // the save under way
+  let again = false; // another save wanted when it ends
+  let retryTimer = null;
+  let retryDelay = 2000;
+  let autosaveTimer = null;
+  let conflict = null; // the newer version someone else saved, while unresolved
+  const dirty = () => !same(current(), saved);
+  const autosaves = () => !server || server.status === 'DRAFT';
+
+  const describe = () => {
+    if (!server) return 'New article, not saved yet';
+    const s = server.status.toLowerCase();
+    const at = server.status === 'SCHEDULED' ? ` for ${when(server.publishedAt)}` : '';
+    return `${s[0].toUpperCase()}${s.slice(1)}${at} · version ${server.version}`;
+  };
+  const setState = (text, kind = '') => {
+    state.textContent = `${describe()} · ${text}`;
+    state.dataset.kind = kind;
+  };
+
+  // Kept in this browser until the server has it: the text only.
+  let backupTimer = null;
+  const keepBackup = () => {
+    clearTimeout(backupTimer);
+    backupTimer = setTimeout(() => {
+      try {
+        if (dirty()) localStorage.setItem(backupKey(id), JSON.stringify({ input: current(), base, at: new Date().toISOString() }));
+      } catch {
+        // Storage full or off: the server copy is still being saved.
+      }
+    }, 300);
+  };
+  const dropBackup = () => {
+    clearTimeout(backupTimer);
+    try {
+      localStorage.removeItem(backupKey(id));
+      localStorage.removeItem(backupKey(null));
+    } catch {
+      /* nothing kept */
+    }
+  };
+
+  // ---- preview -------------------------------------------------------------------------
+  let previewTimer = null;
+  let previewSeq = 0;
+  const renderPreview = async () => {
+    const seq = ++previewSeq;
+    try {
+      const data = await gql('query($m: String!) { renderMarkdown(markdown: $m) { html wordCount readingMinutes } }', {
+        m: body.value,
+      });
+      if (seq !== previewSeq) return; // a newer one is on its way
+      preview.innerHTML = data.renderMarkdown.html; // sanitized by the server, as readers get it
+      const r = data.renderMarkdown;
+      stats.textContent = `${r.wordCount} ${r.wordCount === 1 ? 'word' : 'words'} · ${r.readingMinutes} min read`;
+      fieldError(main, 'body', '');
+    } catch (e) {
+      if (seq !== previewSeq) return;
+      if (e instanceof ApiError) fieldError(main, 'body', e.fields().markdown || e.message);
+    }
+  };
+  const schedulePreview = () => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(renderPreview, PREVIEW_MS);
+  };
+
+  // ---- saving --------------------------------------------------------------------------
+  const showErrors = (e) => {
+    const fields = e.fields();
+    const names = { seriesPart: 'series_part', coverImageUrl: 'cover_image_url', canonicalUrl: 'canonical_url', seoTitle: 'seo_title', seoDescription: 'seo_description' };
+    let shown = false;
+    for (const [f, message] of Object.entries(fields)) shown = fieldError(main, names[f] || f, message) || shown;
+    return shown;
+  };
+
+  const save = async () => {
+    if (inFlight) {
+      again = true;
+      return inFlight;
+    }
+    const input = current();
+    if (!id && !input.title.trim() && !input.body.trim()) return; // nothing to create yet
+    if (id && same(input, saved) && !conflict) {
+      setState('saved');
+      return;
+    }
+    clearTimeout(autosaveTimer);
+    clearTimeout(retryTimer);
+    setState('saving…');
+    inFlight = (async () => {
+      try {
+        let result;
+        if (!id) {
+          const data = await gql(`mutation($input: CreateArticleInput!) { createArticle(input: $input) { ${FULL} } }`, {
+            input: toApi(input, true),
+          });
+          result = data.createArticle;
+          id = result.id;
+          history.replaceState(null, '', `#/articles/${id}`);
+        } else {
+          const data = await gql(
+            `mutation($id: ID!, $input: UpdateArticleInput!, $v: Int) {
+              updateArticle(id: $id, input: $input, expectedVersion: $v) { ${FULL} } }`,
+            { id, input: toApi(input, false), v: base },
+          );
+          result = data.updateArticle;
+        }
+        server = result;
+        base = result.version;
+        conflict = null;
+        fill(banner);
+        // What the server made of what was sent: a derived title or slug is shown.
+        if (!input.title.trim() && !title.value.trim()) title.value = result.title;
+        if (!input.slug && !slug.value) slug.value = result.slug;
+        saved = { ...input, title: input.title.trim() ? input.title : result.title, slug: input.slug || result.slug };
+        clearErrors(main);
+        retryDelay = 2000;
+        if (!dirty()) dropBackup();
+        setState(`saved at ${new Date().toLocaleTimeString()}`, 'ok');
+        actions();
+      } catch (e) {
+        if (e instanceof NetworkError) {
+          setState(`not saved: the server cannot be reached; retrying in ${retryDelay / 1000} s`, 'error');
+          retryTimer = setTimeout(save, retryDelay);
+          retryDelay = Math.min(retryDelay * 2, 30000);
+        } else if (e.code === 'CONFLICT' && e.errors[0].extensions?.currentVersion) {
+          await showConflict(e.errors[0].extensions.currentVersion);
+        } else {
+          const placed = showErrors(e);
+          setState(`not saved: ${placed ? 'see the fields marked' : e.message}`, 'error');
+          if (!placed) toast(e.message, 'error');
+        }
+      } finally {
+        inFlight = null;
+      }
+      if (again) {
+        again = false;
+        if (dirty()) await save();
+      }
+    })();
+    return inFlight;
+  };
+
+  const changed = () => {
+    keepBackup();
+    if (autosaves()) {
+      setState('unsaved changes');
+      clearTimeout(autosaveTimer);
+      autosaveTimer = setTimeout(save, AUTOSAVE_MS);
+    } else {
+      setState('unsaved changes: press Update (Ctrl+S) to publish them');
+    }
+  };
+
+  // ---- someone else saved meanwhile ----------------------------------------------------
+  const showConflict = async (version) => {
+    const data = await gql(
+      `query($id: ID!) { article(id: $id) { ${FULL} revisions { version editor createdAt } } }`,
+      { id },
+    );
+    const theirs = data.article;
+    const who = theirs.revisions.find((r) => r.version === theirs.version);
+    conflict = theirs;
+    setState(`not saved: ${who ? who.editor : 'someone'} saved version ${version} meanwhile`, 'error');
+    const mine = current();
+    const merge = h('textarea', { class: 'theirs', readonly: true, rows: 12, 'aria-label': 'Their text' }, theirs.body);
+    fill(
+      banner,
+      h(
+        'section',
+        { class: 'conflict', role: 'alert', 'aria-label': 'Conflict' },
+        h('h2', {}, `${who ? who.editor : 'Someone'} saved this article (version ${version}) ${who ? `at ${when(who.createdAt)}` : ''} since you opened it`),
+        h('p', {}, 'Nothing was overwritten. Your text is still in the editor and kept in this browser. Choose:'),
+        h('div', { class: 'diff', 'aria-label': 'Their text against yours' }, renderDiff(theirs.body, mine.body)),
+        h(
+          'div',
+          { class: 'buttons' },
+          h('button', {
+            type: 'button',
+            onclick: async () => {
+              base = theirs.version; // keep mine, knowing theirs is there
+              saved = inputOf(theirs);
+              await save();
+            },
+          }, 'Keep mine (save over theirs)'),
+          h('button', {
+            type: 'button',
+            onclick: () => {
+              server = theirs;
+              base = theirs.version;
+              saved = inputOf(theirs);
+              show(saved);
+              conflict = null;
+              fill(banner);
+              dropBackup();
+              setState('their version loaded');
+              schedulePreview();
+              actions();
+            },
+          }, 'Use theirs (drop mine)'),
+          h('button', {
+            type: 'button',
+            onclick: () => {
+              // Merge by hand: theirs beside mine; the next save is based on theirs.
+              base = theirs.version;
+              saved = inputOf(theirs);
+              fill(banner, h('section', { class: 'merge', 'aria-label': 'Merge' },
+                h('h2', {}, `Their version ${theirs.version}, to copy from`), merge,
+                h('p', {}, 'Edit your text to hold what you want of both, then save (Ctrl+S).')));
+              conflict = null;
+              setState('merging: your next save replaces their version');
+              body.focus();
+            },
+          }, 'Merge by hand'),
+        ),
+      ),
+    );
+  };
+
+  // ---- workflow ------------------------------------------------------------------------
+  const workflow = h('div', { class: 'workflow' });
+  const scheduleAt = h('input', { type: 'datetime-local', name: 'published_at', id: 'schedule-at' });
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const run = async (label, query, variables, after) => {
+    if (dirty()) await save();
+    if (dirty()) return; // the text is not saved; nothing else happens
+    try {
+      const data = await gql(query, { id, ...variables });
+      const result = Object.values(data)[0];
+      if (result && typeof result === 'object') {
+        server = result;
+        base = result.version;
+        saved = inputOf(result);
+      }
+      toast(`${label}.`);
+      setState('saved', 'ok');
+      if (after) after(result);
+      actions();
+    } catch (e) {
+      const why = e instanceof NetworkError ? 'the server cannot be reached' : e.message;
+      toast(`Could not ${label.toLowerCase()}: ${why}`, 'error');
+      setState(`${label.toLowerCase()} refused: ${why}`, 'error');
+    }
+  };
+  const button = (label, onclick) => h('button', { type: 'button', onclick }, label);
+  const actions = () => {
+    if (!id) {
+      fill(workflow, h('p', {}, 'Type a title or some text: the draft saves itself.'));
+      return;
+    }
+    const s = server.status;
+    const list = [];
+    list.push(button(autosaves() ? 'Save now' : 'Update', save));
+    if (editorRole) {
+      if (s !== 'PUBLISHED') {
+        list.push(button('Publish now', () => run('Published', `mutation($id: ID!) { publishArticle(id: $id) { ${FULL} } }`, {})));
+      }
+      list.push(
+        h(
+          'span',
+          { class: 'schedule' },
+          h('label', { for: 'schedule-at' }, `Schedule (${zone})`),
+          scheduleAt,
+          button('Schedule', () => {
+            if (!scheduleAt.value) return toast('Pick a date and a time to schedule it for.', 'error');
+            const at = new Date(scheduleAt.value).toISOString(); // the editor's zone, to UTC
+            return run('Scheduled', `mutation($id: ID!, $at: DateTime) { publishArticle(id: $id, publishedAt: $at) { ${FULL} } }`, { at });
+          }),
+        ),
+      );
+      if (s === 'PUBLISHED' || s === 'SCHEDULED') {
+        list.push(button('Unpublish', () => run('Unpublished', `mutation($id: ID!) { unpublishArticle(id: $id) { ${FULL} } }`, {})));
+      }
+      if (s !== 'ARCHIVED') {
+        list.push(button('Archive', () => run('Archived', `mutation($id: ID!) { archiveArticle(id: $id) { ${FULL} } }`, {})));
+      }
+    } else {
+      list.push(h('p', { class: 'hint' }, 'An editor publishes it when it is ready.'));
+    }
+    list.push(
+      button('Move to trash', () =>
+        run('Moved to the trash', 'mutation($id: ID!) { deleteArticle(id: $id) }', {}, () => {
+          dropBackup();
+          saved = current();
+          location.hash = '#/articles?status=TRASH';
+        }),
+      ),
+    );
+    list.push(button('Preview link', shareLink));
+    list.push(button('Revisions', revisions));
+    fill(workflow, list);
+  };
+
+  const shareLink = async () => {
+    try {
+      const data = await gql('mutation($id: ID!) { createPreviewToken(articleId: $id) { token expiresAt } }', { id });
+      const t = data.createPreviewToken;
+      const url = `${location.origin}/api/v1/articles/${server.slug}?preview=${encodeURIComponent(t.token)}`;
+      const d = dialog(
+        'Preview link',
+        h('p', {}, `Anyone with this link can read this article as it is now, until ${when(t.expiresAt)}.`),
+        h('input', { type: 'text', readonly: true, value: url, 'aria-label': 'Preview link', class: 'wide' }),
+        h('p', {}, 'In GraphQL: article(slug:, previewToken:) with the token.'),
+        h('button', { type: 'button', onclick: () => d.close() }, 'Close'),
+      );
+    } catch (e) {
+      toast(`No preview link: ${e.message}`, 'error');
+    }
+  };
+
+  const revisions = async () => {
+    if (dirty()) await save();
+    const data = await gql('query($id: ID!) { article(id: $id) { revisions { version editor createdAt title } } }', { id });
+    const list = data.article.revisions;
+    const from = h('select', { id: 'rev-from' }, list.map((r) => h('option', { value: r.version }, `${r.version} · ${r.editor} · ${when(r.createdAt)}`)));
+    const to = h('select', { id: 'rev-to' }, list.map((r) => h('option', { value: r.version }, `${r.version} · ${r.editor} · ${when(r.createdAt)}`)));
+    if (list.length > 1) from.value = list[1].version;
+    const out = h('div', { class: 'diff', 'aria-live': 'polite' });
+    const compare = async () => {
+      const d = await gql('query($id: ID!, $a: Int!, $b: Int!) { article(id: $id) { a: revision(version: $a) { body title } b: revision(version: $b) { body title } } }', { id, a: Number(from.value), b: Number(to.value) });
+      fill(out, d.article.a.title !== d.article.b.title ? h('p', {}, `Title: “${d.article.a.title}” → “${d.article.b.title}”`) : null, renderDiff(d.article.a.body, d.article.b.body));
+    };
+    const dlg = dialog(
+      'Revisions',
+      h('div', { class: 'rev-pick' }, h('label', { for: 'rev-from' }, 'From'), from, h('label', { for: 'rev-to' }, 'To'), to, button('Compare', compare)),
+      out,
+      h('div', { class: 'buttons' },
+        button('Restore the “From” version', async () => {
+          await run('Restored', `mutation($id: ID!, $v: Int!) { restoreRevision(articleId: $id, version: $v) { ${FULL} } }`, { v: Number(from.value) }, (a) => show(inputOf(a)));
+          schedulePreview();
+          dlg.close();
+        }),
+        button('Close', () => dlg.close())),
+    );
+    await compare();
+  };
+
+  // ---- the page --------------------------------------------------------------------------
+  const metaFields = h(
+    'details',
+    { class: 'meta', open: !id },
+    h('summary', {}, 'Slug, excerpt, tags, category, series, SEO'),
+    field('Slug', slug, 'Lowercase words joined by hyphens. Changing it keeps the old one working: it redirects to the new one.'),
+    field('Excerpt', excerpt, 'Leave empty to use the start of the text.'),
+    h('div', { class: 'field', 'data-field': 'tags' },
+      h('label', { for: tagInput.id || (tagInput.id = 'tag-input') }, 'Tags (Enter to add; new ones are created on save)'),
+      tagInput, tagList, h('p', { class: 'error', 'aria-live': 'polite' })),
+    h('datalist', { id: 'tag-names' }, lists.tags.nodes.map((t) => h('option', { value: t.name }))),
+    field('Category', category),
+    field('Series', series),
+    h('datalist', { id: 'series-names' }, lists.seriesList.nodes.map((s) => h('option', { value: s.title }))),
+    field('Part number', seriesPart),
+    field('Cover image URL', cover),
+    field('Canonical URL', canonical),
+    field('SEO title', seoTitle),
+    field('SEO description', seoDescription),
+  );
+  fill(
+    main,
+    h('div', { class: 'head' }, h('a', { href: '#/articles' }, '← Articles'), state),
+    banner,
+    field('Title', title),
+    h('div', { class: 'write' }, h('div', { class: 'source' }, field('Markdown', body), stats), h('div', { class: 'rendered' }, h('h2', { class: 'visually-hidden' }, 'Preview'), preview)),
+    workflow,
+    metaFields,
+  );
+
+  show(saved);
+  // A copy kept in this browser that the server does not have: offer it back.
+  try {
+    const kept = JSON.parse(localStorage.getItem(backupKey(id)) || 'null');
+    if (kept && !same(kept.input, saved)) {
+      fill(
+        banner,
+        h(
+          'section',
+          { class: 'restore', role: 'alert' },
+          h('p', {}, `Text you typed on ${when(kept.at)} was not saved, and is kept in this browser.`),
+          button('Restore it', () => {
+            show(kept.input);
+            base = kept.base ?? base; // a newer server version shows as a conflict on save
+            fill(banner);
+            changed();
+            schedulePreview();
+          }),
+          button('Discard it', () => {
+            dropBackup();
+            fill(banner);
+          }),
+        ),
+      );
+    }
+  } catch {
+    /* nothing kept */
+  }
+
+  for (const el of [title, body, slug, excerpt, category, series, seriesPart, cover, canonical, seoTitle, seoDescription]) {
+    el.addEventListener('input', changed);
+  }
+  body.addEventListener('input', schedulePreview);
+  setState(id ? 'saved' : 'nothing typed yet');
+  actions();
+  renderPreview();
+
+  // Ctrl/Cmd+S saves; leaving with unsaved changes asks first.
+  const keys = (ev) => {
+    if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 's') {
+      ev.preventDefault();
+      save();
+    }
+  };
+  const unload = (ev) => {
+    if (dirty() || inFlight) {
+      ev.preventDefault();
+      ev.returnValue = '';
+    }
+  };
+  const online = () => {
+    schedulePreview(); // it may have failed offline
+    if (dirty()) save();
+  };
+  document.addEventListener('keydown', keys);
+  window.addEventListener('beforeunload', unload);
+  window.addEventListener('online', online);
+  onLeave(async () => {
+    if (dirty() && autosaves()) await save();
+    if (dirty() && !confirm('Leave without saving? Your text stays in this browser and is offered when you come back.')) {
+      return false;
+    }
+    clearTimeout(autosaveTimer);
+    clearTimeout(retryTimer);
+    document.removeEventListener('keydown', keys);
+    window.removeEventListener('beforeunload', unload);
+    window.removeEventListener('online', online);
+    return true;
+  });
+  (id ? body : title).focus();
+}
+
+/** The difference of two texts, as lines marked deleted or added, changed words marked. */
+export function renderDiff(before, after) {
+  const lines = lineDiff(before, after);
+  if (lines.every((l) => l.op === 'same')) return h('p', {}, 'The texts are the same.');
+  return h(
+    'pre',
+    { class: 'diff-lines' },
+    lines.map((l) =>
+      h(
+        l.op === 'same' ? 'span' : l.op === 'add' ? 'ins' : 'del',
+        { class: `line ${l.op}` },
+        l.op === 'add' ? '+ ' : l.op === 'del' ? '− ' : '  ',
+        l.parts.map((p) => (p.op === 'same' ? p.text : h('mark', {}, p.text))),
+        '\n',
+      ),
+    ),
+  );
+}

@@ -1,0 +1,315 @@
+// End-to-end check of the studio (/admin/) in headless Chromium: a whole editor session,
+// checked against what the public API answers.
+//
+//   COLOPHON_STUDIO_URL=http://127.0.0.1:8080 COLOPHON_STUDIO_EMAIL=… COLOPHON_STUDIO_PASSWORD=… \
+//   COLOPHON_STUDIO_TOKEN=<an editor token> node studio.mjs
+//
+// The token is the test's own, for reading back through the API what the studio did; the
+// studio never sees it. Nothing here waits a fixed time: every step waits for what the page
+// shows, up to a step timeout.
+import { chromium } from 'playwright-core';
+
+const started = Date.now();
+const base = (process.env.COLOPHON_STUDIO_URL || '').replace(/\/+$/, '');
+const email = process.env.COLOPHON_STUDIO_EMAIL;
+const password = process.env.COLOPHON_STUDIO_PASSWORD;
+const token = process.env.COLOPHON_STUDIO_TOKEN;
+if (!base || !email || !password || !token) {
+  console.error('FAIL set COLOPHON_STUDIO_URL, COLOPHON_STUDIO_EMAIL, COLOPHON_STUDIO_PASSWORD and COLOPHON_STUDIO_TOKEN');
+  process.exit(2);
+}
+const STEP_TIMEOUT = 15_000;
+const deadline = setTimeout(() => {
+  console.error('FAIL the check took longer than 180 s');
+  process.exit(1);
+}, 180_000);
+deadline.unref();
+
+// ---- the API, for expected values --------------------------------------------------------
+async function api(path, options = {}) {
+  const res = await fetch(`${base}${path}`, {
+    redirect: 'manual',
+    ...options,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(options.headers || {}) },
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+async function anonymous(path) {
+  const res = await fetch(`${base}${path}`, { redirect: 'manual' });
+  return { status: res.status, headers: res.headers, text: await res.text() };
+}
+async function gql(query, variables = {}) {
+  const { body } = await api('/graphql', { method: 'POST', body: JSON.stringify({ query, variables }) });
+  if (body.errors) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+const article = async (id) => (await gql(`query($id: ID!) { article(id: $id) { id slug title body html status version publishedAt revisions { version } } }`, { id })).article;
+
+/** Polls `read` until `ok(value)`; fails with `what` and the last value. */
+async function until(what, read, ok) {
+  const end = Date.now() + STEP_TIMEOUT;
+  let value;
+  for (;;) {
+    value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > end) throw new Error(`${what}; last seen: ${JSON.stringify(value)?.slice(0, 400)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// ---- the browser -------------------------------------------------------------------------
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const problems = [];
+async function open(context) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    // A save refused while offline is the point of one check: the browser logs the failed fetch.
+    if (m.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(m.text())) {
+      problems.push(`console error: ${m.text()}`);
+    }
+  });
+  page.on('dialog', (d) => d.accept());
+  return page;
+}
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const page = await open(context);
+const state = () => page.locator('.save-state').textContent();
+const savedState = () => until('the editor says "saved"', state, (s) => / saved at /.test(s || ''));
+
+let passed = 0;
+async function check(name, fn) {
+  const t = Date.now();
+  try {
+    const note = await fn();
+    if (problems.length) throw new Error(problems.splice(0).join('\n  '));
+    passed++;
+    console.log(`ok   ${name}${note ? ` (${note})` : ''} [${Date.now() - t} ms]`);
+  } catch (e) {
+    console.log(`FAIL ${name}\n  ${e.message}`);
+    const shot = `/tmp/colophon-studio-failure-${Date.now()}.png`;
+    await page.screenshot({ path: shot, fullPage: true }).then(() => console.log(`  screenshot: ${shot}`), () => {});
+    await browser.close().catch(() => {});
+    console.log(`studio e2e: FAILED at "${name}" after ${passed} passed checks`);
+    process.exit(1);
+  }
+}
+
+let id;
+const renamed = `studio-renamed-${Date.now()}`;
+const code = 'fn main() {\n    println!("hello");\n}';
+const firstBody = `Intro paragraph with *emphasis*.\n\n\`\`\`rust\n${code}\n\`\`\`\n\nMore text.`;
+
+await check('/admin answers 308 to /admin/, with a strict CSP and no inline script', async () => {
+  const r = await anonymous('/admin');
+  if (r.status !== 308 || r.headers.get('location') !== '/admin/') throw new Error(`/admin: ${r.status} ${r.headers.get('location')}`);
+  const page = await anonymous('/admin/');
+  const csp = page.headers.get('content-security-policy') || '';
+  if (!/script-src 'self'/.test(csp) || /unsafe-inline/.test(csp)) throw new Error(`CSP: ${csp}`);
+  if (/<script>|<script [^>]*>[^<]/.test(page.text)) throw new Error('an inline script in /admin/');
+});
+
+await check('sign in with email and password', async () => {
+  await page.goto(`${base}/admin/`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Articles' }).waitFor();
+  const cookies = await context.cookies();
+  const refresh = cookies.find((c) => c.name === 'colophon_refresh');
+  if (!refresh || !refresh.httpOnly || refresh.sameSite !== 'Strict' || refresh.path !== '/api/v1/auth/refresh') {
+    throw new Error(`the refresh cookie: ${JSON.stringify(refresh)}`);
+  }
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  if (/eyJ|access_token|refresh/.test(stored)) throw new Error(`a token in storage: ${stored}`);
+});
+
+await check('create a draft with a code block: it saves itself, and the preview is the server rendering', async () => {
+  await page.getByRole('link', { name: 'New article' }).first().click();
+  await page.getByLabel('Title', { exact: true }).fill('Studio end to end');
+  await page.getByLabel('Markdown').fill(firstBody);
+  await savedState();
+  id = await page.evaluate(() => location.hash.split('/')[2]);
+  const saved = await until('the draft on the server', () => article(id), (a) => a && a.body === firstBody);
+  await until('the preview holds the highlighted code', () => page.locator('.preview').innerHTML(), (h) => h.includes('println!'));
+  const preview = await page.locator('.preview').innerHTML();
+  if (preview !== saved.html) throw new Error(`preview differs from the server's html:\n${preview}\n---\n${saved.html}`);
+  const stats = await page.locator('.stats').textContent();
+  if (!/\d+ words? · \d+ min read/.test(stats)) throw new Error(`stats: ${stats}`);
+  return `article ${id}`;
+});
+
+await check('typing autosaves with the version it is based on', async () => {
+  const body = page.getByLabel('Markdown');
+  await body.press('End');
+  await body.type('\n\nTyped later.');
+  await savedState();
+  const a = await until('the server has the typed text', () => article(id), (x) => x.body.endsWith('Typed later.'));
+  return `version ${a.version}`;
+});
+
+await check('reload: the text is there', async () => {
+  await page.reload();
+  await page.getByLabel('Markdown').waitFor();
+  const text = await page.getByLabel('Markdown').inputValue();
+  if (!text.endsWith('Typed later.')) throw new Error(`after reload: ${text}`);
+});
+
+await check('offline: typing is kept, shown as not saved, and saved when back online', async () => {
+  await context.setOffline(true);
+  const body = page.getByLabel('Markdown');
+  await body.press('End');
+  await body.type('\n\nWritten offline.');
+  await until('the editor says it is not saved', state, (s) => /not saved/.test(s || ''));
+  const kept = await page.evaluate((k) => localStorage.getItem(k), `colophon.studio.backup.${id}`);
+  if (!kept || !kept.includes('Written offline.') || /eyJ/.test(kept)) throw new Error(`the browser copy: ${kept}`);
+  await context.setOffline(false);
+  await savedState();
+  await until('the server has the offline text', () => article(id), (x) => x.body.endsWith('Written offline.'));
+});
+
+await check('a closed tab loses nothing: the browser copy is offered back', async () => {
+  // Another tab of the same browser, which dies offline before it can save.
+  const crashy = await open(context);
+  await crashy.goto(`${base}/admin/#/articles/${id}`);
+  await crashy.getByLabel('Markdown').waitFor();
+  await context.setOffline(true);
+  const body = crashy.getByLabel('Markdown');
+  await body.press('End');
+  await body.type('\n\nBefore the crash.');
+  const key = `colophon.studio.backup.${id}`;
+  await until('kept in the browser', () => crashy.evaluate((k) => localStorage.getItem(k) || '', key), (v) => v.includes('Before the crash.'));
+  await crashy.close({ runBeforeUnload: false });
+  await context.setOffline(false);
+  const again = await open(context);
+  await again.goto(`${base}/admin/#/articles/${id}`);
+  await again.getByLabel('Markdown').waitFor();
+  if (process.env.STUDIO_DEBUG) {
+    console.log('kept:', await again.evaluate((k) => localStorage.getItem(k), key));
+    await again.screenshot({ path: '/tmp/studio-again.png' });
+  }
+  await again.getByRole('button', { name: 'Restore it' }).click();
+  const text = await again.getByLabel('Markdown').inputValue();
+  if (!text.endsWith('Before the crash.')) throw new Error(`restored: ${text}`);
+  await until('saved after restoring', () => again.locator('.save-state').textContent(), (s) => / saved at /.test(s || ''));
+  await until('the server has it', () => article(id), (x) => x.body.endsWith('Before the crash.'));
+  await again.close();
+  await page.reload();
+  await page.getByLabel('Markdown').waitFor();
+});
+
+await check('someone else saves meanwhile: a conflict, not a lost update; resolved by keeping mine', async () => {
+  const other = await browser.newContext();
+  const theirs = await open(other);
+  await theirs.goto(`${base}/admin/`);
+  await theirs.getByLabel('Email').fill(email);
+  await theirs.getByLabel('Password').fill(password);
+  await theirs.getByRole('button', { name: 'Sign in' }).click();
+  await theirs.getByRole('heading', { name: 'Articles' }).waitFor();
+  await theirs.goto(`${base}/admin/#/articles/${id}`);
+  const theirBody = theirs.getByLabel('Markdown');
+  await theirBody.press('End');
+  await theirBody.type('\n\nTheir paragraph.');
+  await until('their save', () => theirs.locator('.save-state').textContent(), (s) => / saved at /.test(s || ''));
+  const body = page.getByLabel('Markdown');
+  await body.press('End');
+  await body.type('\n\nMy paragraph.');
+  await page.locator('.conflict').waitFor();
+  const onServer = await article(id);
+  if (!onServer.body.includes('Their paragraph.')) throw new Error('their save was overwritten');
+  const diff = await page.locator('.conflict .diff').textContent();
+  if (!diff.includes('Their paragraph.') || !diff.includes('My paragraph.')) throw new Error(`the conflict shows: ${diff}`);
+  await page.getByRole('button', { name: 'Keep mine (save over theirs)' }).click();
+  await savedState();
+  const after = await until('mine saved over theirs', () => article(id), (x) => x.body.endsWith('My paragraph.'));
+  await other.close();
+  return `version ${after.version}`;
+});
+
+await check('schedule in the editor’s time zone, then publish; readers see it', async () => {
+  const soon = new Date(Date.now() + 3 * 24 * 3600 * 1000);
+  const local = new Date(soon.getTime() - soon.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  await page.locator('#schedule-at').fill(local);
+  await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+  const scheduled = await until('scheduled', () => article(id), (x) => x.status === 'SCHEDULED');
+  const want = new Date(local).getTime(); // the page's zone is the test's
+  if (Math.abs(new Date(scheduled.publishedAt).getTime() - want) > 60000) throw new Error(`scheduled for ${scheduled.publishedAt}, not ${local}`);
+  const hidden = await anonymous(`/api/v1/articles/${scheduled.slug}`);
+  if (hidden.status !== 404) throw new Error(`a scheduled article is public: ${hidden.status}`);
+  await page.getByRole('button', { name: 'Publish now' }).click();
+  const published = await until('published', () => article(id), (x) => x.status === 'PUBLISHED');
+  const seen = await anonymous(`/api/v1/articles/${published.slug}`);
+  if (seen.status !== 200 || JSON.parse(seen.text).data.html !== published.html) throw new Error(`public: ${seen.status}`);
+});
+
+await check('a published article waits for Update; Ctrl+S saves', async () => {
+  const body = page.getByLabel('Markdown');
+  await body.press('End');
+  await body.type('\n\nAn update.');
+  await until('the editor asks for Update', state, (s) => /Update/.test(s || ''));
+  const before = await article(id);
+  if (before.body.endsWith('An update.')) throw new Error('a published article saved itself');
+  await page.keyboard.press('Control+s');
+  await savedState();
+  await until('updated', () => article(id), (x) => x.body.endsWith('An update.'));
+});
+
+await check('revisions: compare two, then restore one', async () => {
+  await page.getByRole('button', { name: 'Revisions' }).click();
+  const dialog = page.locator('dialog');
+  await dialog.waitFor();
+  const revisions = (await article(id)).revisions.map((r) => r.version);
+  const oldest = Math.min(...revisions);
+  await page.locator('#rev-from').selectOption(String(oldest));
+  await dialog.getByRole('button', { name: 'Compare' }).click();
+  await until('a diff with additions', () => dialog.locator('.diff ins').count(), (n) => n > 0);
+  await dialog.getByRole('button', { name: /Restore the/ }).click();
+  const restored = await until('restored', () => article(id), (x) => !x.body.includes('Typed later.'));
+  const text = await page.getByLabel('Markdown').inputValue();
+  if (text !== restored.body) throw new Error('the editor does not show the restored text');
+  return `restored version ${oldest}`;
+});
+
+await check('change the slug: the old one redirects', async () => {
+  const old = (await article(id)).slug;
+  await page.locator('details.meta summary').click();
+  await page.getByLabel('Slug', { exact: true }).fill(renamed);
+  await page.keyboard.press('Control+s');
+  await savedState();
+  const r = await anonymous(`/api/v1/articles/${old}`);
+  if (r.status !== 301 || r.headers.get('location') !== `/api/v1/articles/${renamed}`) {
+    throw new Error(`old slug: ${r.status} ${r.headers.get('location')}`);
+  }
+});
+
+await check('an API error is shown by the field it names, and the text stays', async () => {
+  await page.getByLabel('Slug', { exact: true }).fill('Not A Slug!');
+  await page.keyboard.press('Control+s');
+  await until('the slug error', () => page.locator('[data-field="slug"] .error').textContent(), (t) => /lowercase/.test(t || ''));
+  const text = await page.getByLabel('Markdown').inputValue();
+  if (!text) throw new Error('the text went missing');
+  // Put back as it was: nothing left to save.
+  await page.getByLabel('Slug', { exact: true }).fill(renamed);
+  await page.keyboard.press('Control+s');
+  await until('the editor says it is saved', state, (s) => /· saved/.test(s || '') && !/not saved/.test(s));
+});
+
+await check('sign out: no token remains readable, and the session is over', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to the studio' }).waitFor();
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
+  if (/eyJ/.test(stored)) throw new Error(`a token is readable: ${stored}`);
+  const cookie = (await context.cookies()).find((c) => c.name === 'colophon_refresh' && c.value);
+  if (cookie) throw new Error('the refresh cookie is still set');
+  await page.reload();
+  await page.getByRole('heading', { name: 'Sign in to the studio' }).waitFor();
+});
+
+await browser.close();
+console.log(`studio e2e: all ${passed} checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
