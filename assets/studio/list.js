@@ -2,8 +2,10 @@
 // filtered by author, tag and text, the most recently changed first. Authors see what the
 // API shows authors (their own).
 
+import { act } from './act.js';
 import { gql } from './api.js';
 import { fill, h, when } from './dom.js';
+import { session } from './app.js';
 
 const STATES = [
   ['DRAFT', 'Drafts'],
@@ -67,15 +69,38 @@ export async function articleList(main, params) {
     ev.preventDefault();
     location.hash = link({ q: q.value.trim(), tag: tag.value.trim(), author: author.value.trim(), after: '' });
   });
+  const reload = () => articleList(main, params);
+  // A trashed article is not opened (it has left every read); it is taken back or, by an
+  // admin, deleted for good.
+  const trashed = (a) =>
+    h(
+      'td',
+      {},
+      h('button', {
+        type: 'button',
+        'aria-label': `Restore ${a.title || 'untitled'}`,
+        onclick: () => act('Restored', 'mutation($id: ID!) { restoreArticle(id: $id) { id } }', { id: a.id }, reload),
+      }, 'Restore'),
+      session.me?.role === 'ADMIN'
+        ? h('button', {
+            type: 'button',
+            class: 'danger',
+            'aria-label': `Delete ${a.title || 'untitled'} for good`,
+            onclick: () =>
+              confirm(`Delete “${a.title}” for good? This cannot be undone.`) &&
+              act('Deleted for good', 'mutation($id: ID!) { purgeArticle(id: $id) }', { id: a.id }, reload),
+          }, 'Delete for good')
+        : null,
+    );
   const rows = connection.nodes.map((a) =>
     h(
       'tr',
       {},
-      h('td', {}, h('a', { href: `#/articles/${a.id}` }, a.title || '(untitled)')),
+      h('td', {}, status === 'TRASH' ? a.title || '(untitled)' : h('a', { href: `#/articles/${a.id}` }, a.title || '(untitled)')),
       h('td', {}, a.author ? a.author.name : ''),
       h('td', {}, a.tags.map((t) => t.name).join(', ')),
       h('td', {}, h('time', { datetime: a.updatedAt }, when(a.updatedAt))),
-      h('td', {}, a.status === 'SCHEDULED' ? when(a.publishedAt) : a.status.toLowerCase()),
+      status === 'TRASH' ? trashed(a) : h('td', {}, a.status === 'SCHEDULED' ? when(a.publishedAt) : a.status.toLowerCase()),
     ),
   );
   fill(
@@ -88,7 +113,7 @@ export async function articleList(main, params) {
       ? h(
           'table',
           { class: 'articles' },
-          h('thead', {}, h('tr', {}, ['Title', 'Author', 'Tags', 'Last change', 'State'].map((t) => h('th', { scope: 'col' }, t)))),
+          h('thead', {}, h('tr', {}, ['Title', 'Author', 'Tags', 'Last change', status === 'TRASH' ? 'Actions' : 'State'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, rows),
         )
       : h('p', { class: 'empty' }, 'Nothing here yet.'),

@@ -656,6 +656,7 @@ async fn the_studio_carries_a_whole_editor_session_in_a_browser() {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the studio failed in the browser:\n{text}");
     assert!(text.contains("checks passed"), "{text}");
+    eprintln!("{text}");
 }
 
 /// `colophon import DIR` and `colophon export DIR` as a user runs them: a bad file is

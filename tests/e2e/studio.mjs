@@ -300,6 +300,25 @@ await check('an API error is shown by the field it names, and the text stays', a
   await until('the editor says it is saved', state, (s) => /· saved/.test(s || '') && !/not saved/.test(s));
 });
 
+await check('the trash: moved there, restored from it, and another deleted for good', async () => {
+  const { title } = await article(id);
+  const made = await api('/api/v1/articles', { method: 'POST', body: JSON.stringify({ title: `Doomed ${Date.now()}` }) });
+  const doomed = made.body.data;
+  if ((await api(`/api/v1/articles/${doomed.id}`, { method: 'DELETE' })).status !== 204) throw new Error('could not trash the second article');
+  await page.getByRole('button', { name: 'Move to trash' }).click();
+  await until('the trash list', () => page.evaluate(() => location.hash), (h) => /status=TRASH/.test(h));
+  const trashIds = async () => (await gql('{ trash(first: 50) { nodes { id } } }')).trash.nodes.map((a) => a.id);
+  await until('both in the trash', trashIds, (ids) => ids.includes(id) && ids.includes(doomed.id));
+  await page.getByRole('button', { name: `Delete ${doomed.title} for good` }).click();
+  await until('the second deleted for good', trashIds, (ids) => !ids.includes(doomed.id));
+  if ((await api(`/api/v1/articles/${doomed.id}`)).status !== 404) throw new Error('a purged article still reads');
+  await page.getByRole('button', { name: `Restore ${title}` }).click();
+  await until('restored out of the trash', trashIds, (ids) => !ids.includes(id));
+  const back = await article(id);
+  if (!back || back.title !== title) throw new Error(`restored: ${JSON.stringify(back)}`);
+  await until('the row leaves the list', () => page.getByRole('button', { name: `Restore ${title}` }).count(), (n) => n === 0);
+});
+
 await check('sign out: no token remains readable, and the session is over', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in to the studio' }).waitFor();
