@@ -9,7 +9,10 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
 use sha2::{Digest, Sha256};
 
 use super::input::Checker;
@@ -245,23 +248,38 @@ impl Content {
     }
 
     /// Trades a refresh token for a new pair. Each refresh token works once: presenting a
-    /// spent one is taken as theft and ends every session of that sign-in.
+    /// spent one is taken as theft and ends every session of that sign-in, unless it is
+    /// plainly the same client again (see `REUSE_GRACE`). Only a failed refresh counts
+    /// against the client's sign-in allowance: a browser refreshes at every page load, and
+    /// an office of editors shares one address.
     pub async fn refresh(&self, jwt: &Jwt, client: Option<std::net::IpAddr>, token: &str) -> Result<Session> {
-        self.check_auth_rate(client)?;
+        self.auth_allowance_left(client)?;
+        let result = self.rotate(jwt, token).await;
+        if matches!(result, Err(ContentError::Unauthenticated(_))) {
+            self.charge_auth_failure(client);
+        }
+        result
+    }
+
+    async fn rotate(&self, jwt: &Jwt, token: &str) -> Result<Session> {
         let invalid = || ContentError::Unauthenticated("the refresh token is invalid or expired".into());
-        let txn = self.begin_write().await?;
+        // Looked up before the write lock is taken: a stream of made-up tokens costs reads.
         let Some(row) = refresh_token::Entity::find()
             .filter(refresh_token::Column::TokenHash.eq(token_hash(token)))
-            .one(&txn)
+            .one(self.db())
             .await?
         else {
             return Err(invalid());
         };
+        let txn = self.begin_write().await?;
+        let row = refresh_token::Entity::find_by_id(row.id).one(&txn).await?.ok_or_else(invalid)?;
         let now = super::now();
         if row.revoked_at.is_some() || row.expires_at <= now {
             return Err(invalid());
         }
-        if row.used_at.is_some() {
+        if let Some(spent) = row.used_at
+            && !is_retry(&txn, &row, spent, now).await?
+        {
             revoke_family(&txn, &row.family).await?;
             audit::record(&txn, audit::SYSTEM, "auth.refresh_reuse", format!("user:{}", row.user_id)).await?;
             txn.commit().await?;
@@ -273,16 +291,14 @@ impl Content {
         if user.disabled {
             return Err(invalid());
         }
-        // Mark spent only if nobody else did first: two refreshes racing get one winner.
-        let res = refresh_token::Entity::update_many()
+        // Marked spent only if nobody did first; one that did first was this client too
+        // (two tabs at once), which gets a pair of its own in the same sign-in.
+        refresh_token::Entity::update_many()
             .set(refresh_token::ActiveModel { used_at: Set(Some(now)), ..Default::default() })
             .filter(refresh_token::Column::Id.eq(row.id))
             .filter(refresh_token::Column::UsedAt.is_null())
             .exec(&txn)
             .await?;
-        if res.rows_affected != 1 {
-            return Err(invalid());
-        }
         let session = issue_session(&txn, jwt, &user, &row.family).await?;
         audit::record(&txn, &user.subject, "auth.refresh", format!("user:{}", user.id)).await?;
         txn.commit().await?;
@@ -344,6 +360,31 @@ async fn issue_session(db: &impl ConnectionTrait, jwt: &Jwt, user: &user::Model,
         refresh_token: refresh,
         expires_in: ACCESS_TTL.as_secs(),
     })
+}
+
+/// How long after a refresh token is spent it may be presented again without being taken
+/// for theft: a reply lost to a page reload, or two tabs refreshing at once, send it twice.
+pub const REUSE_GRACE: Duration = Duration::from_secs(30);
+
+/// A spent token presented again is the same client retrying when it was spent moments ago
+/// and nothing of its sign-in has been used since. A thief replays it later, or after the
+/// owner has moved on to the next token, and ends the sign-in.
+async fn is_retry(
+    db: &impl ConnectionTrait,
+    row: &refresh_token::Model,
+    spent: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<bool> {
+    if now - spent > chrono::Duration::from_std(REUSE_GRACE).expect("grace") {
+        return Ok(false);
+    }
+    let moved_on = refresh_token::Entity::find()
+        .filter(refresh_token::Column::Family.eq(&row.family))
+        .filter(refresh_token::Column::Id.ne(row.id))
+        .filter(refresh_token::Column::UsedAt.gte(spent))
+        .count(db)
+        .await?;
+    Ok(moved_on == 0)
 }
 
 async fn revoke_family(db: &impl ConnectionTrait, family: &str) -> Result<()> {

@@ -81,6 +81,24 @@ impl Content {
         }
     }
 
+    /// Refuses a client that has spent its sign-in allowance, taking nothing from it.
+    fn auth_allowance_left(&self, client: Option<std::net::IpAddr>) -> Result<()> {
+        match (&self.auth_limiter, client) {
+            (Some(limiter), Some(ip)) => match limiter.spent(&ip, std::time::Instant::now()) {
+                Some(wait) => Err(ContentError::RateLimited { retry_after: wait }),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts one failed attempt against `client`'s sign-in allowance.
+    fn charge_auth_failure(&self, client: Option<std::net::IpAddr>) {
+        if let (Some(limiter), Some(ip)) = (&self.auth_limiter, client) {
+            limiter.charge(&ip, 1, std::time::Instant::now());
+        }
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }

@@ -15,7 +15,7 @@ use super::problem::{Problem, ReadErrors, WriteErrors};
 use super::tags::created;
 use crate::app::AppState;
 use crate::content::accounts::{NewUser, Session, UserPatch};
-use crate::content::{PageArgs, Role as ServiceRole};
+use crate::content::{ContentError, PageArgs, Role as ServiceRole};
 use crate::entities::{article_revision, user};
 use crate::guard::ClientIp;
 
@@ -303,11 +303,12 @@ pub struct RefreshBody {
 pub async fn sign_in(
     State(state): State<AppState>,
     client: Option<Extension<ClientIp>>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody<Credentials>,
 ) -> Result<Response, Problem> {
     let client = client.and_then(|c| c.0.0);
     let session = state.content.login(&state.jwt, client, &body.email, &body.password).await?;
-    Ok(session_answer(&state, session, body.session))
+    Ok(session_answer(&state, &headers, session, body.session))
 }
 
 /// Trade a refresh token for a new pair. Each works once; reusing a spent one revokes every
@@ -335,7 +336,10 @@ pub async fn refresh(
     let sent = optional_json::<RefreshBody>(&headers, &body)?.refresh_token;
     let (token, keeping) = match (sent, session_cookie::read(&headers)) {
         (Some(token), _) => (token, SessionKeeping::Body),
-        (None, Some(token)) => (token, SessionKeeping::Cookie),
+        (None, Some(token)) => {
+            session_cookie::same_origin(&headers)?;
+            (token, SessionKeeping::Cookie)
+        }
         (None, None) => {
             let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "refresh_token: is required");
             p.errors.push(super::problem::FieldProblem {
@@ -346,11 +350,12 @@ pub async fn refresh(
         }
     };
     match state.content.refresh(&state.jwt, client, &token).await {
-        Ok(session) => Ok(session_answer(&state, session, keeping)),
-        Err(e) if keeping == SessionKeeping::Cookie => {
-            // A cookie that no longer works is dropped, so the browser stops sending it.
+        Ok(session) => Ok(session_answer(&state, &headers, session, keeping)),
+        // A cookie that no longer works is dropped, so the browser stops sending it; one
+        // refused for a passing reason (too many attempts, the database) is kept.
+        Err(e @ ContentError::Unauthenticated(_)) if keeping == SessionKeeping::Cookie => {
             let mut res = Problem::from(e).into_response();
-            res.headers_mut().insert(header::SET_COOKIE, session_cookie::clear(&state));
+            res.headers_mut().insert(header::SET_COOKIE, session_cookie::clear(&state, &headers));
             Ok(res)
         }
         Err(e) => Err(e.into()),
@@ -371,17 +376,22 @@ pub async fn refresh(
     )
 )]
 pub async fn end_cookie_session(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
-    if let Some(token) = session_cookie::read(&headers) {
-        state.content.logout(&token).await?;
-    }
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(header::SET_COOKIE, session_cookie::clear(&state));
+    if let Some(token) = session_cookie::read(&headers) {
+        session_cookie::same_origin(&headers)?;
+        if let Err(e) = state.content.logout(&token).await {
+            // Not signed out on the server: say so, but let the browser forget the cookie.
+            res = Problem::from(e).into_response();
+        }
+    }
+    res.headers_mut().insert(header::SET_COOKIE, session_cookie::clear(&state, &headers));
     Ok(res)
 }
 
 /// The answer to a sign-in or a refresh, with the refresh token where the session keeps it.
-fn session_answer(state: &AppState, session: Session, keeping: SessionKeeping) -> Response {
-    let cookie = (keeping == SessionKeeping::Cookie).then(|| session_cookie::set(state, &session.refresh_token));
+fn session_answer(state: &AppState, headers: &HeaderMap, session: Session, keeping: SessionKeeping) -> Response {
+    let cookie =
+        (keeping == SessionKeeping::Cookie).then(|| session_cookie::set(state, headers, &session.refresh_token));
     let mut body = TokenResponse::from(session);
     if cookie.is_some() {
         body.refresh_token = None;
@@ -409,29 +419,44 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(headers: &HeaderMap, 
 }
 
 /// The refresh cookie of a browser session: `HttpOnly` (no script reads it), `SameSite=Strict`
-/// (no other site's page sends it), and sent only to the refresh route; `Secure` when the
-/// publication's public URL is https.
+/// (no other site's page sends it), and sent only to the refresh route. `Secure` unless the
+/// publication is plainly not on https: a public URL of `http://`, or, with none set, a
+/// request to this machine itself (`localhost`, a loopback address).
 mod session_cookie {
-    use axum::http::{HeaderMap, HeaderValue, header};
+    use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
+    use super::Problem;
     use crate::app::AppState;
     use crate::content::accounts::REFRESH_TTL;
 
     const NAME: &str = "colophon_refresh";
     const PATH: &str = "/api/v1/auth/refresh";
 
-    fn attributes(state: &AppState) -> String {
-        let secure = state.feeds.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
-        format!("; HttpOnly; SameSite=Strict; Path={PATH}{}", if secure { "; Secure" } else { "" })
+    fn secure(state: &AppState, headers: &HeaderMap) -> bool {
+        if let Some(url) = &state.feeds.public_url {
+            return url.starts_with("https://");
+        }
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
+        let name = host.rsplit_once(':').filter(|(h, _)| !h.ends_with(':')).map_or(host, |(h, _)| h);
+        let name = name.trim_start_matches('[').trim_end_matches(']');
+        let local = name == "localhost"
+            || name.ends_with(".localhost")
+            || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        !local
     }
 
-    pub fn set(state: &AppState, token: &str) -> HeaderValue {
-        let value = format!("{NAME}={token}; Max-Age={}{}", REFRESH_TTL.as_secs(), attributes(state));
+    fn attributes(state: &AppState, headers: &HeaderMap) -> String {
+        let secure = if secure(state, headers) { "; Secure" } else { "" };
+        format!("; HttpOnly; SameSite=Strict; Path={PATH}{secure}")
+    }
+
+    pub fn set(state: &AppState, headers: &HeaderMap, token: &str) -> HeaderValue {
+        let value = format!("{NAME}={token}; Max-Age={}{}", REFRESH_TTL.as_secs(), attributes(state, headers));
         HeaderValue::from_str(&value).expect("a token of URL-safe characters")
     }
 
-    pub fn clear(state: &AppState) -> HeaderValue {
-        HeaderValue::from_str(&format!("{NAME}=; Max-Age=0{}", attributes(state))).expect("a fixed value")
+    pub fn clear(state: &AppState, headers: &HeaderMap) -> HeaderValue {
+        HeaderValue::from_str(&format!("{NAME}=; Max-Age=0{}", attributes(state, headers))).expect("a fixed value")
     }
 
     pub fn read(headers: &HeaderMap) -> Option<String> {
@@ -444,6 +469,30 @@ mod session_cookie {
             .find(|(name, _)| *name == NAME)
             .map(|(_, value)| value.to_string())
             .filter(|v| !v.is_empty())
+    }
+
+    /// A cookie is sent with whatever a page asks for; only this origin's pages may use it.
+    /// `SameSite=Strict` keeps other sites out, but not a sibling subdomain, which the
+    /// browser's `Sec-Fetch-Site` (or, from an older browser, `Origin`) names.
+    pub fn same_origin(headers: &HeaderMap) -> Result<(), Problem> {
+        let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+        let ok = match (text("sec-fetch-site"), text(header::ORIGIN.as_str())) {
+            (Some(site), _) => site == "same-origin" || site == "none",
+            (None, Some(origin)) => {
+                let host = text(header::HOST.as_str()).unwrap_or("");
+                origin.split_once("://").is_some_and(|(_, rest)| rest == host)
+            }
+            (None, None) => true, // not a browser: it holds the cookie's value itself
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "a browser session is used only by pages of this origin",
+            ))
+        }
     }
 }
 

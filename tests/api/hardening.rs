@@ -204,7 +204,25 @@ async fn sign_in_and_refresh_are_strictly_limited_on_both_faces(base: TestApp) {
         "/api/v1/auth/token",
         Some(json!({ "email": "ada@example.com", "password": "correct horse battery" })),
     );
-    assert_eq!(app.send(other).await.status, StatusCode::OK);
+    let res = app.send(other).await;
+    assert_eq!(res.status, StatusCode::OK);
+    // A refresh that works costs nothing: a browser refreshes at every page load, and an
+    // office shares one address. Five in a row pass an allowance of three.
+    let mut token = res.json()["refresh_token"].as_str().unwrap().to_string();
+    for i in 0..5 {
+        let res = app
+            .send(from([192, 0, 2, 10], Method::POST, "/api/v1/auth/refresh", Some(json!({ "refresh_token": token }))))
+            .await;
+        assert_eq!(res.status, StatusCode::OK, "refresh {i}: {}", res.text);
+        token = res.json()["refresh_token"].as_str().unwrap().to_string();
+    }
+    // Made-up tokens do cost: the fourth from a fresh client is refused before it is looked up.
+    let bogus =
+        || from([192, 0, 2, 77], Method::POST, "/api/v1/auth/refresh", Some(json!({ "refresh_token": "nope" })));
+    for _ in 0..3 {
+        assert_eq!(app.send(bogus()).await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_refused(&app.send(bogus()).await, StatusCode::TOO_MANY_REQUESTS, "rate-limited");
 }
 
 /// A body that sends nothing until `release` fires: a request that stays in flight.

@@ -149,12 +149,28 @@ fn cookie_of(res: &crate::support::Response) -> String {
     set.split(';').next().unwrap().to_string()
 }
 
-async fn refresh_with_cookie(app: &TestApp, cookie: Option<&str>, method: Method) -> crate::support::Response {
-    let mut req = Request::builder().method(method).uri("/api/v1/auth/refresh");
+/// A request as a browser on `host` sends it.
+fn browser(
+    method: Method,
+    uri: &str,
+    host: &str,
+    cookie: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> Request<Body> {
+    let mut req = Request::builder().method(method).uri(uri).header(header::HOST, host);
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
     }
-    app.send(req.body(Body::empty()).unwrap()).await
+    match body {
+        Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b.to_string())).unwrap(),
+        None => req.body(Body::empty()).unwrap(),
+    }
+}
+
+const LOCAL: &str = "127.0.0.1:8080";
+
+async fn refresh_with_cookie(app: &TestApp, cookie: Option<&str>, method: Method) -> crate::support::Response {
+    app.send(browser(method, "/api/v1/auth/refresh", LOCAL, cookie, None)).await
 }
 
 db_test!(a_browser_session_keeps_its_refresh_token_where_scripts_cannot_read_it);
@@ -166,8 +182,9 @@ async fn a_browser_session_keeps_its_refresh_token_where_scripts_cannot_read_it(
         password: "correct horse battery".into(),
     };
     app.content.create_user(&cli_admin(), input).await.unwrap();
-    let login = json!({ "email": "ed@example.com", "password": "correct horse battery", "session": "cookie" });
-    let res = app.call(Method::POST, "/api/v1/auth/token", None, Some(login)).await;
+    let login = || json!({ "email": "ed@example.com", "password": "correct horse battery", "session": "cookie" });
+    let sign_in = |host: &'static str| app.send(browser(Method::POST, "/api/v1/auth/token", host, None, Some(login())));
+    let res = sign_in(LOCAL).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let body = res.json();
     assert!(body.get("refresh_token").is_none(), "the token is only in the cookie: {body}");
@@ -176,34 +193,68 @@ async fn a_browser_session_keeps_its_refresh_token_where_scripts_cannot_read_it(
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/api/v1/auth/refresh", "Max-Age="] {
         assert!(set.contains(attribute), "{attribute} in {set}");
     }
-    assert!(!set.contains("Secure"), "no public https URL configured: {set}");
-    let first = cookie_of(&res);
-    assert!(first.starts_with("colophon_refresh=") && first.len() > "colophon_refresh=".len() + 20, "{first}");
+    assert!(!set.contains("Secure"), "this machine itself, over http: {set}");
+    // Reached by a name, with no public URL configured: it is assumed to be behind https.
+    for host in ["cms.example.com", "[::1]:8080", "localhost:8080"] {
+        let set = sign_in(host).await.header("set-cookie").unwrap().to_string();
+        assert_eq!(set.contains("; Secure"), host == "cms.example.com", "{host}: {set}");
+    }
+    let c1 = cookie_of(&res);
+    assert!(c1.starts_with("colophon_refresh=") && c1.len() > "colophon_refresh=".len() + 20, "{c1}");
 
     // A refresh with no body reads the cookie and replaces it; the access token works.
-    let res = refresh_with_cookie(&app, Some(&first), Method::POST).await;
+    let res = refresh_with_cookie(&app, Some(&c1), Method::POST).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     assert!(res.json().get("refresh_token").is_none());
-    let second = cookie_of(&res);
-    assert_ne!(second, first);
+    let c2 = cookie_of(&res);
+    assert_ne!(c2, c1);
     let access = res.json()["access_token"].as_str().unwrap().to_string();
     assert_eq!(app.get("/api/v1/me", Some(&access)).await.json()["data"]["email"], "ed@example.com");
 
-    // A spent cookie is theft, as a spent body token is: refused, the cookie dropped, and the
-    // whole sign-in revoked, so the current cookie stops working too.
-    let res = refresh_with_cookie(&app, Some(&first), Method::POST).await;
+    // The same cookie again at once, before its successor is used (a reply lost to a reload,
+    // two tabs at once), is the same client: it gets a pair of its own.
+    let res = refresh_with_cookie(&app, Some(&c1), Method::POST).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let c2b = cookie_of(&res);
+    // Once the sign-in has moved on, the spent cookie is theft: refused, dropped, and the
+    // whole sign-in revoked, so every later cookie stops working too.
+    let res = refresh_with_cookie(&app, Some(&c2), Method::POST).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let c3 = cookie_of(&res);
+    let res = refresh_with_cookie(&app, Some(&c1), Method::POST).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.text);
     assert!(res.header("set-cookie").unwrap().contains("Max-Age=0"));
-    assert_eq!(refresh_with_cookie(&app, Some(&second), Method::POST).await.status, StatusCode::UNAUTHORIZED);
+    for c in [&c2b, &c3] {
+        assert_eq!(refresh_with_cookie(&app, Some(c), Method::POST).await.status, StatusCode::UNAUTHORIZED);
+    }
 
     // No cookie and no body: a clear 422 naming the field.
     let res = refresh_with_cookie(&app, None, Method::POST).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
     assert_eq!(res.json()["errors"][0]["field"], "refresh_token");
 
+    // Only this origin's pages may use the cookie: a sibling site's request is refused and
+    // changes nothing (the cookie still works afterwards).
+    let cookie = cookie_of(&sign_in(LOCAL).await);
+    for (name, value) in
+        [("sec-fetch-site", "same-site"), ("sec-fetch-site", "cross-site"), ("origin", "http://evil.example")]
+    {
+        for method in [Method::POST, Method::DELETE] {
+            let mut req = browser(method.clone(), "/api/v1/auth/refresh", LOCAL, Some(&cookie), None);
+            req.headers_mut().insert(name, value.parse().unwrap());
+            let res = app.send(req).await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{method} with {name}: {value}: {}", res.text);
+            assert!(res.header("set-cookie").is_none());
+        }
+    }
+    let mut req = browser(Method::POST, "/api/v1/auth/refresh", LOCAL, Some(&cookie), None);
+    req.headers_mut().insert("sec-fetch-site", "same-origin".parse().unwrap());
+    req.headers_mut().insert("origin", format!("http://{LOCAL}").parse().unwrap());
+    let res = app.send(req).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let cookie = cookie_of(&res);
+
     // Signing out revokes the sign-in and clears the cookie.
-    let login = json!({ "email": "ed@example.com", "password": "correct horse battery", "session": "cookie" });
-    let cookie = cookie_of(&app.call(Method::POST, "/api/v1/auth/token", None, Some(login)).await);
     let res = refresh_with_cookie(&app, Some(&cookie), Method::DELETE).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
     assert!(res.header("set-cookie").unwrap().contains("Max-Age=0"));
