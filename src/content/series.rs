@@ -217,8 +217,9 @@ impl Content {
         Ok(())
     }
 
-    /// Puts the series' articles in the given order. The part numbers the series already
-    /// uses are kept, gaps included, and handed out in the new order.
+    /// Puts the listed articles of the series in the given order: the part numbers they
+    /// hold are kept, gaps included, and handed out among them in the new order. Articles
+    /// not listed keep their parts; those whose part does not change are not touched.
     pub async fn reorder_series(&self, viewer: &Viewer, key: &str, article_ids: &[String]) -> Result<series::Model> {
         let principal = viewer.require_editor()?;
         let txn = self.begin_write().await?;
@@ -242,32 +243,39 @@ impl Content {
                 }
             }
         }
-        if wanted.len() != members.len() {
-            return Err(ContentError::field(
-                "article_ids",
-                format!("must list all {} articles of the series (got {})", members.len(), wanted.len()),
-            ));
+        // The parts the named articles hold, handed out among them in the new order; the
+        // articles not named (a trashed part, one the caller does not list) keep theirs.
+        let mut parts: Vec<i32> =
+            wanted.iter().filter_map(|id| members.iter().find(|m| m.id == *id)?.series_part).collect();
+        if parts.len() != wanted.len() {
+            return Err(ContentError::field("article_ids", "lists an article without a part number"));
         }
-        let parts: Vec<i32> = members.iter().filter_map(|m| m.series_part).collect();
-        // Two passes so no intermediate state breaks the (series, part) uniqueness.
-        for (i, id) in wanted.iter().enumerate() {
+        parts.sort_unstable();
+        let moves: Vec<(&article::Model, i32)> = wanted
+            .iter()
+            .zip(parts)
+            .map(|(id, part)| (members.iter().find(|m| m.id == *id).expect("member"), part))
+            .filter(|(m, part)| m.series_part != Some(*part))
+            .collect();
+        // Two passes so no intermediate state breaks the (series, part) uniqueness. An
+        // article whose part stays is not touched: its version, and its editor, are spared.
+        for (i, (m, _)) in moves.iter().enumerate() {
             article::Entity::update_many()
                 .set(article::ActiveModel { series_part: Set(Some(-(i as i32) - 1)), ..Default::default() })
-                .filter(article::Column::Id.eq(*id))
+                .filter(article::Column::Id.eq(m.id))
                 .exec(&txn)
                 .await?;
         }
         let now = super::now();
-        for (id, part) in wanted.iter().zip(parts) {
-            let m = members.iter().find(|m| m.id == *id).expect("member");
+        for (m, part) in &moves {
             article::Entity::update_many()
                 .set(article::ActiveModel {
-                    series_part: Set(Some(part)),
+                    series_part: Set(Some(*part)),
                     version: Set(m.version + 1),
                     updated_at: Set(now),
                     ..Default::default()
                 })
-                .filter(article::Column::Id.eq(*id))
+                .filter(article::Column::Id.eq(m.id))
                 .exec(&txn)
                 .await?;
         }

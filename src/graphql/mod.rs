@@ -464,8 +464,9 @@ impl MutationRoot {
         Ok(true)
     }
 
-    /// Puts all of the series' articles in this order; the part numbers in use (gaps
-    /// included) are handed out in the new order.
+    /// Puts the listed articles of the series in this order: the part numbers they hold
+    /// (gaps included) are handed out among them in the new order. Articles not listed
+    /// (a trashed part, a draft the caller leaves out) keep theirs.
     async fn reorder_series(&self, ctx: &Context<'_>, id: ID, article_ids: Vec<ID>) -> async_graphql::Result<Series> {
         let viewer = viewer(ctx)?;
         let ids: Vec<String> = article_ids.into_iter().map(|i| i.0).collect();

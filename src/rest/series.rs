@@ -160,8 +160,8 @@ pub struct UpdateSeries {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReorderSeries {
-    /// Every article of the series (ids), in the new order. The part numbers in use, gaps
-    /// included, are handed out in this order.
+    /// Articles of the series (ids), in their new order: the part numbers they hold, gaps
+    /// included, are handed out among them in this order. Articles not listed keep theirs.
     pub article_ids: Vec<String>,
 }
 
@@ -225,7 +225,7 @@ pub async fn delete_series(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Reorder all parts of a series in one call.
+/// Reorder the parts of a series in one call (all of them, or the ones listed).
 #[utoipa::path(
     put,
     path = "/api/v1/series/{slug}/order",

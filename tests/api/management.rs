@@ -194,17 +194,38 @@ async fn series_are_managed_and_reordered_keeping_gaps(app: TestApp) {
         .map(|a| (a["series_part"].as_i64().unwrap(), a["title"].as_str().unwrap()))
         .collect();
     assert_eq!(parts, [(2, "OAuth"), (3, "Sessions"), (6, "JWT")]);
-    // An incomplete or foreign list is refused and changes nothing.
-    let v = app
-        .gql(
-            "mutation($id: ID!, $a: [ID!]!) { reorderSeries(id: $id, articleIds: $a) { slug } }",
-            json!({ "id": "auth-strategies", "a": [ids[0]] }),
-            Some(&editor),
-        )
-        .await;
-    assert_eq!(gql_code(&v), "BAD_USER_INPUT");
+    // A foreign or repeated id is refused and changes nothing.
+    let reorder = "mutation($id: ID!, $a: [ID!]!) { reorderSeries(id: $id, articleIds: $a) { slug } }";
+    let stranger = published(&app, json!({ "title": "Elsewhere" })).await["id"].as_str().unwrap().to_string();
+    for list in [json!([ids[0], stranger]), json!([ids[0], ids[0]])] {
+        let v = app.gql(reorder, json!({ "id": "auth-strategies", "a": list }), Some(&editor)).await;
+        assert_eq!(gql_code(&v), "BAD_USER_INPUT", "{list}");
+        assert_eq!(v["errors"][0]["extensions"]["fields"][0]["field"], "articleIds", "{v}");
+    }
     let again = app.get("/api/v1/series/auth-strategies", None).await.json()["data"].clone();
     assert_eq!(again["articles"], page["articles"]);
+    // A part that is only a draft (which the public page does not list) need not be named:
+    // the listed ones trade their parts and it keeps its own, as an unchanged part keeps
+    // its version.
+    let draft = app.create(json!({ "title": "PKCE", "series": "Auth Strategies", "series_part": 4 })).await;
+    let jwt_version =
+        app.get(&format!("/api/v1/articles/{}", ids[1]), Some(&editor)).await.json()["data"]["version"].clone();
+    let v = app.gql(reorder, json!({ "id": "auth-strategies", "a": [ids[0], ids[2], ids[1]] }), Some(&editor)).await;
+    assert!(v.get("errors").is_none(), "{v}");
+    let parts: Vec<(i64, String)> =
+        app.get("/api/v1/series/auth-strategies", None).await.json()["data"]["articles"]["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["series_part"].as_i64().unwrap(), a["title"].as_str().unwrap().to_string()))
+            .collect();
+    assert_eq!(parts, [(2, "Sessions".to_string()), (3, "OAuth".into()), (6, "JWT".into())]);
+    let draft_now = app.get(&format!("/api/v1/articles/{}", draft["id"].as_str().unwrap()), Some(&editor)).await.json();
+    assert_eq!(draft_now["data"]["series_part"], 4);
+    assert_eq!(draft_now["data"]["version"], draft["version"]);
+    let jwt_now =
+        app.get(&format!("/api/v1/articles/{}", ids[1]), Some(&editor)).await.json()["data"]["version"].clone();
+    assert_eq!(jwt_now, jwt_version, "JWT kept part 6: untouched");
 
     // Rename keeps working links; deleting a series in use is refused.
     let res = app
