@@ -27,8 +27,20 @@ export class ApiError extends Error {
   }
 }
 
-/** The server could not be reached (offline, or it is down): nothing was saved. */
-export class NetworkError extends Error {}
+/**
+ * The request did not get through (offline, the server down, a proxy's error page, too many
+ * requests for now): nothing was done, and the same request may be tried again, after
+ * `retryAfter` seconds when the server said.
+ */
+export class NetworkError extends Error {
+  constructor(message, retryAfter = null) {
+    super(message);
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** GraphQL codes that say "not now" rather than "no". */
+const PASSING = new Set(['RATE_LIMITED', 'INTERNAL_SERVER_ERROR']);
 
 /** Called when the session has ended and a request needs one: shows the sign-in form. */
 export function onSignInNeeded(callback) {
@@ -68,31 +80,49 @@ export async function signIn(email, password) {
   keep(body);
 }
 
-/** A new access token from the cookie; false when there is no session (or it ended). */
+/** Seconds from a Retry-After header, or null. */
+function retryAfter(res) {
+  const n = Number(res.headers.get('retry-after'));
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+/**
+ * A new access token from the cookie; false when there is no session (or it ended). A
+ * refusal for a passing reason (too many attempts, a server error) throws a NetworkError
+ * and keeps the session. Tabs take turns (a Web Lock), so two never spend one cookie.
+ */
 export async function refresh() {
   if (!refreshing) {
-    refreshing = (async () => {
-      try {
-        const { res, body } = await fetchJson('/api/v1/auth/refresh', { method: 'POST' });
-        if (!res.ok) {
-          access = null;
-          return false;
-        }
-        keep(body);
-        return true;
-      } finally {
-        refreshing = null;
+    const once = async () => {
+      const { res, body } = await fetchJson('/api/v1/auth/refresh', { method: 'POST' });
+      // No session (no cookie: 422; an ended one: 401): sign in. Too many attempts or a
+      // server error: the session may be fine, try again later.
+      if (res.status >= 400 && res.status < 500 && res.status !== 429) {
+        access = null;
+        return false;
       }
-    })();
+      if (!res.ok) throw new NetworkError(body.detail || `the session could not be renewed (${res.status})`, retryAfter(res));
+      keep(body);
+      return true;
+    };
+    refreshing = (navigator.locks ? navigator.locks.request('colophon-refresh', once) : once()).finally(() => {
+      refreshing = null;
+    });
   }
   return refreshing;
 }
 
-/** Ends the session: the cookie's sign-in is revoked and the cookie cleared. */
+/** Ends the session: the cookie's sign-in is revoked and the cookie cleared. False when the
+ * server could not be told (the cookie is cleared all the same). */
 export async function signOut() {
   access = null;
   accessUntil = 0;
-  await fetchJson('/api/v1/auth/refresh', { method: 'DELETE' }).catch(() => {});
+  try {
+    const { res } = await fetchJson('/api/v1/auth/refresh', { method: 'DELETE' });
+    return res.ok;
+  } catch {
+    return false;
+  }
 }
 
 export function signedIn() {
@@ -103,14 +133,23 @@ async function post(query, variables) {
   if (access && Date.now() > accessUntil) await refresh();
   const headers = { 'content-type': 'application/json' };
   if (access) headers.authorization = `Bearer ${access}`;
-  const { body } = await fetchJson('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const { res, body } = await fetchJson('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  if (!('data' in body) && !Array.isArray(body.errors)) {
+    // Not a GraphQL answer: a proxy's error page, or a refusal before GraphQL (413).
+    if (res.status === 429 || res.status >= 500) {
+      throw new NetworkError(`the server is not answering now (${res.status})`, retryAfter(res));
+    }
+    throw new ApiError([{ message: body.detail || `the request was refused (${res.status})`, extensions: { code: res.status } }]);
+  }
+  const passing = body.errors?.find((e) => PASSING.has(e.extensions?.code));
+  if (passing) throw new NetworkError(passing.message, passing.extensions?.retryAfter ?? retryAfter(res));
   return body;
 }
 
 /**
  * Runs a GraphQL operation and returns its `data`, or throws an ApiError (the API refused)
- * or a NetworkError (it could not be reached). An ended session is renewed from the cookie,
- * or else the editor is asked to sign in again, and the operation runs once more.
+ * or a NetworkError (it did not get through; try again). An ended session is renewed from
+ * the cookie, or else the editor is asked to sign in again, and the operation runs once more.
  */
 export async function gql(query, variables = {}) {
   let body = await post(query, variables);

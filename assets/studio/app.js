@@ -75,23 +75,34 @@ function showSignIn() {
 }
 
 // A session that ends mid-work: sign in again in a dialog, over the unsaved text, and the
-// request that needed it goes on.
-onSignInNeeded(
-  () =>
-    new Promise((resolve) => {
-      const d = dialog(
-        'Your session has ended',
-        h('p', {}, 'Sign in again to go on. Nothing you typed is lost.'),
-        signInForm(async () => {
-          d.close();
-          resolve();
-        }),
-      );
-      d.addEventListener('cancel', (ev) => ev.preventDefault()); // it must be answered
-    }),
-);
+// requests that needed it go on. Requests that find it ended together share one dialog.
+let signingIn = null;
+onSignInNeeded(() => {
+  signingIn ??= new Promise((resolve) => {
+    const d = dialog(
+      'Your session has ended',
+      h('p', {}, 'Sign in again to go on. Nothing you typed is lost.'),
+      signInForm(async () => {
+        d.close();
+        await loadMe(); // perhaps as someone else
+        resolve();
+      }),
+    );
+    d.addEventListener('cancel', (ev) => ev.preventDefault()); // it must be answered
+  }).finally(() => {
+    signingIn = null;
+  });
+  return signingIn;
+});
 
 let shown = null;
+
+/** Changes the address to what the view now shows (a new article got its id), without
+ * going anywhere. */
+export function setShown(hash) {
+  history.replaceState(null, '', hash);
+  shown = hash;
+}
 
 async function route() {
   if (leaving && location.hash !== shown && !(await leaving())) {
@@ -125,9 +136,10 @@ async function route() {
 document.getElementById('sign-out').addEventListener('click', async () => {
   if (leaving && !(await leaving())) return;
   leaving = null;
-  await signOut();
+  const told = await signOut();
   session.me = null;
-  toast('Signed out.');
+  if (told) toast('Signed out.');
+  else toast('Signed out in this browser; the server could not be told, so sign out again when it is back.', 'error');
   showSignIn();
 });
 
@@ -143,6 +155,6 @@ window.addEventListener('hashchange', route);
     }
   } catch (e) {
     if (e instanceof ApiError) showSignIn();
-    else fill(main, h('p', { role: 'alert' }, 'The server cannot be reached. Reload to try again.'));
+    else fill(main, h('p', { role: 'alert' }, `The server cannot be reached (${e.message}). Reload to try again.`));
   }
 })();

@@ -56,7 +56,7 @@ export function fieldError(root, name, message) {
 }
 
 export function clearErrors(root) {
-  for (const e of root.querySelectorAll('.field .error')) e.textContent = '';
+  for (const e of root.querySelectorAll('.field .error, :scope > .error')) e.textContent = '';
 }
 
 let toastTimer;
@@ -83,4 +83,32 @@ export function dialog(title, ...children) {
   d.addEventListener('close', () => d.remove());
   d.showModal();
   return d;
+}
+
+/**
+ * Puts `html` into `el`, replacing only the top-level blocks that changed: the unchanged
+ * run at the start and the one at the end are kept as they are. A keystroke changes one
+ * paragraph of a long article, and re-parsing and laying out all of it would take longer
+ * than the edit did.
+ */
+export function patchHtml(el, html) {
+  const next = document.createElement('template');
+  next.innerHTML = html;
+  const fresh = [...next.content.childNodes];
+  const old = [...el.childNodes];
+  let start = 0;
+  while (start < fresh.length && start < old.length && fresh[start].isEqualNode(old[start])) start++;
+  let end = 0;
+  while (
+    end < fresh.length - start &&
+    end < old.length - start &&
+    fresh[fresh.length - 1 - end].isEqualNode(old[old.length - 1 - end])
+  ) {
+    end++;
+  }
+  const before = end ? old[old.length - end] : null; // the first kept node of the end run
+  for (const node of old.slice(start, old.length - end)) node.remove();
+  const middle = fresh.slice(start, fresh.length - end);
+  if (before) before.before(...middle);
+  else el.append(...middle);
 }

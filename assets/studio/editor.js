@@ -9,16 +9,16 @@
 //   newer version shows both and lets the editor choose or merge.
 
 import { ApiError, NetworkError, gql } from './api.js';
-import { clearErrors, dialog, field, fieldError, fill, h, toast, when } from './dom.js';
+import { clearErrors, dialog, field, fieldError, fill, h, patchHtml, toast, when } from './dom.js';
 import { lineDiff } from './diff.js';
-import { onLeave, session } from './app.js';
+import { onLeave, session, setShown } from './app.js';
 
 const FULL = `id slug title customExcerpt body status publishedAt updatedAt version
   tags { name slug } category { slug name } series { slug title } seriesPart
   coverImageUrl canonicalUrl seoTitle seoDescription author { id name }`;
 
 const AUTOSAVE_MS = 1500;
-const PREVIEW_MS = 400;
+const PREVIEW_MS = 120; // after typing stops; the render and the patch fit in the rest of 300 ms
 const backupKey = (id) => `colophon.studio.backup.${id || 'new'}`;
 
 /** The input an article's fields make, as `createArticle` / `updateArticle` take it. */
@@ -168,6 +168,7 @@ export async function editor(main, id) {
   let inFlight = null; // the save under way
   let again = false; // another save wanted when it ends
   let retryTimer = null;
+  let retrying = false; // a save failed for want of a network, and will be tried again
   let retryDelay = 2000;
   let autosaveTimer = null;
   let conflict = null; // the newer version someone else saved, while unresolved
@@ -187,7 +188,9 @@ export async function editor(main, id) {
 
   // Kept in this browser until the server has it: the text only.
   let backupTimer = null;
+  let offered = false; // a kept copy is on offer: it is not overwritten until answered
   const keepBackup = () => {
+    if (offered) return;
     clearTimeout(backupTimer);
     backupTimer = setTimeout(() => {
       try {
@@ -198,10 +201,10 @@ export async function editor(main, id) {
     }, 300);
   };
   const dropBackup = () => {
+    if (offered) return;
     clearTimeout(backupTimer);
     try {
       localStorage.removeItem(backupKey(id));
-      localStorage.removeItem(backupKey(null));
     } catch {
       /* nothing kept */
     }
@@ -209,15 +212,17 @@ export async function editor(main, id) {
 
   // ---- preview -------------------------------------------------------------------------
   let previewTimer = null;
+  let left = false; // the editor was left for another view
   let previewSeq = 0;
   const renderPreview = async () => {
+    if (left) return;
     const seq = ++previewSeq;
     try {
       const data = await gql('query($m: String!) { renderMarkdown(markdown: $m) { html wordCount readingMinutes } }', {
         m: body.value,
       });
       if (seq !== previewSeq) return; // a newer one is on its way
-      preview.innerHTML = data.renderMarkdown.html; // sanitized by the server, as readers get it
+      patchHtml(preview, data.renderMarkdown.html); // sanitized by the server, as readers get it
       const r = data.renderMarkdown;
       stats.textContent = `${r.wordCount} ${r.wordCount === 1 ? 'word' : 'words'} · ${r.readingMinutes} min read`;
       fieldError(main, 'body', '');
@@ -236,7 +241,10 @@ export async function editor(main, id) {
     const fields = e.fields();
     const names = { seriesPart: 'series_part', coverImageUrl: 'cover_image_url', canonicalUrl: 'canonical_url', seoTitle: 'seo_title', seoDescription: 'seo_description' };
     let shown = false;
-    for (const [f, message] of Object.entries(fields)) shown = fieldError(main, names[f] || f, message) || shown;
+    for (const [path, message] of Object.entries(fields)) {
+      const f = path.replace(/\[\d+\]$/, ''); // `tags[1]`: the tags field
+      shown = fieldError(main, names[f] || f, message) || shown;
+    }
     return shown;
   };
 
@@ -253,6 +261,7 @@ export async function editor(main, id) {
     }
     clearTimeout(autosaveTimer);
     clearTimeout(retryTimer);
+    retrying = false;
     setState('saving…');
     inFlight = (async () => {
       try {
@@ -263,7 +272,12 @@ export async function editor(main, id) {
           });
           result = data.createArticle;
           id = result.id;
-          history.replaceState(null, '', `#/articles/${id}`);
+          setShown(`#/articles/${id}`);
+          try {
+            if (!offered) localStorage.removeItem(backupKey(null)); // now kept under its id
+          } catch {
+            /* nothing kept */
+          }
         } else {
           const data = await gql(
             `mutation($id: ID!, $input: UpdateArticleInput!, $v: Int) {
@@ -282,18 +296,23 @@ export async function editor(main, id) {
         saved = { ...input, title: input.title.trim() ? input.title : result.title, slug: input.slug || result.slug };
         clearErrors(main);
         retryDelay = 2000;
+        // The copy in this browser is dropped, or rewritten on the new version.
         if (!dirty()) dropBackup();
+        else keepBackup();
         setState(`saved at ${new Date().toLocaleTimeString()}`, 'ok');
         actions();
       } catch (e) {
         if (e instanceof NetworkError) {
-          setState(`not saved: the server cannot be reached; retrying in ${retryDelay / 1000} s`, 'error');
-          retryTimer = setTimeout(save, retryDelay);
+          const wait = Math.max(retryDelay, (e.retryAfter || 0) * 1000);
+          setState(`not saved: ${e.message}; retrying in ${Math.round(wait / 1000)} s`, 'error');
+          retrying = true;
+          retryTimer = setTimeout(save, wait);
           retryDelay = Math.min(retryDelay * 2, 30000);
-        } else if (e.code === 'CONFLICT' && e.errors[0].extensions?.currentVersion) {
-          await showConflict(e.errors[0].extensions.currentVersion);
+        } else if (e instanceof ApiError && e.code === 'CONFLICT' && e.errors[0].extensions?.currentVersion) {
+          await showConflict(e.errors[0].extensions.currentVersion).catch((err) =>
+            setState(`not saved: someone saved a newer version, which could not be read (${err.message})`, 'error'));
         } else {
-          const placed = showErrors(e);
+          const placed = e instanceof ApiError && showErrors(e);
           setState(`not saved: ${placed ? 'see the fields marked' : e.message}`, 'error');
           if (!placed) toast(e.message, 'error');
         }
@@ -308,12 +327,18 @@ export async function editor(main, id) {
     return inFlight;
   };
 
+  // Checked again when the timer fires: the article may have been published meanwhile.
+  const autosave = () => {
+    if (autosaves() && !conflict) save();
+  };
   const changed = () => {
     keepBackup();
-    if (autosaves()) {
+    if (conflict) {
+      setState('unsaved changes: choose how to settle the conflict above', 'error');
+    } else if (autosaves()) {
       setState('unsaved changes');
       clearTimeout(autosaveTimer);
-      autosaveTimer = setTimeout(save, AUTOSAVE_MS);
+      autosaveTimer = setTimeout(autosave, AUTOSAVE_MS);
     } else {
       setState('unsaved changes: press Update (Ctrl+S) to publish them');
     }
@@ -389,8 +414,13 @@ export async function editor(main, id) {
   const scheduleAt = h('input', { type: 'datetime-local', name: 'published_at', id: 'schedule-at' });
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const run = async (label, query, variables, after) => {
+    clearTimeout(autosaveTimer);
+    if (inFlight) await inFlight; // after the save under way, on the version it makes
+    if (dirty() && !autosaves() && !confirm(`Your changes are not saved yet. Save them first (readers see them if the article is published), then ${label.toLowerCase()}?`)) {
+      return;
+    }
     if (dirty()) await save();
-    if (dirty()) return; // the text is not saved; nothing else happens
+    if (dirty() || conflict) return; // the text is not saved; nothing else happens
     try {
       const data = await gql(query, { id, ...variables });
       const result = Object.values(data)[0];
@@ -449,7 +479,7 @@ export async function editor(main, id) {
         run('Moved to the trash', 'mutation($id: ID!) { deleteArticle(id: $id) }', {}, () => {
           dropBackup();
           saved = current();
-          location.hash = '#/articles?status=TRASH';
+          location.hash = editorRole ? '#/articles?status=TRASH' : '#/articles';
         }),
       ),
     );
@@ -475,8 +505,10 @@ export async function editor(main, id) {
     }
   };
 
-  const revisions = async () => {
-    if (dirty()) await save();
+  const revisions = () =>
+    showRevisions().catch((e) => toast(`The revisions could not be read: ${e.message}`, 'error'));
+  const showRevisions = async () => {
+    if (dirty() && autosaves()) await save();
     const data = await gql('query($id: ID!) { article(id: $id) { revisions { version editor createdAt title } } }', { id });
     const list = data.article.revisions;
     const from = h('select', { id: 'rev-from' }, list.map((r) => h('option', { value: r.version }, `${r.version} · ${r.editor} · ${when(r.createdAt)}`)));
@@ -484,7 +516,13 @@ export async function editor(main, id) {
     if (list.length > 1) from.value = list[1].version;
     const out = h('div', { class: 'diff', 'aria-live': 'polite' });
     const compare = async () => {
-      const d = await gql('query($id: ID!, $a: Int!, $b: Int!) { article(id: $id) { a: revision(version: $a) { body title } b: revision(version: $b) { body title } } }', { id, a: Number(from.value), b: Number(to.value) });
+      let d;
+      try {
+        d = await gql('query($id: ID!, $a: Int!, $b: Int!) { article(id: $id) { a: revision(version: $a) { body title } b: revision(version: $b) { body title } } }', { id, a: Number(from.value), b: Number(to.value) });
+      } catch (e) {
+        fill(out, h('p', { class: 'error', role: 'alert' }, `Could not compare: ${e.message}`));
+        return;
+      }
       fill(out, d.article.a.title !== d.article.b.title ? h('p', {}, `Title: “${d.article.a.title}” → “${d.article.b.title}”`) : null, renderDiff(d.article.a.body, d.article.b.body));
     };
     const dlg = dialog(
@@ -537,6 +575,7 @@ export async function editor(main, id) {
   try {
     const kept = JSON.parse(localStorage.getItem(backupKey(id)) || 'null');
     if (kept && !same(kept.input, saved)) {
+      offered = true;
       fill(
         banner,
         h(
@@ -544,6 +583,7 @@ export async function editor(main, id) {
           { class: 'restore', role: 'alert' },
           h('p', {}, `Text you typed on ${when(kept.at)} was not saved, and is kept in this browser.`),
           button('Restore it', () => {
+            offered = false;
             show(kept.input);
             base = kept.base ?? base; // a newer server version shows as a conflict on save
             fill(banner);
@@ -551,6 +591,7 @@ export async function editor(main, id) {
             schedulePreview();
           }),
           button('Discard it', () => {
+            offered = false;
             dropBackup();
             fill(banner);
           }),
@@ -584,7 +625,7 @@ export async function editor(main, id) {
   };
   const online = () => {
     schedulePreview(); // it may have failed offline
-    if (dirty()) save();
+    if (retrying || (dirty() && autosaves() && !conflict)) save();
   };
   document.addEventListener('keydown', keys);
   window.addEventListener('beforeunload', unload);
@@ -596,6 +637,9 @@ export async function editor(main, id) {
     }
     clearTimeout(autosaveTimer);
     clearTimeout(retryTimer);
+    clearTimeout(previewTimer);
+    previewSeq++; // a preview on its way is not shown
+    left = true;
     document.removeEventListener('keydown', keys);
     window.removeEventListener('beforeunload', unload);
     window.removeEventListener('online', online);

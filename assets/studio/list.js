@@ -47,7 +47,8 @@ export async function articleList(main, params) {
   const tabs = h(
     'nav',
     { class: 'tabs', 'aria-label': 'States' },
-    STATES.map(([s, label]) =>
+    // The trash is for editors: an author's trashed draft is an editor's to bring back.
+    STATES.filter(([s]) => s !== 'TRASH' || session.me?.role !== 'AUTHOR').map(([s, label]) =>
       h('a', { href: link({ status: s, after: '' }), 'aria-current': s === status ? 'page' : false }, label),
     ),
   );

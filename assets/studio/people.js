@@ -10,7 +10,7 @@ export async function people(main) {
   const reload = () => people(main);
   const data = await gql(`{ users { id email name role disabled createdAt }
     webhooks { id url events active } }`);
-  const run = (label, query, variables) => act(label, query, variables, reload);
+  const run = (label, query, variables, root) => act(label, query, variables, reload, root);
   const users = data.users.map((u) => {
     const role = h('select', { 'aria-label': `Role of ${u.name}` }, ROLES.map((r) => h('option', { value: r, selected: r === u.role }, r.toLowerCase())));
     return h(
@@ -28,11 +28,11 @@ export async function people(main) {
   const role = h('select', { name: 'role' }, ROLES.map((r) => h('option', { value: r }, r.toLowerCase())));
   const password = h('input', { type: 'password', name: 'password', required: true, autocomplete: 'new-password' });
   const create = h('form', { class: 'create', 'aria-label': 'New account' }, field('Email', email), field('Name', name), field('Role', role),
-    field('Password (10 characters or more)', password), h('button', { type: 'submit' }, 'Create account'));
+    field('Password (10 characters or more)', password), h('p', { class: 'error', 'aria-live': 'polite' }), h('button', { type: 'submit' }, 'Create account'));
   create.addEventListener('submit', (ev) => {
     ev.preventDefault();
     run('Account created', 'mutation($i: CreateUserInput!) { createUser(input: $i) { id } }',
-      { i: { email: email.value, name: name.value, role: role.value, password: password.value } });
+      { i: { email: email.value, name: name.value, role: role.value, password: password.value } }, create);
   });
 
   const hooks = data.webhooks.map((w) => {
@@ -43,8 +43,15 @@ export async function people(main) {
       h('p', {}, h('strong', {}, w.url), ` · ${w.events.join(', ')} · ${w.active ? 'active' : 'paused'}`),
       h('button', {
         type: 'button',
+        'aria-label': `Deliveries of ${w.url}`,
         onclick: async () => {
-          const d = await gql('query($id: ID!) { webhookDeliveries(webhookId: $id, first: 20) { nodes { id event state attempts lastStatus lastError createdAt } } }', { id: w.id });
+          let d;
+          try {
+            d = await gql('query($id: ID!) { webhookDeliveries(webhookId: $id, first: 20) { nodes { id event state attempts lastStatus lastError createdAt } } }', { id: w.id });
+          } catch (e) {
+            fill(log, h('p', { class: 'error', role: 'alert' }, `The deliveries could not be read: ${e.message}`));
+            return;
+          }
           fill(log, d.webhookDeliveries.nodes.length
             ? h('table', {}, h('tbody', {}, d.webhookDeliveries.nodes.map((x) => h('tr', {}, h('td', {}, x.event), h('td', {}, x.state), h('td', {}, String(x.attempts)), h('td', {}, x.lastStatus ?? x.lastError ?? ''), h('td', {}, when(x.createdAt))))))
             : h('p', {}, 'No deliveries yet.'));

@@ -300,6 +300,32 @@ await check('an API error is shown by the field it names, and the text stays', a
   await until('the editor says it is saved', state, (s) => /· saved/.test(s || '') && !/not saved/.test(s));
 });
 
+await check('an ended session asks to sign in again, then the save goes through', async () => {
+  // The session ends: the cookie is gone, and the server refuses the access token once.
+  await context.clearCookies();
+  let ended = true;
+  await page.route('**/graphql', (route) => {
+    if (ended && (route.request().postData() || '').includes('updateArticle')) {
+      const body = { data: null, errors: [{ message: 'the token has expired', extensions: { code: 'UNAUTHENTICATED' } }] };
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    }
+    return route.continue();
+  });
+  const body = page.getByLabel('Markdown');
+  await body.press('End');
+  await body.type(' Typed as the session ended.');
+  await page.keyboard.press('Control+s');
+  const dialog = page.getByRole('dialog', { name: 'Your session has ended' });
+  await dialog.waitFor();
+  ended = false;
+  await dialog.getByLabel('Email').fill(email);
+  await dialog.getByLabel('Password').fill(password);
+  await dialog.getByRole('button', { name: 'Sign in' }).click();
+  await until('the save went through', () => article(id), (x) => x.body.endsWith('Typed as the session ended.'));
+  await savedState();
+  await page.unroute('**/graphql');
+});
+
 await check('the trash: moved there, restored from it, and another deleted for good', async () => {
   const { title } = await article(id);
   const made = await api('/api/v1/articles', { method: 'POST', body: JSON.stringify({ title: `Doomed ${Date.now()}` }) });
