@@ -66,6 +66,7 @@ export async function people(main) {
     h('h1', {}, 'Users and webhooks'),
     h('h2', {}, 'Accounts'),
     h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Email', 'Role', 'State'].map((t) => h('th', { scope: 'col' }, t)))), h('tbody', {}, users)),
+    h('h2', {}, 'New account'),
     create,
     h('h2', {}, 'Webhooks'),
     hooks.length ? h('ul', { class: 'hooks' }, hooks) : h('p', {}, 'No webhooks. Register them through the API (createWebhook).'),

@@ -31,7 +31,7 @@ export async function taxonomy(main) {
   const data = await gql(`{
     tags(first: 100) { nodes { id slug name articleCount } }
     categories { id slug name depth position parent { id } articleCount(includeDescendants: true) }
-    seriesList(first: 100) { nodes { id slug title articles(first: 100) { nodes { id title seriesPart } } } }
+    seriesList(first: 100) { nodes { id slug title articleCount } }
   }`);
   const tags = data.tags.nodes;
   const tagRows = tags.map((t) => {
@@ -87,16 +87,15 @@ export async function taxonomy(main) {
   });
 
   const series = data.seriesList.nodes.map((s) => {
-    // The public list holds the published parts; reordering loads all of them, drafts too.
-    let parts = [...s.articles.nodes];
+    // Parts are loaded when asked for, drafts and scheduled ones too: a hundred series of a
+    // hundred parts each would be more than one request may ask.
+    let parts = [];
     const list = h('ol', { class: 'parts' });
     const tools = h('div', { class: 'buttons' });
     const draw = (editing) => {
-      fill(list, parts.map((a, i) => h('li', {}, `${a.title} (part ${a.seriesPart ?? '?'}${a.status && a.status !== 'PUBLISHED' ? `, ${a.status.toLowerCase()}` : ''})`,
-        editing ? [
-          h('button', { type: 'button', 'aria-label': `Move ${a.title} up`, disabled: i === 0, onclick: () => { [parts[i - 1], parts[i]] = [parts[i], parts[i - 1]]; draw(true); } }, '↑'),
-          h('button', { type: 'button', 'aria-label': `Move ${a.title} down`, disabled: i === parts.length - 1, onclick: () => { [parts[i + 1], parts[i]] = [parts[i], parts[i + 1]]; draw(true); } }, '↓'),
-        ] : null)));
+      fill(list, parts.map((a, i) => h('li', {}, `${a.title} (part ${a.seriesPart ?? '?'}${a.status !== 'PUBLISHED' ? `, ${a.status.toLowerCase()}` : ''})`,
+        h('button', { type: 'button', 'aria-label': `Move ${a.title} up`, disabled: i === 0, onclick: () => { [parts[i - 1], parts[i]] = [parts[i], parts[i - 1]]; draw(true); } }, '↑'),
+        h('button', { type: 'button', 'aria-label': `Move ${a.title} down`, disabled: i === parts.length - 1, onclick: () => { [parts[i + 1], parts[i]] = [parts[i], parts[i + 1]]; draw(true); } }, '↓'))));
       fill(tools, editing
         ? h('button', { type: 'button', onclick: () => act('Reordered', 'mutation($id: ID!, $ids: [ID!]!) { reorderSeries(id: $id, articleIds: $ids) { id } }', { id: s.id, ids: parts.map((a) => a.id) }, reload, section) }, `Save the order of ${s.title}`)
         : h('button', {
@@ -116,6 +115,7 @@ export async function taxonomy(main) {
       { class: 'series' },
       inline(`Title of series ${s.title}`, s.title, (title, form) =>
         act('Renamed', 'mutation($id: ID!, $t: String) { updateSeries(id: $id, input: { title: $t }) { id } }', { id: s.id, t: title }, reload, form)),
+      h('p', {}, `${s.articleCount} published ${s.articleCount === 1 ? 'part' : 'parts'}`),
       list,
       tools,
       h('p', { class: 'error', 'aria-live': 'polite' }),

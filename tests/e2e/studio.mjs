@@ -345,6 +345,54 @@ await check('the trash: moved there, restored from it, and another deleted for g
   await until('the row leaves the list', () => page.getByRole('button', { name: `Restore ${title}` }).count(), (n) => n === 0);
 });
 
+await check('tags and series: a rename, a refusal shown by its box, a series with a draft part reordered', async () => {
+  const tag = (await gql('{ tags(first: 1) { nodes { id name } } }')).tags.nodes[0];
+  const series = (await gql('{ seriesList(first: 1) { nodes { slug title } } }')).seriesList.nodes[0];
+  const parts = async () => {
+    const states = ['DRAFT', 'PUBLISHED'].map((s) => `${s.toLowerCase()}: articles(first: 50, filter: { series: "${series.slug}", status: ${s} }) { nodes { id title seriesPart } }`);
+    const d = await gql(`{ ${states.join(' ')} }`);
+    return [...d.draft.nodes, ...d.published.nodes].sort((a, b) => a.seriesPart - b.seriesPart);
+  };
+  const before = await parts();
+  const last = before[before.length - 1].seriesPart;
+  const made = await api('/api/v1/articles', { method: 'POST', body: JSON.stringify({ title: `Part draft ${Date.now()}`, series: series.title, series_part: last + 5 }) });
+  const draft = made.body.data;
+
+  await page.goto(`${base}/admin/#/taxonomy`);
+  await page.getByRole('heading', { name: 'Tags, categories and series' }).waitFor();
+  const renamed = `${tag.name} renamed`;
+  await page.getByLabel(`Name of tag ${tag.name}`, { exact: true }).fill(renamed);
+  await page.getByRole('button', { name: `Save name of tag ${tag.name.toLowerCase()}` }).click();
+  await until('the tag renamed', async () => (await gql(`{ tags(first: 100) { nodes { id name } } }`)).tags.nodes.find((t) => t.id === tag.id)?.name, (n) => n === renamed);
+  const box = page.getByLabel(`Name of tag ${renamed}`, { exact: true });
+  await box.fill('   ');
+  await page.getByRole('button', { name: `Save name of tag ${renamed.toLowerCase()}` }).click();
+  const form = page.locator('form.inline', { has: box });
+  await until('the refusal by the box', () => form.locator('.error').textContent(), (t) => /name/i.test(t || ''));
+
+  await page.getByRole('button', { name: `Reorder the parts of ${series.title}` }).click();
+  await page.getByRole('button', { name: `Move ${draft.title} up` }).click();
+  await page.getByRole('button', { name: `Save the order of ${series.title}` }).click();
+  const after = await until('the draft moved before the last published part', parts, (p) => p[p.length - 2]?.id === draft.id);
+  if (after.length !== before.length + 1) throw new Error(`parts: ${JSON.stringify(after)}`);
+  return `draft now part ${after[after.length - 2].seriesPart}`;
+});
+
+await check('accounts: a refused password is shown at its field, then the account is made', async () => {
+  await page.goto(`${base}/admin/#/people`);
+  await page.getByRole('heading', { name: 'Users and webhooks' }).waitFor();
+  const form = page.getByRole('form', { name: 'New account' });
+  const address = `new-${Date.now()}@example.com`;
+  await form.getByLabel('Email').fill(address);
+  await form.getByLabel('Name').fill('New Author');
+  await form.getByLabel(/Password/).fill('short');
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await until('the password refusal', () => form.locator('[data-field="password"] .error').textContent(), (t) => /10|characters/.test(t || ''));
+  await form.getByLabel(/Password/).fill('long enough password');
+  await form.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('cell', { name: address }).waitFor();
+});
+
 await check('sign out: no token remains readable, and the session is over', async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in to the studio' }).waitFor();
