@@ -28,6 +28,15 @@ pub struct RevisionView {
     pub body: String,
 }
 
+/// A revision in a list: who changed the article, and when.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct RevisionSummary {
+    pub version: i32,
+    pub title: String,
+    pub editor: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
 impl From<article_revision::Model> for RevisionView {
     fn from(r: article_revision::Model) -> Self {
         let snap: serde_json::Value = serde_json::from_str(&r.snapshot).unwrap_or_default();
@@ -143,33 +152,43 @@ impl Content {
         Ok(())
     }
 
-    /// An article's revisions, newest first. Editors, and authors for their own articles.
-    pub async fn revisions(&self, viewer: &Viewer, id: &str) -> Result<Vec<article_revision::Model>> {
+    /// Every stored version of an article, newest first, without their text (an article
+    /// that saved itself a thousand times has a thousand bodies behind this list).
+    pub async fn revisions(&self, viewer: &Viewer, id: &str) -> Result<Vec<RevisionSummary>> {
+        let article_id = self.history_access(viewer, id).await?;
+        use article_revision::Column;
+        Ok(article_revision::Entity::find()
+            .select_only()
+            .columns([Column::Version, Column::Title, Column::Editor, Column::CreatedAt])
+            .filter(Column::ArticleId.eq(article_id))
+            .order_by_desc(Column::Version)
+            .into_model::<RevisionSummary>()
+            .all(self.db())
+            .await?)
+    }
+
+    /// One revision of an article, with what the article said then.
+    pub async fn revision(&self, viewer: &Viewer, id: &str, version: i32) -> Result<RevisionView> {
+        let article_id = self.history_access(viewer, id).await?;
+        let found = article_revision::Entity::find()
+            .filter(article_revision::Column::ArticleId.eq(article_id))
+            .filter(article_revision::Column::Version.eq(version))
+            .one(self.db())
+            .await?;
+        found
+            .map(RevisionView::from)
+            .ok_or_else(|| ContentError::NotFound(format!("revision {version} of article `{id}`")))
+    }
+
+    /// An article's history is for editors, and for authors of their own articles.
+    async fn history_access(&self, viewer: &Viewer, id: &str) -> Result<i32> {
         let principal = viewer.require_writer()?;
         let article_id = parse_id(id).ok_or_else(|| not_found(id))?;
         let row = live_article(self.db(), article_id).await?;
         if principal.role < Role::Editor && !self.owns(viewer, &row).await? {
             return Err(ContentError::Forbidden("authors may see revisions of their own articles only".into()));
         }
-        self.revisions_of(&[article_id]).await
-    }
-
-    /// One revision of an article, with what the article said then.
-    pub async fn revision(&self, viewer: &Viewer, id: &str, version: i32) -> Result<RevisionView> {
-        let found = self.revisions(viewer, id).await?.into_iter().find(|r| r.version == version);
-        found
-            .map(RevisionView::from)
-            .ok_or_else(|| ContentError::NotFound(format!("revision {version} of article `{id}`")))
-    }
-
-    /// Revisions of several articles at once, newest first within each.
-    pub async fn revisions_of(&self, ids: &[i32]) -> Result<Vec<article_revision::Model>> {
-        Ok(article_revision::Entity::find()
-            .filter(article_revision::Column::ArticleId.is_in(ids.iter().copied()))
-            .order_by_asc(article_revision::Column::ArticleId)
-            .order_by_desc(article_revision::Column::Version)
-            .all(self.db())
-            .await?)
+        Ok(article_id)
     }
 
     /// Puts back the content an article had at `version` (title, slug, body, excerpt, tags,

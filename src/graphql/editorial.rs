@@ -1,15 +1,16 @@
 //! GraphQL types of the editorial workflow: users and sessions, revisions, preview tokens,
 //! the audit log.
 
-use async_graphql::{Enum, ID, InputObject, SimpleObject};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, SimpleObject};
 
+use super::error::GqlResult;
 use super::objects::PageInfo;
 use super::types::DateTimeUtc;
 use crate::content::accounts::Session;
 use crate::content::model::Page;
-use crate::content::workflow::RevisionView;
+use crate::content::workflow::{RevisionSummary, RevisionView};
 use crate::content::{self, Role as ServiceRole};
-use crate::entities::{article_revision, audit_entry, user};
+use crate::entities::{audit_entry, user};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::content::Role")]
@@ -70,37 +71,67 @@ impl From<Session> for AuthPayload {
 }
 
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct Revision {
     pub version: i32,
     pub title: String,
     /// The subject of whoever made the change (`system` for the scheduler).
     pub editor: String,
     pub created_at: DateTimeUtc,
-    /// The slug the article had at this version.
-    pub slug: String,
-    /// The excerpt the editor had written, if any.
-    pub excerpt: Option<String>,
-    /// The Markdown body at this version, to compare with another.
-    pub body: String,
+    #[graphql(skip)]
+    pub article_id: i32,
+    /// The text, read when a field of it is asked for (a list of revisions has none).
+    #[graphql(skip)]
+    pub text: std::sync::Arc<tokio::sync::OnceCell<RevisionView>>,
 }
 
-impl From<article_revision::Model> for Revision {
-    fn from(r: article_revision::Model) -> Self {
-        RevisionView::from(r).into()
-    }
-}
-
-impl From<RevisionView> for Revision {
-    fn from(r: RevisionView) -> Self {
+impl Revision {
+    pub fn listed(article_id: i32, r: RevisionSummary) -> Self {
         Revision {
             version: r.version,
             title: r.title,
             editor: r.editor,
             created_at: DateTimeUtc(r.created_at),
-            slug: r.slug,
-            excerpt: r.excerpt,
-            body: r.body,
+            article_id,
+            text: Default::default(),
         }
+    }
+
+    pub fn with_text(article_id: i32, r: RevisionView) -> Self {
+        Revision {
+            version: r.version,
+            title: r.title.clone(),
+            editor: r.editor.clone(),
+            created_at: DateTimeUtc(r.created_at),
+            article_id,
+            text: std::sync::Arc::new(tokio::sync::OnceCell::new_with(Some(r))),
+        }
+    }
+
+    async fn text(&self, ctx: &Context<'_>) -> async_graphql::Result<&RevisionView> {
+        self.text
+            .get_or_try_init(|| async {
+                let viewer = super::viewer(ctx)?;
+                let content = ctx.data_unchecked::<crate::content::Content>();
+                content.revision(viewer, &self.article_id.to_string(), self.version).await.gql()
+            })
+            .await
+    }
+}
+
+#[ComplexObject]
+impl Revision {
+    /// The slug the article had at this version.
+    async fn slug(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        Ok(&self.text(ctx).await?.slug)
+    }
+    /// The excerpt the editor had written, if any.
+    async fn excerpt(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
+        Ok(self.text(ctx).await?.excerpt.as_deref())
+    }
+    /// The Markdown body at this version, to compare with another.
+    async fn body(&self, ctx: &Context<'_>) -> async_graphql::Result<&str> {
+        Ok(&self.text(ctx).await?.body)
     }
 }
 

@@ -308,14 +308,15 @@ impl Article {
         let viewer = super::viewer(ctx)?;
         let content = ctx.data_unchecked::<content::Content>();
         let list = content.revisions(viewer, &self.0.row.id.to_string()).await.map_err(|e| to_graphql_ref(&e))?;
-        Ok(list.into_iter().map(Into::into).collect())
+        Ok(list.into_iter().map(|r| super::editorial::Revision::listed(self.0.row.id, r)).collect())
     }
     /// One stored version, with its text. Editors, and authors for their own articles.
     async fn revision(&self, ctx: &Context<'_>, version: i32) -> async_graphql::Result<super::editorial::Revision> {
         let viewer = super::viewer(ctx)?;
         let content = ctx.data_unchecked::<content::Content>();
         let id = self.0.row.id.to_string();
-        Ok(content.revision(viewer, &id, version).await.map_err(|e| to_graphql_ref(&e))?.into())
+        let found = content.revision(viewer, &id, version).await.map_err(|e| to_graphql_ref(&e))?;
+        Ok(super::editorial::Revision::with_text(self.0.row.id, found))
     }
     async fn author(&self) -> Option<Author> {
         self.0.author.as_ref().map(|a| Author { id: ID(a.id.to_string()), name: a.name.clone() })

@@ -15,8 +15,9 @@ use super::problem::{Problem, ReadErrors, WriteErrors};
 use super::tags::created;
 use crate::app::AppState;
 use crate::content::accounts::{NewUser, Session, UserPatch};
+use crate::content::workflow::RevisionSummary;
 use crate::content::{ContentError, PageArgs, Role as ServiceRole};
-use crate::entities::{article_revision, user};
+use crate::entities::user;
 use crate::guard::ClientIp;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -28,8 +29,8 @@ pub struct Revision {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<article_revision::Model> for Revision {
-    fn from(r: article_revision::Model) -> Self {
+impl From<RevisionSummary> for Revision {
+    fn from(r: RevisionSummary) -> Self {
         Revision { version: r.version, title: r.title, editor: r.editor, created_at: r.created_at }
     }
 }

@@ -96,6 +96,18 @@ async fn one_revision_is_read_with_its_text_on_both_faces(app: TestApp) {
         )
         .await;
     assert_eq!(crate::support::snake_keys(&v["article"]["revision"]), first);
+    // A list carries no text unless a field of it is asked for; then each has its own.
+    let v = app
+        .gql_ok(
+            "query($id: ID) { article(id: $id) { revisions { version body slug } } }",
+            json!({ "id": id }),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(
+        v["article"]["revisions"],
+        json!([{ "version": 2, "body": "Second body.", "slug": "moved" }, { "version": 1, "body": "First body.", "slug": "first" }])
+    );
 
     // A version that does not exist is 404 / NOT_FOUND; a reader may not look.
     assert_eq!(app.get(&format!("{path}/revisions/9"), Some(&editor)).await.status, StatusCode::NOT_FOUND);
