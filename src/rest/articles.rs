@@ -574,6 +574,7 @@ fn if_match(headers: &HeaderMap) -> Result<IfMatch, Problem> {
     // `#entity-tag`: tags separated by commas and optional white space; a tag's own
     // characters may include commas, so the list is read a tag at a time.
     let mut versions = Vec::new();
+    let mut read_any = false;
     let mut rest = raw;
     loop {
         rest = rest.trim_start_matches([' ', '\t', ',']);
@@ -598,6 +599,7 @@ fn if_match(headers: &HeaderMap) -> Result<IfMatch, Problem> {
         if !rest.is_empty() && !rest.starts_with([' ', '\t', ',']) {
             return Err(bad());
         }
+        read_any = true;
         let version = opaque.split_once('.').map_or(opaque, |(version, _)| version);
         if (1..=9).contains(&version.len())
             && version.bytes().all(|b| b.is_ascii_digit())
@@ -605,6 +607,11 @@ fn if_match(headers: &HeaderMap) -> Result<IfMatch, Problem> {
         {
             versions.push(v);
         }
+    }
+    // Zero tags (an empty header, or only commas) is almost surely a template that was not
+    // filled in, and the contract's pattern refuses it: say so rather than answer 412.
+    if !read_any {
+        return Err(bad());
     }
     Ok(IfMatch::Versions(versions))
 }
@@ -840,7 +847,7 @@ mod tests {
         // A tag may hold commas; tags that are not ours name no version.
         assert_eq!(read("W/\"M,\"\t,\t\"\", 27 ,\"x\""), Ok(IfMatch::Versions(vec![27])));
         assert_eq!(read("\"stale\""), Ok(IfMatch::Versions(vec![])));
-        for bad in ["null", "\"open", "\"a\"b", "3x", "W/3"] {
+        for bad in ["null", "\"open", "\"a\"b", "3x", "W/3", "", " , ,"] {
             assert_eq!(read(bad), Err(400), "{bad}");
         }
     }

@@ -341,13 +341,13 @@ pub async fn refresh(
             session_cookie::same_origin(&headers)?;
             (token, SessionKeeping::Cookie)
         }
+        // Nothing to refresh is a missing credential, like a missing bearer token: 401.
         (None, None) => {
-            let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "refresh_token: is required");
-            p.errors.push(super::problem::FieldProblem {
-                field: "refresh_token".into(),
-                message: "is required (or sign in with `\"session\": \"cookie\"` to keep it in a cookie)".into(),
-            });
-            return Err(p);
+            return Err(ContentError::Unauthenticated(
+                "no refresh token: send `refresh_token`, or sign in with `\"session\": \"cookie\"` to keep it in a cookie"
+                    .into(),
+            )
+            .into());
         }
     };
     match state.content.refresh(&state.jwt, client, &token).await {
