@@ -114,17 +114,20 @@ async function route() {
   const [path, query] = (location.hash.slice(1) || '/articles').split('?');
   const params = new URLSearchParams(query || '');
   const parts = path.split('/').filter(Boolean);
-  fill(main, h('p', { class: 'loading' }, 'Loading…'));
+  // Each view draws into its own element: one still loading (or reloading itself after a
+  // save) when the address changes draws into a detached element, never over the next view.
+  const view = h('div', { class: 'view' }, h('p', { class: 'loading' }, 'Loading…'));
+  fill(main, view);
   try {
-    if (parts[0] === 'articles' && parts.length === 1) await articleList(main, params);
-    else if (parts[0] === 'articles' && parts[1] === 'new') await editor(main, null);
-    else if (parts[0] === 'articles') await editor(main, parts[1]);
-    else if (parts[0] === 'taxonomy') await taxonomy(main);
-    else if (parts[0] === 'people') await people(main);
-    else fill(main, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/articles' }, 'Back to the articles')));
+    if (parts[0] === 'articles' && parts.length === 1) await articleList(view, params);
+    else if (parts[0] === 'articles' && parts[1] === 'new') await editor(view, null);
+    else if (parts[0] === 'articles') await editor(view, parts[1]);
+    else if (parts[0] === 'taxonomy') await taxonomy(view);
+    else if (parts[0] === 'people') await people(view);
+    else fill(view, h('h1', {}, 'Not found'), h('p', {}, h('a', { href: '#/articles' }, 'Back to the articles')));
   } catch (e) {
     fill(
-      main,
+      view,
       h('h1', {}, 'This page could not be shown'),
       h('p', { role: 'alert' }, e instanceof NetworkError ? 'The server cannot be reached.' : e.message),
       h('button', { type: 'button', onclick: route }, 'Try again'),

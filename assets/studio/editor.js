@@ -19,7 +19,39 @@ const FULL = `id slug title customExcerpt body status publishedAt updatedAt vers
 
 const AUTOSAVE_MS = 1500;
 const PREVIEW_MS = 120; // after typing stops; the render and the patch fit in the rest of 300 ms
-const backupKey = (id) => `colophon.studio.backup.${id || 'new'}`;
+// Browser copies are kept per tab, so one tab's save never drops another tab's unsaved text.
+// A tab holds a Web Lock named after its key for as long as it lives: a copy whose tab is
+// gone (closed, crashed) is offered back; one whose tab is still open is that tab's to save.
+const TAB = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+const backupPrefix = (id) => `colophon.studio.backup.${id || 'new'}`;
+const backupKey = (id) => `${backupPrefix(id)}.${TAB}`;
+const tabLock = (tab) => `colophon.studio.tab.${tab}`;
+if (navigator.locks) navigator.locks.request(tabLock(TAB), () => new Promise(() => {}));
+
+/** Copies of article `id` kept by tabs that are gone (or by this one), newest first. */
+async function keptCopies(id) {
+  const prefix = `${backupPrefix(id)}.`;
+  let live = new Set();
+  if (navigator.locks) {
+    const { held = [] } = await navigator.locks.query();
+    live = new Set(held.map((l) => l.name));
+  }
+  const copies = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const key = localStorage.key(i);
+    // The key before copies were kept per tab counts as a gone tab's.
+    if (key !== backupPrefix(id) && !key.startsWith(prefix)) continue;
+    const tab = key.slice(prefix.length);
+    if (key !== backupPrefix(id) && tab !== TAB && live.has(tabLock(tab))) continue;
+    try {
+      const kept = JSON.parse(localStorage.getItem(key));
+      if (kept && kept.input) copies.push({ key, ...kept });
+    } catch {
+      /* not ours, or damaged: left alone */
+    }
+  }
+  return copies.sort((a, b) => String(b.at).localeCompare(String(a.at)));
+}
 
 /** The input an article's fields make, as `createArticle` / `updateArticle` take it. */
 function inputOf(a) {
@@ -172,6 +204,9 @@ export async function editor(main, id) {
   let retryDelay = 2000;
   let autosaveTimer = null;
   let conflict = null; // the newer version someone else saved, while unresolved
+  // Whether `saved` is what the text in the editor was based on. A browser copy restored
+  // from an older version is not: its differences are then all shown, none merged quietly.
+  let savedIsBase = true;
   const dirty = () => !same(current(), saved);
   const autosaves = () => !server || server.status === 'DRAFT';
 
@@ -193,21 +228,29 @@ export async function editor(main, id) {
     if (offered) return;
     clearTimeout(backupTimer);
     backupTimer = setTimeout(() => {
-      try {
-        if (dirty()) localStorage.setItem(backupKey(id), JSON.stringify({ input: current(), base, at: new Date().toISOString() }));
-      } catch {
-        // Storage full or off: the server copy is still being saved.
-      }
+      if (dirty()) keepNow();
     }, 300);
+  };
+  const keepNow = () => {
+    try {
+      // With what the server had then, so a restore can merge what was saved since.
+      const then = savedIsBase ? saved : undefined;
+      localStorage.setItem(backupKey(id), JSON.stringify({ input: current(), base, saved: then, at: new Date().toISOString() }));
+    } catch {
+      // Storage full or off: the server copy is still being saved.
+    }
+  };
+  const forget = (key) => {
+    try {
+      localStorage.removeItem(key);
+    } catch {
+      /* nothing kept */
+    }
   };
   const dropBackup = () => {
     if (offered) return;
     clearTimeout(backupTimer);
-    try {
-      localStorage.removeItem(backupKey(id));
-    } catch {
-      /* nothing kept */
-    }
+    forget(backupKey(id));
   };
 
   // ---- preview -------------------------------------------------------------------------
@@ -273,11 +316,7 @@ export async function editor(main, id) {
           result = data.createArticle;
           id = result.id;
           setShown(`#/articles/${id}`);
-          try {
-            if (!offered) localStorage.removeItem(backupKey(null)); // now kept under its id
-          } catch {
-            /* nothing kept */
-          }
+          if (!offered) forget(backupKey(null)); // now kept under its id
         } else {
           const data = await gql(
             `mutation($id: ID!, $input: UpdateArticleInput!, $v: Int) {
@@ -289,6 +328,7 @@ export async function editor(main, id) {
         server = result;
         base = result.version;
         conflict = null;
+        savedIsBase = true;
         fill(banner);
         // What the server made of what was sent: a derived title or slug is shown.
         if (!input.title.trim() && !title.value.trim()) title.value = result.title;
@@ -345,6 +385,10 @@ export async function editor(main, id) {
   };
 
   // ---- someone else saved meanwhile ----------------------------------------------------
+  // A three-way merge by field, against what this editor last had from the server: a field
+  // only they changed takes theirs, one only this editor changed keeps mine. When no field
+  // was changed by both, the merge is saved at once; otherwise the fields both changed are
+  // shown, theirs against mine, and the editor chooses.
   const showConflict = async (version) => {
     const data = await gql(
       `query($id: ID!) { article(id: $id) { ${FULL} revisions { version editor createdAt } } }`,
@@ -352,58 +396,95 @@ export async function editor(main, id) {
     );
     const theirs = data.article;
     const who = theirs.revisions.find((r) => r.version === theirs.version);
-    conflict = theirs;
-    setState(`not saved: ${who ? who.editor : 'someone'} saved version ${version} meanwhile`, 'error');
+    const name = who ? who.editor : 'someone';
+    const known = saved; // what this editor last had from the server
     const mine = current();
+    const their = inputOf(theirs);
+    const merged = {};
+    const both = [];
+    for (const k of Object.keys(mine)) {
+      if (same(their[k], mine[k])) merged[k] = mine[k];
+      else if (!savedIsBase) {
+        merged[k] = mine[k];
+        both.push(k);
+      } else if (same(mine[k], known[k])) merged[k] = their[k];
+      else if (same(their[k], known[k]) || same(their[k], mine[k])) merged[k] = mine[k];
+      else {
+        merged[k] = mine[k];
+        both.push(k);
+      }
+    }
+    server = theirs;
+    base = theirs.version;
+    saved = their;
+    savedIsBase = true; // from here, every difference from theirs is the editor's choice
+    if (!both.length) {
+      // Nothing to choose: their changes join mine, and the result is saved.
+      show(merged);
+      schedulePreview();
+      toast(`${name} saved version ${version} meanwhile; their changes are merged with yours.`);
+      again = true; // save the merge once this save has ended
+      return;
+    }
+    conflict = theirs;
+    show(merged); // their changes to the fields only they changed are in already
+    setState(`not saved: ${name} saved version ${version} meanwhile`, 'error');
+    const label = (k) => ({ body: 'Text', seriesPart: 'Part number', coverImageUrl: 'Cover image URL', canonicalUrl: 'Canonical URL', seoTitle: 'SEO title', seoDescription: 'SEO description' })[k] || k[0].toUpperCase() + k.slice(1);
+    const shown = (v) => (Array.isArray(v) ? v.join(', ') : v === null || v === '' ? '(empty)' : String(v));
+    const fields = both.filter((k) => k !== 'body').map((k) =>
+      h('li', {}, h('strong', {}, `${label(k)}: `), `theirs “${shown(their[k])}”, yours “${shown(mine[k])}”`));
+    const took = Object.keys(mine).filter((k) => !both.includes(k) && !same(merged[k], mine[k])).map(label);
     const merge = h('textarea', { class: 'theirs', readonly: true, rows: 12, 'aria-label': 'Their text' }, theirs.body);
+    const settle = (text) => {
+      conflict = null;
+      fill(banner);
+      setState(text);
+      actions();
+    };
     fill(
       banner,
       h(
         'section',
         { class: 'conflict', role: 'alert', 'aria-label': 'Conflict' },
         h('h2', {}, `${who ? who.editor : 'Someone'} saved this article (version ${version}) ${who ? `at ${when(who.createdAt)}` : ''} since you opened it`),
-        h('p', {}, 'Nothing was overwritten. Your text is still in the editor and kept in this browser. Choose:'),
-        h('div', { class: 'diff', 'aria-label': 'Their text against yours' }, renderDiff(theirs.body, mine.body)),
+        h('p', {}, 'Nothing was overwritten. Your text is still in the editor and kept in this browser.',
+          took.length ? ` Their changes to ${took.join(', ')} are taken in.` : '', ' You both changed:'),
+        fields.length ? h('ul', {}, fields) : null,
+        both.includes('body') ? h('div', { class: 'diff', 'aria-label': 'Their text against yours' }, renderDiff(theirs.body, mine.body)) : null,
         h(
           'div',
           { class: 'buttons' },
           h('button', {
             type: 'button',
             onclick: async () => {
-              base = theirs.version; // keep mine, knowing theirs is there
-              saved = inputOf(theirs);
-              await save();
+              conflict = null;
+              fill(banner);
+              await save(); // mine where we both changed, theirs where only they did
             },
           }, 'Keep mine (save over theirs)'),
           h('button', {
             type: 'button',
             onclick: () => {
-              server = theirs;
-              base = theirs.version;
-              saved = inputOf(theirs);
-              show(saved);
-              conflict = null;
-              fill(banner);
+              show(their);
               dropBackup();
-              setState('their version loaded');
               schedulePreview();
-              actions();
+              settle('their version loaded');
             },
           }, 'Use theirs (drop mine)'),
-          h('button', {
-            type: 'button',
-            onclick: () => {
-              // Merge by hand: theirs beside mine; the next save is based on theirs.
-              base = theirs.version;
-              saved = inputOf(theirs);
-              fill(banner, h('section', { class: 'merge', 'aria-label': 'Merge' },
-                h('h2', {}, `Their version ${theirs.version}, to copy from`), merge,
-                h('p', {}, 'Edit your text to hold what you want of both, then save (Ctrl+S).')));
-              conflict = null;
-              setState('merging: your next save replaces their version');
-              body.focus();
-            },
-          }, 'Merge by hand'),
+          both.includes('body')
+            ? h('button', {
+                type: 'button',
+                onclick: () => {
+                  // Merge by hand: theirs beside mine; the next save is based on theirs.
+                  conflict = null;
+                  fill(banner, h('section', { class: 'merge', 'aria-label': 'Merge' },
+                    h('h2', {}, `Their version ${theirs.version}, to copy from`), merge,
+                    h('p', {}, 'Edit your text to hold what you want of both, then save (Ctrl+S).')));
+                  setState('merging: your next save replaces their version');
+                  body.focus();
+                },
+              }, 'Merge by hand')
+            : null,
         ),
       ),
     );
@@ -441,6 +522,11 @@ export async function editor(main, id) {
   };
   const button = (label, onclick) => h('button', { type: 'button', onclick }, label);
   const actions = () => {
+    // A scheduled article shows when it is due, in the editor's zone.
+    if (server?.status === 'SCHEDULED' && server.publishedAt) {
+      const d = new Date(server.publishedAt);
+      scheduleAt.value = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    }
     if (!id) {
       fill(workflow, h('p', {}, 'Type a title or some text: the draft saves itself.'));
       return;
@@ -460,7 +546,10 @@ export async function editor(main, id) {
           scheduleAt,
           button('Schedule', () => {
             if (!scheduleAt.value) return toast('Pick a date and a time to schedule it for.', 'error');
-            const at = new Date(scheduleAt.value).toISOString(); // the editor's zone, to UTC
+            const due = new Date(scheduleAt.value); // the editor's zone
+            // A time already past would publish it now, dated back: say so instead.
+            if (due <= new Date()) return toast('Pick a time in the future to schedule it for, or publish it now.', 'error');
+            const at = due.toISOString(); // to UTC
             return run('Scheduled', `mutation($id: ID!, $at: DateTime) { publishArticle(id: $id, publishedAt: $at) { ${FULL} } }`, { at });
           }),
         ),
@@ -571,36 +660,57 @@ export async function editor(main, id) {
   );
 
   show(saved);
-  // A copy kept in this browser that the server does not have: offer it back.
-  try {
-    const kept = JSON.parse(localStorage.getItem(backupKey(id)) || 'null');
-    if (kept && !same(kept.input, saved)) {
-      offered = true;
-      fill(
-        banner,
-        h(
-          'section',
-          { class: 'restore', role: 'alert' },
-          h('p', {}, `Text you typed on ${when(kept.at)} was not saved, and is kept in this browser.`),
-          button('Restore it', () => {
-            offered = false;
-            show(kept.input);
-            base = kept.base ?? base; // a newer server version shows as a conflict on save
-            fill(banner);
-            changed();
-            schedulePreview();
-          }),
-          button('Discard it', () => {
-            offered = false;
-            dropBackup();
-            fill(banner);
-          }),
-        ),
-      );
+  // Copies kept in this browser that the server does not have: offer them back, newest first.
+  const offer = (copies) => {
+    const kept = copies.shift();
+    if (!kept) {
+      offered = false;
+      fill(banner);
+      return;
     }
+    if (same(kept.input, saved)) {
+      forget(kept.key);
+      offer(copies);
+      return;
+    }
+    offered = true;
+    fill(
+      banner,
+      h(
+        'section',
+        { class: 'restore', role: 'alert' },
+        h('p', {}, `Text you typed on ${when(kept.at)} was not saved, and is kept in this browser.`),
+        button('Restore it', () => {
+          offered = false;
+          show(kept.input);
+          if (kept.base !== undefined && kept.base !== base) {
+            // A newer server version shows as a conflict on save, and is merged against
+            // what the server had when the copy was typed (all shown, if that is unknown).
+            base = kept.base;
+            if (kept.saved) saved = kept.saved;
+            savedIsBase = Boolean(kept.saved);
+          }
+          fill(banner);
+          keepNow(); // this tab's copy now, before the gone tab's is let go
+          if (kept.key !== backupKey(id)) forget(kept.key);
+          changed();
+          schedulePreview();
+        }),
+        button('Discard it', () => {
+          forget(kept.key);
+          offer(copies); // an older copy from another gone tab, if any
+        }),
+      ),
+    );
+  };
+  try {
+    offer(await keptCopies(id));
   } catch {
-    /* nothing kept */
+    /* storage off: nothing kept */
   }
+
+  // Left while it was loading: nothing of this editor may outlive it.
+  if (!main.isConnected) return;
 
   for (const el of [title, body, slug, excerpt, category, series, seriesPart, cover, canonical, seoTitle, seoDescription]) {
     el.addEventListener('input', changed);

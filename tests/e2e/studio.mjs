@@ -46,6 +46,11 @@ async function gql(query, variables = {}) {
 }
 const article = async (id) => (await gql(`query($id: ID!) { article(id: $id) { id slug title body html status version publishedAt revisions { version } } }`, { id })).article;
 
+/** The text of every copy of article `id` the studio keeps in `page`'s browser. */
+const keptCopies = (page, id) =>
+  page.evaluate((prefix) => Object.keys(localStorage).filter((k) => k.startsWith(prefix)).map((k) => localStorage.getItem(k)).join('\n'),
+    `colophon.studio.backup.${id}.`);
+
 /** Polls `read` until `ok(value)`; fails with `what` and the last value. */
 async function until(what, read, ok) {
   const end = Date.now() + STEP_TIMEOUT;
@@ -167,44 +172,52 @@ await check('offline: typing is kept, shown as not saved, and saved when back on
   await body.press('End');
   await body.type('\n\nWritten offline.');
   await until('the editor says it is not saved', state, (s) => /not saved/.test(s || ''));
-  const kept = await page.evaluate((k) => localStorage.getItem(k), `colophon.studio.backup.${id}`);
+  const kept = await keptCopies(page, id);
   if (!kept || !kept.includes('Written offline.') || /eyJ/.test(kept)) throw new Error(`the browser copy: ${kept}`);
   await context.setOffline(false);
   await savedState();
   await until('the server has the offline text', () => article(id), (x) => x.body.endsWith('Written offline.'));
 });
 
-await check('a closed tab loses nothing: the browser copy is offered back', async () => {
-  // Another tab of the same browser, which dies offline before it can save.
+await check('a closed tab loses nothing: its copy is offered back, and merged with what was saved since', async () => {
+  // Another tab of the same browser, which loses the network and then dies before it can save.
   const crashy = await open(context);
   await crashy.goto(`${base}/admin/#/articles/${id}`);
   await crashy.getByLabel('Markdown').waitFor();
-  await context.setOffline(true);
+  await crashy.route(/\/graphql|\/api\//, (route) => route.abort('internetdisconnected'));
   const body = crashy.getByLabel('Markdown');
   await body.press('End');
   await body.type('\n\nBefore the crash.');
-  const key = `colophon.studio.backup.${id}`;
-  await until('kept in the browser', () => crashy.evaluate((k) => localStorage.getItem(k) || '', key), (v) => v.includes('Before the crash.'));
+  await until('kept in the browser', () => keptCopies(crashy, id), (v) => v.includes('Before the crash.'));
+  // While that tab lives, its copy is its own to save: a tab opened beside it does not offer
+  // it, and this tab's save drops only its own copy.
+  const beside = await open(context);
+  await beside.goto(`${base}/admin/#/articles/${id}`);
+  await until('the tab beside it has loaded', () => beside.locator('.save-state').textContent(), (s) => / · saved$/.test(s || ''));
+  if (await beside.locator('.restore').count()) throw new Error('a live tab’s copy was offered to another tab');
+  await beside.close();
+  // Someone saves another field meanwhile.
+  await gql('mutation($id: ID!) { updateArticle(id: $id, input: { excerpt: "Saved meanwhile." }) { version } }', { id });
   await crashy.close({ runBeforeUnload: false });
-  await context.setOffline(false);
+  if (!(await keptCopies(page, id)).includes('Before the crash.')) throw new Error('the closed tab’s copy is gone');
   const again = await open(context);
   await again.goto(`${base}/admin/#/articles/${id}`);
   await again.getByLabel('Markdown').waitFor();
-  if (process.env.STUDIO_DEBUG) {
-    console.log('kept:', await again.evaluate((k) => localStorage.getItem(k), key));
-    await again.screenshot({ path: '/tmp/studio-again.png' });
-  }
   await again.getByRole('button', { name: 'Restore it' }).click();
   const text = await again.getByLabel('Markdown').inputValue();
   if (!text.endsWith('Before the crash.')) throw new Error(`restored: ${text}`);
-  await until('saved after restoring', () => again.locator('.save-state').textContent(), (s) => / saved at /.test(s || ''));
-  await until('the server has it', () => article(id), (x) => x.body.endsWith('Before the crash.'));
+  // Based on an older version: merged with the excerpt saved since, with nothing to choose.
+  const merged = await until('the server has both', async () => (await gql('query($id: ID!) { article(id: $id) { body customExcerpt } }', { id })).article,
+    (x) => x.body.endsWith('Before the crash.') && x.customExcerpt === 'Saved meanwhile.');
+  if (await again.locator('.conflict').count()) throw new Error('a conflict was shown for changes to different fields');
+  await until('nothing left to offer', () => keptCopies(again, id), (v) => v === '');
   await again.close();
   await page.reload();
   await page.getByLabel('Markdown').waitFor();
+  return `excerpt ${JSON.stringify(merged.customExcerpt)}`;
 });
 
-await check('someone else saves meanwhile: a conflict, not a lost update; resolved by keeping mine', async () => {
+await check('someone else saves meanwhile: a conflict, not a lost update; resolved by keeping mine, their other changes kept', async () => {
   const other = await browser.newContext();
   const theirs = await open(other);
   await theirs.goto(`${base}/admin/`);
@@ -214,6 +227,9 @@ await check('someone else saves meanwhile: a conflict, not a lost update; resolv
   await theirs.getByRole('heading', { name: 'Articles' }).waitFor();
   await theirs.goto(`${base}/admin/#/articles/${id}`);
   const theirBody = theirs.getByLabel('Markdown');
+  // They also change a field this editor leaves alone: that change must survive "mine".
+  await theirs.locator('details.meta summary').click();
+  await theirs.getByLabel('SEO title').fill('Their SEO title');
   await theirBody.press('End');
   await theirBody.type('\n\nTheir paragraph.');
   await until('their save', () => theirs.locator('.save-state').textContent(), (s) => / saved at /.test(s || ''));
@@ -228,8 +244,22 @@ await check('someone else saves meanwhile: a conflict, not a lost update; resolv
   await page.getByRole('button', { name: 'Keep mine (save over theirs)' }).click();
   await savedState();
   const after = await until('mine saved over theirs', () => article(id), (x) => x.body.endsWith('My paragraph.'));
+  const seo = (await gql('query($id: ID!) { article(id: $id) { seoTitle } }', { id })).article.seoTitle;
+  if (seo !== 'Their SEO title') throw new Error(`their SEO title was lost: ${seo}`);
+
+  // Changes to different fields need no choice: they are merged and saved.
+  await theirs.reload();
+  await theirs.getByLabel('Markdown').waitFor();
+  await theirs.locator('details.meta summary').click();
+  await theirs.getByLabel('Excerpt').fill('Their excerpt.');
+  await until('their excerpt saved', () => article(id), (x) => x.version > after.version);
+  await body.press('End');
+  await body.type(' And more of mine.');
+  const merged = await until('both changes on the server', async () => (await gql('query($id: ID!) { article(id: $id) { body customExcerpt } }', { id })).article,
+    (x) => x.body.endsWith('And more of mine.') && x.customExcerpt === 'Their excerpt.');
+  if (await page.locator('.conflict').count()) throw new Error('a conflict was shown for changes to different fields');
   await other.close();
-  return `version ${after.version}`;
+  return `version ${after.version}, then merged: ${JSON.stringify(merged.customExcerpt)}`;
 });
 
 await check('schedule in the editor’s time zone, then publish; readers see it', async () => {
