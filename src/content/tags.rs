@@ -268,7 +268,12 @@ impl Content {
         let principal = viewer.require_editor()?;
         let txn = self.begin_write().await?;
         let from = find_tag(&txn, source).await?;
-        let into = find_tag(&txn, target).await?;
+        // The target is named in the request's body, not its address: a missing one is a bad
+        // field (422 / BAD_USER_INPUT), where a missing source is 404.
+        let into = match find_tag(&txn, target).await {
+            Err(ContentError::NotFound(_)) => return Err(ContentError::field("target_id", "names no tag")),
+            other => other?,
+        };
         if from.id == into.id {
             return Err(ContentError::field("target_id", "must be a different tag from the source"));
         }

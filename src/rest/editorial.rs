@@ -406,7 +406,8 @@ fn session_answer(state: &AppState, headers: &HeaderMap, session: Session, keepi
 
 /// A JSON body that may be absent or empty.
 fn optional_json<T: serde::de::DeserializeOwned + Default>(headers: &HeaderMap, body: &[u8]) -> Result<T, Problem> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    // No body, an empty one, or JSON `null`: nothing sent.
+    if body.iter().all(u8::is_ascii_whitespace) || (body.trim_ascii() == b"null" && super::extract::is_json(headers)) {
         return Ok(T::default());
     }
     if !super::extract::is_json(headers) {

@@ -49,6 +49,25 @@ async fn tags_are_renamed_merged_and_deleted(app: TestApp) {
     let v = app.gql("mutation { createTag(input: {name: \"SQL\"}) { id } }", json!({}), Some(&editor)).await;
     assert_eq!(gql_code(&v), "CONFLICT");
 
+    // The target is named in the body: one that does not exist is a bad field, not a 404 (which
+    // would say the tag in the address is missing); the source missing is the 404.
+    let res = app
+        .call(Method::POST, "/api/v1/tags/postgresql/merge", Some(&editor), Some(json!({ "into": "no-such" })))
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.text);
+    assert_eq!(res.json()["errors"][0]["field"], "into");
+    let res = app.call(Method::POST, "/api/v1/tags/no-such/merge", Some(&editor), Some(json!({ "into": "pg" }))).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND, "{}", res.text);
+    let v = app
+        .gql(
+            r#"mutation { mergeTags(sourceId: "postgresql", targetId: "no-such") { slug } }"#,
+            json!({}),
+            Some(&editor),
+        )
+        .await;
+    assert_eq!(gql_code(&v), "BAD_USER_INPUT");
+    assert_eq!(v["errors"][0]["extensions"]["fields"][0]["field"], "targetId");
+
     // Merge "postgresql" into "pg": articles move over, the source's slug now finds "pg".
     let res =
         app.call(Method::POST, "/api/v1/tags/postgresql/merge", Some(&editor), Some(json!({ "into": "pg" }))).await;

@@ -247,6 +247,9 @@ async fn a_browser_session_keeps_its_refresh_token_where_scripts_cannot_read_it(
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.text);
     assert!(res.json()["detail"].as_str().unwrap().contains("`refresh_token`"), "{}", res.text);
     assert!(res.header("set-cookie").is_none(), "no cookie to clear");
+    // A body of JSON `null` is no body: the same answer.
+    let req = browser(Method::POST, "/api/v1/auth/refresh", LOCAL, None, Some(serde_json::Value::Null));
+    assert_eq!(app.send(req).await.status, StatusCode::UNAUTHORIZED);
 
     // Only this origin's pages may use the cookie: a sibling site's request is refused and
     // changes nothing (the cookie still works afterwards).
