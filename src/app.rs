@@ -30,6 +30,9 @@ pub struct AppState {
     pub guard: Arc<Guard>,
     pub metrics: Metrics,
     pub feeds: Arc<crate::feeds::FeedSettings>,
+    /// Live updates: what subscriptions hear, and the sockets they run on.
+    pub live: crate::content::live::Live,
+    pub sockets: Arc<crate::graphql::ws::Sockets>,
 }
 
 impl AppState {
@@ -45,11 +48,13 @@ impl AppState {
     /// `metrics` is passed in because the database connection reports into it too, and
     /// that hook is set before the connection is shared.
     pub fn with_settings(content: Content, jwt: Jwt, cache: bool, settings: ServerSettings, metrics: Metrics) -> Self {
-        let schema = graphql::build_schema(content.clone(), jwt.clone(), settings.introspection);
+        let live = crate::content::live::Live::new(settings.live.queue, settings.live.poll);
+        let schema = graphql::build_schema(content.clone(), jwt.clone(), settings.introspection, live.clone());
         let cache = ResponseCache::new(content.db().clone(), cache);
         let feeds = Arc::new(settings.feeds.clone());
         let guard = Arc::new(Guard::new(settings));
-        Self { content, jwt, schema, cache, persisted: Default::default(), guard, metrics, feeds }
+        let sockets = Arc::default();
+        Self { content, jwt, schema, cache, persisted: Default::default(), guard, metrics, feeds, live, sockets }
     }
 }
 
@@ -75,7 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/graphql", get(graphql::http::graphql_get).post(graphql::http::graphql_post))
+        .route("/graphql", get(graphql_get).post(graphql::http::graphql_post))
         .route("/api/v1/openapi.yaml", get(openapi_yaml))
         .merge(api)
         .merge(crate::docs::router())
@@ -87,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         // Behind the response cache: only what the cache could not answer is charged.
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::allowance::layer))
         .layer(axum::middleware::from_fn_with_state(state.cache.clone(), crate::response_cache::layer))
+        .layer(axum::middleware::from_fn_with_state(state.live.clone(), wake_live))
         // A bug in one handler answers 500 problem+json instead of dropping the connection.
         .layer(CatchPanicLayer::custom(|_| {
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred").into_response()
@@ -162,12 +168,36 @@ async fn metrics(State(state): State<AppState>, req: axum::extract::Request) -> 
         };
         return Problem::new(StatusCode::FORBIDDEN, "forbidden", detail).into_response();
     }
-    let body = state.metrics.render(state.content.db(), state.guard.in_flight());
+    let mut body = state.metrics.render(state.content.db(), state.guard.in_flight());
+    body.push_str(&state.sockets.render());
     let mut res = body.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// A write answered here may have committed changes: subscribers hear of them at once
+/// rather than at the next poll of the logs.
+async fn wake_live(
+    State(live): State<crate::content::live::Live>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let write = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let res = next.run(req).await;
+    if write && res.status().is_success() {
+        live.wake();
+    }
+    res
+}
+
+/// `GET /graphql`: a query, GraphiQL, or (with `Upgrade: websocket`) subscriptions.
+async fn graphql_get(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    if graphql::ws::is_upgrade(&req) {
+        return graphql::ws::upgrade(State(state), req).await;
+    }
+    axum::handler::Handler::call(graphql::http::graphql_get, req, state).await
 }
 
 /// Alive: the process answers.

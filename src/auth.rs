@@ -181,6 +181,17 @@ impl Jwt {
     }
 }
 
+/// How long a token verified already has left, from its `exp` claim; `None` when it
+/// never expires (or says nothing readable, which verification would have refused).
+pub fn expires_in(token: &str) -> Option<std::time::Duration> {
+    use base64::Engine;
+    let claims = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims.trim_end_matches('=')).ok()?;
+    let exp = serde_json::from_slice::<serde_json::Value>(&bytes).ok()?.get("exp")?.as_u64()?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some(std::time::Duration::from_secs(exp.saturating_sub(now)))
+}
+
 fn describe(e: jsonwebtoken::errors::Error) -> String {
     use jsonwebtoken::errors::ErrorKind as K;
     match e.kind() {

@@ -105,6 +105,44 @@ pub struct ServerSettings {
     pub webhooks: WebhookSettings,
     /// `serve --demo`: also serve the demo front end at `/demo/`.
     pub demo_site: bool,
+    /// `COLOPHON_WS_*`: the bounds on GraphQL subscriptions over WebSocket.
+    pub live: LiveSettings,
+}
+
+/// What one WebSocket client may grow, and the socket's timers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSettings {
+    /// `COLOPHON_WS_MAX_CONNECTIONS_PER_CLIENT`: sockets open at once from one address.
+    pub connections_per_client: usize,
+    /// `COLOPHON_WS_MAX_SUBSCRIPTIONS`: subscriptions at once on one socket.
+    pub subscriptions_per_connection: usize,
+    /// `COLOPHON_WS_MAX_MESSAGE_BYTES`: the largest message a client may send.
+    pub max_message_bytes: usize,
+    /// `COLOPHON_WS_QUEUE`: messages waiting to be written to one socket; a client that
+    /// lets more pile up is dropped. Also how many changes a subscription may fall behind.
+    pub queue: usize,
+    /// `COLOPHON_WS_INIT_TIMEOUT`, seconds: `connection_init` must arrive within this.
+    pub init_timeout: Duration,
+    /// `COLOPHON_WS_KEEPALIVE`, seconds: a ping this often; a client silent for three
+    /// times as long is dropped.
+    pub keepalive: Duration,
+    /// `COLOPHON_WS_POLL_MS`: how often SQLite's change logs are read while anyone listens
+    /// (PostgreSQL is told at commit).
+    pub poll: Duration,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        LiveSettings {
+            connections_per_client: 16,
+            subscriptions_per_connection: 32,
+            max_message_bytes: 64 * 1024,
+            queue: 256,
+            init_timeout: Duration::from_secs(5),
+            keepalive: Duration::from_secs(20),
+            poll: Duration::from_millis(200),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +169,7 @@ impl Default for ServerSettings {
             feeds: FeedSettings::default(),
             webhooks: WebhookSettings::default(),
             demo_site: false,
+            live: LiveSettings::default(),
         }
     }
 }
@@ -246,7 +285,39 @@ impl ServerSettings {
                 }
             }
         }
+        let count = |key: &'static str, default: usize, max: usize| -> Result<usize, ConfigError> {
+            match get(key) {
+                None => Ok(default),
+                Some(v) => match v.parse::<usize>() {
+                    Ok(n) if (1..=max).contains(&n) => Ok(n),
+                    _ => Err(bad(key, format!("`{v}` must be a whole number from 1 to {max}"))),
+                },
+            }
+        };
+        let dl = &d.live;
+        let live = LiveSettings {
+            connections_per_client: count(
+                "COLOPHON_WS_MAX_CONNECTIONS_PER_CLIENT",
+                dl.connections_per_client,
+                1_000_000,
+            )?,
+            subscriptions_per_connection: count(
+                "COLOPHON_WS_MAX_SUBSCRIPTIONS",
+                dl.subscriptions_per_connection,
+                10_000,
+            )?,
+            max_message_bytes: count("COLOPHON_WS_MAX_MESSAGE_BYTES", dl.max_message_bytes, 16 * 1024 * 1024)?,
+            queue: count("COLOPHON_WS_QUEUE", dl.queue, 1_000_000)?,
+            init_timeout: seconds("COLOPHON_WS_INIT_TIMEOUT", dl.init_timeout, 300.0)?,
+            keepalive: seconds("COLOPHON_WS_KEEPALIVE", dl.keepalive, 3600.0)?,
+            poll: Duration::from_millis(count("COLOPHON_WS_POLL_MS", dl.poll.as_millis() as usize, 60_000)? as u64),
+        };
+        if live.init_timeout.is_zero() || live.keepalive.is_zero() {
+            let key = if live.init_timeout.is_zero() { "COLOPHON_WS_INIT_TIMEOUT" } else { "COLOPHON_WS_KEEPALIVE" };
+            return Err(bad(key, "must be more than 0 seconds"));
+        }
         Ok(ServerSettings {
+            live,
             demo_site: false,
             webhooks,
             feeds,

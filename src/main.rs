@@ -442,8 +442,9 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     state.cache.watch();
     // Sends webhook deliveries; every instance runs one, and each delivery is claimed by one.
     colophon::webhooks::spawn(content.clone(), webhooks);
-    tokio::spawn(scheduler(content, state.cache.clone(), scheduler_every));
+    tokio::spawn(scheduler(content, state.cache.clone(), state.live.clone(), scheduler_every));
     let guard = state.guard.clone();
+    let sockets = state.sockets.clone();
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
     let app = app::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -465,21 +466,37 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
         _ = tokio::time::sleep(shutdown_delay) => {}
     }
     let _ = stop_tx.send(true);
-    match tokio::time::timeout(shutdown_grace, &mut server).await {
+    // WebSockets are not requests the server waits for: each is told to close (1001), and
+    // gets the same grace to say so.
+    sockets.close_all();
+    let stopped = async {
+        let res = (&mut server).await;
+        sockets.closed().await;
+        res
+    };
+    match tokio::time::timeout(shutdown_grace, stopped).await {
         Ok(res) => res.map_err(|e| Failure::Runtime(format!("server error: {e}")))?,
-        Err(_) => {
-            tracing::warn!(in_flight = guard.in_flight(), "requests still running after the grace period; exiting")
-        }
+        Err(_) => tracing::warn!(
+            in_flight = guard.in_flight(),
+            sockets = sockets.open(),
+            "requests still running after the grace period; exiting"
+        ),
     }
     tracing::info!("stopped");
     Ok(())
 }
 
-async fn scheduler(content: Content, cache: colophon::response_cache::ResponseCache, every: std::time::Duration) {
+async fn scheduler(
+    content: Content,
+    cache: colophon::response_cache::ResponseCache,
+    live: colophon::content::live::Live,
+    every: std::time::Duration,
+) {
     loop {
         match content.publish_due().await {
             Ok(ids) if !ids.is_empty() => {
                 cache.invalidate();
+                live.wake();
                 tracing::info!(?ids, "published scheduled articles")
             }
             Ok(_) => {}

@@ -219,7 +219,7 @@ fn cache_key(req: &Request) -> Option<String> {
     if req.method() != Method::GET || !(api || path == "/graphql" || crate::feeds::is_feed_path(path)) {
         return None;
     }
-    if crate::http_cache::with_credentials(req) {
+    if crate::http_cache::with_credentials(req) || req.headers().contains_key(header::UPGRADE) {
         return None;
     }
     let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");

@@ -18,6 +18,7 @@ mod m20261123_000009_events;
 mod m20261123_000010_webhooks;
 mod m20261128_000011_no_digit_slugs;
 mod m20261128_000012_public_epoch;
+mod m20261128_000013_live_notifications;
 
 /// Recomputes the listing columns and counters (migration 0008) from the rows.
 pub use m20261123_000008_listing::FILL as LISTING_FILL;
@@ -32,6 +33,9 @@ pub const LISTING_TRIGGERS_PG: &[(&str, &str)] =
 pub mod public_epoch {
     pub use crate::m20261128_000012_public_epoch::{TRIGGERS_PG, bump, read};
 }
+
+/// The PostgreSQL channel new `events` and `article_revisions` rows are announced on.
+pub use m20261128_000013_live_notifications::CHANNEL as LIVE_CHANNEL;
 
 pub struct Migrator;
 
@@ -51,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_webhooks::Migration),
             Box::new(m20261128_000011_no_digit_slugs::Migration),
             Box::new(m20261128_000012_public_epoch::Migration),
+            Box::new(m20261128_000013_live_notifications::Migration),
         ]
     }
 }

@@ -820,15 +820,19 @@ impl Content {
         let current = live_article(&txn, id).await?;
         self.authorize_edit(principal, &current).await?;
         super::audit::record(&txn, &principal.subject, "article.delete", format!("article:{id}")).await?;
+        let trashed =
+            article::Model { deleted_at: Some(super::now()), version: current.version + 1, ..current.clone() };
         article::Entity::update_many()
             .set(article::ActiveModel {
-                deleted_at: Set(Some(super::now())),
-                version: Set(current.version + 1),
+                deleted_at: Set(trashed.deleted_at),
+                version: Set(trashed.version),
                 ..Default::default()
             })
             .filter(article::Column::Id.eq(id))
             .exec(&txn)
             .await?;
+        // Every version has its revision: this one tells the article's editors it was trashed.
+        record_revision(&txn, &trashed, principal).await?;
         super::changes::article(&txn, Some(&current), None).await?;
         txn.commit().await?;
         Ok(())
@@ -1179,6 +1183,7 @@ pub(crate) async fn record_revision(
         "canonical_url": row.canonical_url,
         "seo_title": row.seo_title,
         "seo_description": row.seo_description,
+        "trashed": row.deleted_at.is_some(),
     });
     article_revision::Entity::insert(article_revision::ActiveModel {
         article_id: Set(row.id),

@@ -14,6 +14,7 @@ pub mod feeds;
 pub mod groups;
 pub mod import;
 pub mod input;
+pub mod live;
 pub mod lookup;
 pub mod model;
 pub mod nesting;

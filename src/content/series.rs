@@ -278,6 +278,9 @@ impl Content {
                 .filter(article::Column::Id.eq(m.id))
                 .exec(&txn)
                 .await?;
+            let moved =
+                article::Model { series_part: Some(*part), version: m.version + 1, updated_at: now, ..(*m).clone() };
+            super::articles::record_revision(&txn, &moved, principal).await?;
         }
         super::audit::record(&txn, &principal.subject, "series.reorder", format!("series:{}", s.slug)).await?;
         let members = changes::announced_members(&txn, Grouping::Series, s.id).await?;

@@ -48,6 +48,11 @@ impl Token {
     }
 }
 
+/// The token that resumes sync after change-log event `since` (what live updates carry).
+pub fn delta_token(since: i32) -> String {
+    Token::Delta { since }.encode()
+}
+
 /// What to ask for; `names` are the parameters as the client spelled them, for errors.
 #[derive(Debug, Clone, Default)]
 pub struct SyncArgs {

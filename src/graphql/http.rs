@@ -9,6 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+
 use super::{RequestAuth, objects::RequestCache};
 use crate::app::AppState;
 use crate::guard::ClientIp;
@@ -300,6 +302,9 @@ pub async fn graphql_post(
     };
     match admit(req).await {
         Ok(Admitted { mut req, nodes }) => {
+            if let Some(refused) = subscription_refused(&mut req, media) {
+                return refused;
+            }
             let read_only = !is_mutation(&mut req);
             let mut res = execute(&state, &headers, client, media, req, nodes).await;
             if read_only {
@@ -353,6 +358,9 @@ pub async fn graphql_get(
         Ok(admitted) => admitted,
         Err(refused) => return answer(media, refused, false),
     };
+    if let Some(refused) = subscription_refused(&mut req, media) {
+        return refused;
+    }
     if is_mutation(&mut req) {
         let mut res = request_error(StatusCode::METHOD_NOT_ALLOWED, media, "mutations are only accepted over POST");
         res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
@@ -365,18 +373,40 @@ pub async fn graphql_get(
 }
 
 fn is_mutation(req: &mut async_graphql::Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    operation_of(req) == Some(OperationType::Mutation)
+}
+
+fn operation_of(req: &mut async_graphql::Request) -> Option<OperationType> {
     let name = req.operation_name.clone();
-    let Ok(doc) = req.parsed_query() else { return false };
+    let doc = req.parsed_query().ok()?;
+    operation_type(doc, name.as_deref())
+}
+
+/// The type of the operation a request runs: the one named, or the only one (`None` when
+/// that is ambiguous or missing, which validation reports).
+pub(super) fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
     let op = match &doc.operations {
         DocumentOperations::Single(op) => Some(op),
-        DocumentOperations::Multiple(ops) => match &name {
+        DocumentOperations::Multiple(ops) => match name {
             Some(n) => ops.iter().find(|(k, _)| k.as_str() == n).map(|(_, op)| op),
             None if ops.len() == 1 => ops.values().next(),
             None => None,
         },
     };
-    op.is_some_and(|op| op.node.ty == OperationType::Mutation)
+    op.map(|op| op.node.ty)
+}
+
+/// Subscriptions run over the WebSocket on the same path (`ws`); over HTTP they are refused.
+fn subscription_refused(req: &mut async_graphql::Request, media: MediaType) -> Option<Response> {
+    (operation_of(req) == Some(OperationType::Subscription)).then(|| {
+        coded_request_error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "OPERATION_NOT_SUPPORTED",
+            "subscriptions are served over a WebSocket on this path (`Upgrade: websocket`, sub-protocol \
+             graphql-transport-ws); send queries and mutations over HTTP",
+        )
+    })
 }
 
 #[cfg(test)]

@@ -8,13 +8,15 @@ pub mod error;
 pub mod http;
 mod int_range;
 pub mod limits;
+pub mod live;
 pub mod loaders;
 pub mod objects;
 pub mod persisted;
 pub mod types;
 pub mod webhooks;
+pub mod ws;
 
-use async_graphql::{Context, EmptySubscription, ID, Object, Schema};
+use async_graphql::{Context, ID, Object, Schema};
 
 use crate::auth::Jwt;
 use crate::content::categories::{CategoryPatch, NewCategory};
@@ -37,7 +39,7 @@ use types::{
     UpdateArticleInput, UpdateCategoryInput, UpdateSeriesInput, UpdateSiteInput, UpdateTagInput,
 };
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, live::SubscriptionRoot>;
 
 /// The caller as the request's `Authorization` header made them: a viewer, or why the
 /// header was refused (reported by every resolver: UNAUTHENTICATED, or a database error).
@@ -592,9 +594,9 @@ async fn fresh_category(ctx: &Context<'_>, row: crate::entities::category::Model
     Ok(Category::new(row, tree))
 }
 
-pub fn build_schema(content: Content, jwt: Jwt, introspection: bool) -> AppSchema {
+pub fn build_schema(content: Content, jwt: Jwt, introspection: bool, live: crate::content::live::Live) -> AppSchema {
     let loaders = DataLoader::new(Loaders { content: content.clone() }, tokio::spawn);
-    let builder = Schema::build(QueryRoot, MutationRoot, EmptySubscription);
+    let builder = Schema::build(QueryRoot, MutationRoot, live::SubscriptionRoot);
     // `COLOPHON_GRAPHQL_INTROSPECTION=off`: the schema is public in schema.graphql anyway,
     // but some publications prefer not to hand it to every crawler.
     let builder = if introspection { builder } else { builder.disable_introspection() };
@@ -602,6 +604,7 @@ pub fn build_schema(content: Content, jwt: Jwt, introspection: bool) -> AppSchem
         .data(content)
         .data(jwt)
         .data(loaders)
+        .data(live)
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .extension(limits::Limits { introspection })
@@ -610,7 +613,7 @@ pub fn build_schema(content: Content, jwt: Jwt, introspection: bool) -> AppSchem
 
 /// The SDL `schema.graphql` must equal.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription).finish().sdl()
+    Schema::build(QueryRoot, MutationRoot, live::SubscriptionRoot).finish().sdl()
 }
 
 /// GraphiQL, for `GET /graphql` from a browser (assets embedded, see `docs`).

@@ -28,6 +28,14 @@ pub struct RequestCache {
     /// client's allowance (`guard::allowance::Cost::graphql`).
     pub complexity: std::sync::atomic::AtomicUsize,
     pub searched: std::sync::atomic::AtomicBool,
+    /// Nothing is memoised: one context answers many changes over time (a subscription).
+    no_memo: bool,
+}
+
+impl RequestCache {
+    pub fn unmemoized() -> Self {
+        RequestCache { no_memo: true, ..Default::default() }
+    }
 }
 
 /// Notes that the request searched, which costs its client's allowance more.
@@ -39,6 +47,9 @@ pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<Categ
     let cache = ctx.data_unchecked::<Arc<RequestCache>>();
     let content = ctx.data_unchecked::<content::Content>();
     let viewer = super::viewer(ctx)?;
+    if cache.no_memo {
+        return content.category_tree_for(viewer).await.map(Arc::new).map_err(|e| to_graphql_ref(&e));
+    }
     cache
         .tree
         .get_or_try_init(|| async { content.category_tree_for(viewer).await.map(Arc::new) })

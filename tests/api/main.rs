@@ -20,6 +20,7 @@ mod hostile_input;
 mod http_caching;
 mod lifecycle;
 mod lists;
+mod live;
 mod management;
 mod pagination;
 mod path_resolution;

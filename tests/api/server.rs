@@ -11,14 +11,14 @@ use crate::support::{Backend, fresh_database};
 
 const BIN: &str = env!("CARGO_BIN_EXE_colophon");
 
-struct Server {
-    child: Child,
-    base: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) base: String,
     token: Option<String>,
     /// `serve --demo`'s studio account: (email, password).
     studio: Option<(String, String)>,
     /// Every line the server logged (stderr).
-    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    pub(crate) log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
@@ -29,7 +29,7 @@ impl Drop for Server {
 }
 
 /// Starts `colophon serve` on a free port and waits for it to say where it listens.
-fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path) -> Server {
+pub(crate) fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path) -> Server {
     let mut cmd = Command::new(BIN);
     cmd.arg("serve").args(["--addr", "127.0.0.1:0"]).args(args).current_dir(dir);
     cmd.env_remove("DATABASE_URL").env_remove("COLOPHON_JWT_SECRET").env_remove("COLOPHON_ADDR");
