@@ -49,6 +49,8 @@ run_outside_suites() {
   .ci/tools/node_modules/.bin/graphql-inspector validate 'examples/operations/*.graphql' schema.graphql || rc=1
   echo "== front-end operations through @apollo/client${corpus:+ (loading the corpus first)}"
   node .ci/tools/frontend.mjs "$url/graphql" "$token" $corpus || rc=1
+  echo "== live updates through the graphql-ws client (GraphQL over WebSocket)"
+  node .ci/tools/live-client.mjs "$url" "$token" || rc=1
   echo "== graphql-http audit (GraphQL over HTTP)"
   node .ci/tools/graphql-audit.mjs "$url/graphql" || rc=1
   echo "== SDL drift (graphql-js)"

@@ -14,6 +14,7 @@ const FILES: &[(&str, &str, &str)] = &[
     ("list.js", JS, include_str!("../assets/studio/list.js")),
     ("editor.js", JS, include_str!("../assets/studio/editor.js")),
     ("diff.js", JS, include_str!("../assets/studio/diff.js")),
+    ("live.js", JS, include_str!("../assets/studio/live.js")),
     ("taxonomy.js", JS, include_str!("../assets/studio/taxonomy.js")),
     ("people.js", JS, include_str!("../assets/studio/people.js")),
     ("style.css", CSS, include_str!("../assets/studio/style.css")),

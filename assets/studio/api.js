@@ -95,7 +95,7 @@ export async function refresh() {
   if (!refreshing) {
     const once = async () => {
       const { res, body } = await fetchJson('/api/v1/auth/refresh', { method: 'POST' });
-      // No session (no cookie: 422; an ended one: 401): sign in. Too many attempts or a
+      // No session (no cookie, or an ended one: 401): sign in. Too many attempts or a
       // server error: the session may be fine, try again later.
       if (res.status >= 400 && res.status < 500 && res.status !== 429) {
         access = null;
@@ -123,6 +123,13 @@ export async function signOut() {
   } catch {
     return false;
   }
+}
+
+/** The access token, renewed first when it is about to expire; null when signed out. For
+ * the WebSocket's `connection_init`, which cannot carry an Authorization header. */
+export async function accessToken() {
+  if (access && Date.now() > accessUntil) await refresh();
+  return access;
 }
 
 export function signedIn() {

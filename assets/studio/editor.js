@@ -11,6 +11,7 @@
 import { ApiError, NetworkError, gql } from './api.js';
 import { clearErrors, dialog, field, fieldError, fill, h, patchHtml, toast, when } from './dom.js';
 import { lineDiff } from './diff.js';
+import { followEdits } from './live.js';
 import { onLeave, session, setShown } from './app.js';
 
 const FULL = `id slug title customExcerpt body status publishedAt updatedAt version
@@ -51,6 +52,16 @@ async function keptCopies(id) {
     }
   }
   return copies.sort((a, b) => String(b.at).localeCompare(String(a.at)));
+}
+
+/** A field's name as the editor sees it: input keys, and `Article` field names. */
+function fieldLabel(k) {
+  const names = {
+    body: 'Text', excerpt: 'Excerpt', customExcerpt: 'Excerpt', seriesPart: 'Part number', coverImageUrl: 'Cover image URL',
+    canonicalUrl: 'Canonical URL', seoTitle: 'SEO title', seoDescription: 'SEO description', publishedAt: 'Publication time',
+    trashed: 'Trash',
+  };
+  return names[k] || k[0].toUpperCase() + k.slice(1);
 }
 
 /** The input an article's fields make, as `createArticle` / `updateArticle` take it. */
@@ -122,6 +133,9 @@ export async function editor(main, id) {
   const stats = h('p', { class: 'stats', 'aria-live': 'polite' });
   const state = h('p', { class: 'save-state', role: 'status', 'aria-live': 'polite' });
   const banner = h('div', { class: 'banners' });
+  // What others saved meanwhile, heard as it happened (`live.js`).
+  const liveNote = h('p', { class: 'live-note', role: 'status', 'aria-live': 'polite', hidden: true });
+  let follow = () => {}; // starts following this article's saves, once it has an id
   let tags = [];
 
   const renderTags = () =>
@@ -316,6 +330,7 @@ export async function editor(main, id) {
           result = data.createArticle;
           id = result.id;
           setShown(`#/articles/${id}`);
+          follow();
           if (!offered) forget(backupKey(null)); // now kept under its id
         } else {
           const data = await gql(
@@ -330,6 +345,7 @@ export async function editor(main, id) {
         conflict = null;
         savedIsBase = true;
         fill(banner);
+        liveNote.hidden = true; // what it told of is in this save now
         // What the server made of what was sent: a derived title or slug is shown.
         if (!input.title.trim() && !title.value.trim()) title.value = result.title;
         if (!input.slug && !slug.value) slug.value = result.slug;
@@ -429,7 +445,7 @@ export async function editor(main, id) {
     conflict = theirs;
     show(merged); // their changes to the fields only they changed are in already
     setState(`not saved: ${name} saved version ${version} meanwhile`, 'error');
-    const label = (k) => ({ body: 'Text', seriesPart: 'Part number', coverImageUrl: 'Cover image URL', canonicalUrl: 'Canonical URL', seoTitle: 'SEO title', seoDescription: 'SEO description' })[k] || k[0].toUpperCase() + k.slice(1);
+    const label = fieldLabel;
     const shown = (v) => (Array.isArray(v) ? v.join(', ') : v === null || v === '' ? '(empty)' : String(v));
     const fields = both.filter((k) => k !== 'body').map((k) =>
       h('li', {}, h('strong', {}, `${label(k)}: `), `theirs “${shown(their[k])}”, yours “${shown(mine[k])}”`));
@@ -653,6 +669,7 @@ export async function editor(main, id) {
     main,
     h('div', { class: 'head' }, h('a', { href: '#/articles' }, '← Articles'), state),
     banner,
+    liveNote,
     field('Title', title),
     h('div', { class: 'write' }, h('div', { class: 'source' }, field('Markdown', body), stats), h('div', { class: 'rendered' }, h('h2', { class: 'visually-hidden' }, 'Preview'), preview)),
     workflow,
@@ -740,6 +757,55 @@ export async function editor(main, id) {
   document.addEventListener('keydown', keys);
   window.addEventListener('beforeunload', unload);
   window.addEventListener('online', online);
+  // ---- someone else saves, heard as it happens ------------------------------------------
+  // Said at once. With nothing typed here, their version is loaded; with changes here, the
+  // next save merges field by field (the conflict path), so nothing of either is lost.
+  let catching = null;
+  let stopFollowing = null;
+  const tell = (text) => {
+    liveNote.textContent = text;
+    liveNote.hidden = false;
+  };
+  const catchUp = async (edit) => {
+    if (inFlight) await inFlight; // the version of our own save comes back first
+    if (left || !id || (edit && edit.version <= base)) return; // ours, or one we have
+    if (catching) return catching;
+    catching = (async () => {
+      try {
+        const data = await gql(`query($id: ID!) { article(id: $id) { ${FULL} revisions { version editor createdAt } } }`, { id });
+        const a = data.article;
+        if (left || !a || a.version <= base) return;
+        const who = a.revisions.find((r) => r.version === a.version)?.editor || edit?.editor || 'Someone';
+        const what = edit?.fields?.length ? ` (${edit.fields.map(fieldLabel).join(', ').toLowerCase()})` : '';
+        const at = new Date().toLocaleTimeString();
+        if (edit?.trashed) {
+          tell(`${who} moved this article to the trash at ${at}.`);
+        } else if (!dirty() && !conflict) {
+          server = a;
+          base = a.version;
+          saved = inputOf(a);
+          savedIsBase = true;
+          show(saved);
+          schedulePreview();
+          setState('saved');
+          actions();
+          tell(`${who} saved version ${a.version}${what} at ${at}; it is shown here.`);
+        } else {
+          tell(`${who} saved version ${a.version}${what} at ${at}, while you were editing. Your next save merges their changes with yours.`);
+        }
+      } catch {
+        /* not now: the next save still checks the version */
+      } finally {
+        catching = null;
+      }
+    })();
+    return catching;
+  };
+  follow = () => {
+    if (!stopFollowing && id) stopFollowing = followEdits(id, catchUp, () => catchUp(null));
+  };
+  follow();
+
   onLeave(async () => {
     if (dirty() && autosaves()) await save();
     if (dirty() && !confirm('Leave without saving? Your text stays in this browser and is offered when you come back.')) {
@@ -753,6 +819,7 @@ export async function editor(main, id) {
     document.removeEventListener('keydown', keys);
     window.removeEventListener('beforeunload', unload);
     window.removeEventListener('online', online);
+    if (stopFollowing) stopFollowing();
     return true;
   });
   (id ? body : title).focus();

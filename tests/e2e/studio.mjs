@@ -217,7 +217,8 @@ await check('a closed tab loses nothing: its copy is offered back, and merged wi
   return `excerpt ${JSON.stringify(merged.customExcerpt)}`;
 });
 
-await check('someone else saves meanwhile: a conflict, not a lost update; resolved by keeping mine, their other changes kept', async () => {
+/** The same account signed in from another browser, with article `id` open. */
+async function anotherEditor(articleId) {
   const other = await browser.newContext();
   const theirs = await open(other);
   await theirs.goto(`${base}/admin/`);
@@ -225,17 +226,41 @@ await check('someone else saves meanwhile: a conflict, not a lost update; resolv
   await theirs.getByLabel('Password').fill(password);
   await theirs.getByRole('button', { name: 'Sign in' }).click();
   await theirs.getByRole('heading', { name: 'Articles' }).waitFor();
-  await theirs.goto(`${base}/admin/#/articles/${id}`);
+  await theirs.goto(`${base}/admin/#/articles/${articleId}`);
+  return { other, theirs };
+}
+
+await check('someone else saves the open article: told at once, and their version shown', async () => {
+  const { other, theirs } = await anotherEditor(id);
   const theirBody = theirs.getByLabel('Markdown');
-  // They also change a field this editor leaves alone: that change must survive "mine".
+  await theirBody.press('End');
+  await theirBody.type('\n\nTheir first paragraph.');
+  await until('their save', () => theirs.locator('.save-state').textContent(), (s) => / saved at /.test(s || ''));
+  // This editor typed nothing meanwhile: the note says who saved what, and their text is in.
+  await until('the note', () => page.locator('.live-note').textContent(), (t) => /saved version \d+ \(text\)/.test(t || ''));
+  await until('their text shown here', () => page.getByLabel('Markdown').inputValue(), (t) => t.endsWith('Their first paragraph.'));
+  await other.close();
+  return (await page.locator('.live-note').textContent()).trim();
+});
+
+await check('someone else saves while this editor is offline with changes: a conflict, not a lost update; keeping mine keeps their other changes', async () => {
+  const { other, theirs } = await anotherEditor(id);
+  const theirBody = theirs.getByLabel('Markdown');
+  const body = page.getByLabel('Markdown');
+  const offlineTyping = async (text) => {
+    await context.setOffline(true);
+    await body.press('End');
+    await body.type(text);
+    await until('not saved offline', state, (s) => /not saved/.test(s || ''));
+  };
+  await offlineTyping('\n\nMy paragraph.');
+  // They change the text and a field this editor leaves alone: that one must survive "mine".
   await theirs.locator('details.meta summary').click();
   await theirs.getByLabel('SEO title').fill('Their SEO title');
   await theirBody.press('End');
   await theirBody.type('\n\nTheir paragraph.');
   await until('their save', () => theirs.locator('.save-state').textContent(), (s) => / saved at /.test(s || ''));
-  const body = page.getByLabel('Markdown');
-  await body.press('End');
-  await body.type('\n\nMy paragraph.');
+  await context.setOffline(false);
   await page.locator('.conflict').waitFor();
   const onServer = await article(id);
   if (!onServer.body.includes('Their paragraph.')) throw new Error('their save was overwritten');
@@ -250,14 +275,15 @@ await check('someone else saves meanwhile: a conflict, not a lost update; resolv
   // Changes to different fields need no choice: they are merged and saved.
   await theirs.reload();
   await theirs.getByLabel('Markdown').waitFor();
+  await offlineTyping(' And more of mine.');
   await theirs.locator('details.meta summary').click();
   await theirs.getByLabel('Excerpt').fill('Their excerpt.');
   await until('their excerpt saved', () => article(id), (x) => x.version > after.version);
-  await body.press('End');
-  await body.type(' And more of mine.');
+  await context.setOffline(false);
   const merged = await until('both changes on the server', async () => (await gql('query($id: ID!) { article(id: $id) { body customExcerpt } }', { id })).article,
     (x) => x.body.endsWith('And more of mine.') && x.customExcerpt === 'Their excerpt.');
   if (await page.locator('.conflict').count()) throw new Error('a conflict was shown for changes to different fields');
+  await savedState();
   await other.close();
   return `version ${after.version}, then merged: ${JSON.stringify(merged.customExcerpt)}`;
 });
