@@ -14,19 +14,16 @@
 // Targets (issue #15): keystroke handling <= 16 ms at p95; preview updated <= 300 ms after
 // typing stops; renderMarkdown of 20,000 words <= 20 ms on the server; first load <= 250 KB
 // compressed.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { ROOT, startDemo } from './serve.mjs';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const require = createRequire(join(ROOT, 'tests/e2e/package.json'));
 const { chromium } = require('playwright-core');
-const BIN = join(ROOT, 'target/release/colophon');
 const WORDS = 20_000;
 const BURSTS = 12;
 const BURST = 'and then the reader follows the argument ';
@@ -77,34 +74,6 @@ function article(words) {
   return parts.join('\n\n');
 }
 
-// ---- the server ---------------------------------------------------------------------
-function start(work) {
-  const env = { ...process.env, RUST_LOG: 'colophon=warn', COLOPHON_JWT_SECRET: `bench-${Date.now()}-${Math.random()}` };
-  for (const k of ['DATABASE_URL', 'COLOPHON_ADDR']) delete env[k];
-  const child = spawn(
-    BIN,
-    ['serve', '--demo', '--addr', '127.0.0.1:0', '--database-url', `sqlite://${work}/studio.db?mode=rwc`],
-    { env, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    const found = { child };
-    const lines = createInterface({ input: child.stdout });
-    let wantToken = false;
-    lines.on('line', (line) => {
-      if (wantToken) {
-        found.token = line.trim();
-        wantToken = false;
-        resolve(found);
-      }
-      const listening = line.match(/^colophon listening on (\S+)/);
-      if (listening) found.base = listening[1];
-      if (line.includes('studio sign-in')) [found.email, found.password] = line.trim().split(/\s+/).slice(-2);
-      if (line.includes('editor token')) wantToken = true;
-    });
-    child.on('exit', (code) => reject(new Error(`colophon exited (${code}) before it was ready`)));
-  });
-}
-
 // ---- figures --------------------------------------------------------------------------
 const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -118,7 +87,7 @@ async function main() {
     execFileSync('cargo', ['build', '--release', '--quiet'], { cwd: ROOT, stdio: 'inherit' });
   }
   const work = mkdtempSync(join(tmpdir(), 'colophon-studio-bench-'));
-  const server = await start(work);
+  const server = await startDemo(`sqlite://${work}/studio.db?mode=rwc`);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
