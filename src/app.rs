@@ -186,7 +186,8 @@ async fn wake_live(
 ) -> Response {
     let write = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
     let res = next.run(req).await;
-    if write && res.status().is_success() {
+    // A GraphQL query sent by POST says it changed nothing: no reason to read the logs.
+    if write && res.status().is_success() && res.extensions().get::<crate::response_cache::ReadOnly>().is_none() {
         live.wake();
     }
     res

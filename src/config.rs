@@ -121,6 +121,8 @@ pub struct LiveSettings {
     /// `COLOPHON_WS_QUEUE`: messages waiting to be written to one socket; a client that
     /// lets more pile up is dropped. Also how many changes a subscription may fall behind.
     pub queue: usize,
+    /// `COLOPHON_WS_QUEUE_BYTES`: the same, in bytes (a few large articles fill it first).
+    pub queue_bytes: usize,
     /// `COLOPHON_WS_INIT_TIMEOUT`, seconds: `connection_init` must arrive within this.
     pub init_timeout: Duration,
     /// `COLOPHON_WS_KEEPALIVE`, seconds: a ping this often; a client silent for three
@@ -138,6 +140,7 @@ impl Default for LiveSettings {
             subscriptions_per_connection: 32,
             max_message_bytes: 64 * 1024,
             queue: 256,
+            queue_bytes: 8 * 1024 * 1024,
             init_timeout: Duration::from_secs(5),
             keepalive: Duration::from_secs(20),
             poll: Duration::from_millis(200),
@@ -308,6 +311,7 @@ impl ServerSettings {
             )?,
             max_message_bytes: count("COLOPHON_WS_MAX_MESSAGE_BYTES", dl.max_message_bytes, 16 * 1024 * 1024)?,
             queue: count("COLOPHON_WS_QUEUE", dl.queue, 1_000_000)?,
+            queue_bytes: count("COLOPHON_WS_QUEUE_BYTES", dl.queue_bytes, 1 << 30)?,
             init_timeout: seconds("COLOPHON_WS_INIT_TIMEOUT", dl.init_timeout, 300.0)?,
             keepalive: seconds("COLOPHON_WS_KEEPALIVE", dl.keepalive, 3600.0)?,
             poll: Duration::from_millis(count("COLOPHON_WS_POLL_MS", dl.poll.as_millis() as usize, 60_000)? as u64),

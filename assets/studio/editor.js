@@ -766,10 +766,14 @@ export async function editor(main, id) {
     liveNote.textContent = text;
     liveNote.hidden = false;
   };
+  let heardMeanwhile = null;
   const catchUp = async (edit) => {
     if (inFlight) await inFlight; // the version of our own save comes back first
     if (left || !id || (edit && edit.version <= base)) return; // ours, or one we have
-    if (catching) return catching;
+    if (catching) {
+      heardMeanwhile = edit || heardMeanwhile || {}; // looked at once this one is done
+      return catching;
+    }
     catching = (async () => {
       try {
         const data = await gql(`query($id: ID!) { article(id: $id) { ${FULL} revisions { version editor createdAt } } }`, { id });
@@ -797,6 +801,11 @@ export async function editor(main, id) {
         /* not now: the next save still checks the version */
       } finally {
         catching = null;
+      }
+      if (heardMeanwhile) {
+        const next = heardMeanwhile;
+        heardMeanwhile = null;
+        await catchUp(next.version ? next : null);
       }
     })();
     return catching;

@@ -4,7 +4,7 @@
 // carries a renewed token. After any gap, `onResume` runs so the editor can look for saves
 // it did not hear of.
 
-import { accessToken } from './api.js';
+import { accessToken, refresh } from './api.js';
 
 const EDITED = 'subscription($id: ID!) { articleEdited(id: $id) { version editor at fields trashed } }';
 
@@ -15,13 +15,16 @@ export function followEdits(id, onEdit, onResume) {
   let delay = 1000;
   let timer = null;
   let connected = false;
+  let renew = false; // the server refused the token: renew it before the next try
   const open = async () => {
     let token = null;
     try {
+      if (renew) await refresh();
       token = await accessToken();
     } catch {
       /* offline: the socket fails too, and is retried */
     }
+    renew = false;
     if (stopped) return;
     socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`, 'graphql-transport-ws');
     socket.onopen = () => socket.send(JSON.stringify({ type: 'connection_init', payload: token ? { token } : {} }));
@@ -41,13 +44,16 @@ export function followEdits(id, onEdit, onResume) {
         socket.send(JSON.stringify({ type: 'pong' }));
       } else if (msg.type === 'next' && msg.payload?.data?.articleEdited) {
         onEdit(msg.payload.data.articleEdited);
+      } else if (msg.type === 'error' || msg.type === 'complete' || (msg.type === 'next' && msg.payload?.errors)) {
+        // Ended (fell behind, a passing error, no longer allowed): start again, later. Every
+        // save still checks the version it is based on meanwhile.
+        socket.close(1000);
       }
-      // An `error` or an ended subscription (no longer allowed to follow it) is left be:
-      // every save still checks the version it is based on.
     };
-    socket.onclose = () => {
+    socket.onclose = (ev) => {
       socket = null;
       if (stopped) return;
+      renew = ev.code === 4403;
       timer = setTimeout(open, delay);
       delay = Math.min(delay * 2, 30000);
     };

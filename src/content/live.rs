@@ -10,7 +10,7 @@
 //! One pump per process reads new rows when woken (PostgreSQL: `NOTIFY colophon_live` from
 //! any instance; SQLite: a short poll, which also hears `colophon import` running beside
 //! the server) and fans them out through broadcast channels. It starts with the first
-//! subscriber and reads nothing while nobody listens.
+//! subscriber; while nobody listens it only keeps its place in the logs.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -118,40 +118,59 @@ impl Live {
     }
 
     /// Public changes from now on.
-    pub async fn public_changes(&self, content: &Content) -> broadcast::Receiver<Arc<PublicChange>> {
+    pub async fn public_changes(&self, content: &Content) -> Result<broadcast::Receiver<Arc<PublicChange>>> {
         // Started first: its cursors then stand before anything committed after this.
-        self.start(content).await;
-        self.0.public.subscribe()
+        self.start(content).await?;
+        Ok(self.0.public.subscribe())
     }
 
     /// Saved versions from now on (authorize each before passing it on).
-    pub async fn edits(&self, content: &Content) -> broadcast::Receiver<Arc<ArticleEdit>> {
-        self.start(content).await;
-        self.0.edits.subscribe()
+    pub async fn edits(&self, content: &Content) -> Result<broadcast::Receiver<Arc<ArticleEdit>>> {
+        self.start(content).await?;
+        Ok(self.0.edits.subscribe())
     }
 
     /// Starts the pump once, from what is committed now: whatever commits after the first
-    /// subscriber subscribed is told.
-    async fn start(&self, content: &Content) {
+    /// subscriber subscribed is told. If the logs cannot be read, the subscription fails
+    /// (and the next one tries again) rather than the pump starting from nowhere.
+    async fn start(&self, content: &Content) -> Result<()> {
         self.0
             .pump
-            .get_or_init(|| async {
-                let mut events = Cursor::default();
-                let mut revisions = RevisionCursor::default();
-                for _ in 0..3 {
-                    match (events.skip_to_now(content).await, revisions.skip_to_now(content).await) {
-                        (Ok(()), Ok(())) => break,
-                        (Err(e), _) | (_, Err(e)) => {
-                            tracing::warn!(error = %e, "live updates: cannot read the change logs");
-                            tokio::time::sleep(Duration::from_millis(200)).await;
-                        }
-                    }
-                }
+            .get_or_try_init(|| async {
+                let events = Cursor::now(content).await?;
+                let revisions = RevisionCursor::now(content).await?;
                 let hub = self.clone();
                 let content = content.clone();
-                tokio::spawn(async move { hub.pump(content, events, revisions).await });
+                tokio::spawn(hub.supervise(content, events, revisions));
+                Ok::<(), ContentError>(())
             })
-            .await;
+            .await
+            .map(|_| ())
+    }
+
+    /// Runs the pump, and again should it ever panic (from the logs as they are then).
+    async fn supervise(self, content: Content, mut events: Cursor, mut revisions: RevisionCursor) {
+        if content.db().get_database_backend() == DbBackend::Postgres {
+            listen(&content, self.clone());
+        }
+        loop {
+            let pump = tokio::spawn(self.clone().pump(content.clone(), events, revisions));
+            if let Err(e) = pump.await {
+                tracing::error!(error = %e, "live updates: the pump stopped; starting it again");
+            }
+            loop {
+                match (Cursor::now(&content).await, RevisionCursor::now(&content).await) {
+                    (Ok(e), Ok(r)) => {
+                        (events, revisions) = (e, r);
+                        break;
+                    }
+                    (Err(e), _) | (_, Err(e)) => {
+                        tracing::warn!(error = %e, "live updates: cannot read the change logs");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        }
     }
 
     /// Something was written through this process: read the logs now rather than at the
@@ -167,41 +186,43 @@ impl Live {
     }
 
     async fn pump(self, content: Content, mut events: Cursor, mut revisions: RevisionCursor) {
-        let poll = if content.db().get_database_backend() == DbBackend::Postgres {
-            listen(&content, self.clone());
-            // Notifications are the signal; this only bounds the wait if one is lost.
-            Duration::from_secs(2)
-        } else {
-            self.0.poll
-        };
+        let postgres = content.db().get_database_backend() == DbBackend::Postgres;
+        // PostgreSQL's notifications are the signal; the poll only bounds a lost one.
+        let poll = if postgres { Duration::from_secs(2) } else { self.0.poll };
         loop {
             let (public, edits) = self.listened();
-            // While nobody listens, the cursors only keep up with the logs (one short query
-            // each), so a subscriber who comes is told everything after it came.
-            let read = async {
+            // While nobody listens, the event cursor only keeps up with the log (one short
+            // query), so a subscriber who comes is told everything after it came. Each log
+            // is read on its own: one that fails does not hold up the other.
+            let read_events = async {
                 if public {
-                    self.read_events(&content, &mut events).await?;
-                } else {
-                    let mut now = Cursor::default();
-                    now.skip_to_now(&content).await?;
-                    // Someone who subscribed meanwhile may be owed what was just skipped.
-                    if !self.listened().0 {
-                        events = now;
-                    }
+                    return self.read_events(&content, &mut events).await;
                 }
-                if edits {
-                    self.read_revisions(&content, &mut revisions).await?;
-                } else {
-                    let mut now = RevisionCursor::default();
-                    now.skip_to_now(&content).await?;
-                    if !self.listened().1 {
-                        revisions = now;
-                    }
+                let now = Cursor::now(&content).await?;
+                // Someone who subscribed meanwhile may be owed what was just skipped.
+                if !self.listened().0 {
+                    events = now;
                 }
-                Ok::<(), super::ContentError>(())
+                Ok(())
             };
-            if let Err(e) = read.await {
-                tracing::warn!(error = %e, "live updates: cannot read the change logs; retrying");
+            if let Err(e) = read_events.await {
+                tracing::warn!(error = %e, "live updates: cannot read the change log; retrying");
+            }
+            // Revisions are read (ids only) even while nobody listens: on PostgreSQL their
+            // ids commit out of order, and only following them all the time keeps track of
+            // the gaps a later subscriber is owed. (SQLite commits in order: skip ahead.)
+            let read_revisions = async {
+                if edits || postgres {
+                    return self.read_revisions(&content, &mut revisions, edits).await;
+                }
+                let now = RevisionCursor::now(&content).await?;
+                if !self.listened().1 {
+                    revisions = now;
+                }
+                Ok(())
+            };
+            if let Err(e) = read_revisions.await {
+                tracing::warn!(error = %e, "live updates: cannot read the revisions; retrying");
             }
             tokio::select! {
                 _ = self.0.wake.notified() => {}
@@ -212,26 +233,22 @@ impl Live {
 
     async fn read_events(&self, content: &Content, cursor: &mut Cursor) -> Result<()> {
         let db = content.db();
-        let mut last = cursor.last;
         loop {
             let rows = event::Entity::find()
-                .filter(event::Column::Id.gt(last))
+                .filter(event::Column::Id.gt(cursor.last))
                 .order_by_asc(event::Column::Id)
                 .limit(BATCH)
                 .all(db)
                 .await?;
             let Some(newest) = rows.last().map(|r| r.id) else { break };
             let full = rows.len() as u64 == BATCH;
-            let articles: Vec<(event::Model, ChangeKind)> = rows
-                .into_iter()
-                .filter(|r| r.subject == super::changes::Subject::Article.as_str())
-                .filter_map(|r| ChangeKind::of_event(&r.event).map(|k| (r, k)))
-                .collect();
-            if !articles.is_empty() {
-                self.tell_events(content, articles).await?;
+            let changes = public_changes(content, rows).await?;
+            for change in changes {
+                // No receiver left is not an error: they went away.
+                let _ = self.0.public.send(Arc::new(change));
             }
-            last = newest;
-            cursor.last = last;
+            // Only once told: a read that failed is read again.
+            cursor.last = newest;
             if !full {
                 break;
             }
@@ -239,114 +256,168 @@ impl Live {
         Ok(())
     }
 
-    async fn tell_events(&self, content: &Content, rows: Vec<(event::Model, ChangeKind)>) -> Result<()> {
+    /// New revisions past the cursor (and any of its gaps that have committed since); told
+    /// to subscribers when `tell`.
+    async fn read_revisions(&self, content: &Content, cursor: &mut RevisionCursor, tell: bool) -> Result<()> {
         let db = content.db();
-        let mut ids: Vec<i32> = rows.iter().map(|(r, _)| r.subject_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let found = article::Entity::find().filter(article::Column::Id.is_in(ids)).all(db).await?;
-        let slugs: HashMap<i32, String> = found.iter().map(|a| (a.id, a.slug.clone())).collect();
-        let now = super::now();
-        let public: Vec<article::Model> = found.into_iter().filter(|a| super::model::is_public(a, now)).collect();
-        let views: HashMap<i32, ArticleView> =
-            load_views(db, public).await?.into_iter().map(|v| (v.row.id, v)).collect();
-        for (row, kind) in rows {
-            let change = PublicChange {
-                event_id: row.id,
-                kind,
-                article_id: row.subject_id,
-                slug: slugs.get(&row.subject_id).cloned(),
-                at: row.occurred_at,
-                // The article as it is now: one left public view since is not shown.
-                article: match kind {
-                    ChangeKind::Published | ChangeKind::Updated => views.get(&row.subject_id).cloned(),
-                    ChangeKind::Unpublished | ChangeKind::Deleted => None,
-                },
-            };
-            // No receiver left is not an error: they went away.
-            let _ = self.0.public.send(Arc::new(change));
-        }
-        Ok(())
-    }
-
-    async fn read_revisions(&self, content: &Content, cursor: &mut RevisionCursor) -> Result<()> {
-        let db = content.db();
-        let mut last = cursor.last;
         let now = Instant::now();
         cursor.gaps.retain(|_, since| now.duration_since(*since) < GAP_WAIT);
         loop {
             let gaps: Vec<i32> = cursor.gaps.keys().copied().collect();
-            let rows = article_revision::Entity::find()
-                .filter(article_revision::Column::Id.gt(last).or(article_revision::Column::Id.is_in(gaps)))
-                .order_by_asc(article_revision::Column::Id)
-                .limit(BATCH)
-                .all(db)
-                .await?;
+            let found = article_revision::Entity::find()
+                .filter(article_revision::Column::Id.gt(cursor.last).or(article_revision::Column::Id.is_in(gaps)))
+                .order_by_asc(article_revision::Column::Id);
+            let rows = if tell {
+                found.limit(BATCH).all(db).await?
+            } else {
+                // Ids are all it needs to keep track.
+                let ids: Vec<i32> =
+                    found.select_only().column(article_revision::Column::Id).limit(BATCH).into_tuple().all(db).await?;
+                ids.into_iter()
+                    .map(|id| article_revision::Model {
+                        id,
+                        article_id: 0,
+                        version: 0,
+                        editor: String::new(),
+                        title: String::new(),
+                        snapshot: String::new(),
+                        created_at: Default::default(),
+                    })
+                    .collect()
+            };
             if rows.is_empty() {
                 break;
             }
             let full = rows.len() as u64 == BATCH;
-            for row in &rows {
-                cursor.gaps.remove(&row.id);
-                if row.id > last {
-                    // Ids skipped on the way may still commit.
-                    for missing in (last + 1)..row.id {
-                        if cursor.gaps.len() < 1000 {
-                            cursor.gaps.insert(missing, now);
-                        }
-                    }
-                    last = row.id;
+            let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+            if tell {
+                // Every query first, then the sends, then the cursor: nothing half told.
+                for edit in article_edits(content, rows).await? {
+                    let _ = self.0.edits.send(Arc::new(edit));
                 }
             }
-            cursor.last = last;
-            self.tell_edits(content, rows).await?;
+            cursor.advance(&ids, now);
             if !full {
                 break;
             }
-        }
-        Ok(())
-    }
-
-    async fn tell_edits(&self, content: &Content, rows: Vec<article_revision::Model>) -> Result<()> {
-        let db = content.db();
-        let ids: Vec<i32> = rows.iter().map(|r| r.article_id).collect();
-        let authors: HashMap<i32, Option<i32>> = article::Entity::find()
-            .select_only()
-            .column(article::Column::Id)
-            .column(article::Column::AuthorId)
-            .filter(article::Column::Id.is_in(ids))
-            .into_tuple::<(i32, Option<i32>)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect();
-        for row in rows {
-            let Some(author_id) = authors.get(&row.article_id).copied() else { continue }; // purged
-            // The version before, to say what changed (versions may skip a number).
-            let before = article_revision::Entity::find()
-                .filter(article_revision::Column::ArticleId.eq(row.article_id))
-                .filter(article_revision::Column::Version.lt(row.version))
-                .order_by_desc(article_revision::Column::Version)
-                .one(db)
-                .await?;
-            let after: serde_json::Value = serde_json::from_str(&row.snapshot).unwrap_or_default();
-            let before: Option<serde_json::Value> = before.and_then(|b| serde_json::from_str(&b.snapshot).ok());
-            let edit = ArticleEdit {
-                article_id: row.article_id,
-                author_id,
-                version: row.version,
-                editor: row.editor,
-                at: row.created_at,
-                fields: changed_fields(before.as_ref(), &after),
-                trashed: after.get("trashed").and_then(|t| t.as_bool()).unwrap_or(false),
-            };
-            let _ = self.0.edits.send(Arc::new(edit));
         }
         Ok(())
     }
 }
 
+/// What readers saw change, from change-log rows (others than articles' are skipped).
+async fn public_changes(content: &Content, rows: Vec<event::Model>) -> Result<Vec<PublicChange>> {
+    let rows: Vec<(event::Model, ChangeKind)> = rows
+        .into_iter()
+        .filter(|r| r.subject == super::changes::Subject::Article.as_str())
+        .filter_map(|r| ChangeKind::of_event(&r.event).map(|k| (r, k)))
+        .collect();
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let db = content.db();
+    let mut ids: Vec<i32> = rows.iter().map(|(r, _)| r.subject_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let found = article::Entity::find().filter(article::Column::Id.is_in(ids)).all(db).await?;
+    let now = super::now();
+    let rows_now: HashMap<i32, article::Model> = found.iter().map(|a| (a.id, a.clone())).collect();
+    let public: Vec<article::Model> = found.into_iter().filter(|a| super::model::is_public(a, now)).collect();
+    let views: HashMap<i32, ArticleView> = load_views(db, public).await?.into_iter().map(|v| (v.row.id, v)).collect();
+    Ok(rows
+        .into_iter()
+        .map(|(row, kind)| {
+            let view = views.get(&row.subject_id);
+            // The slug readers knew: the article's now while they see it, or, once they do not,
+            // its slug only if nothing changed it since this change (a draft's new slug is
+            // not theirs to learn).
+            let slug = match (view, rows_now.get(&row.subject_id)) {
+                (Some(v), _) => Some(v.row.slug.clone()),
+                (None, Some(a)) if a.updated_at <= row.occurred_at => Some(a.slug.clone()),
+                _ => None,
+            };
+            PublicChange {
+                event_id: row.id,
+                kind,
+                article_id: row.subject_id,
+                slug,
+                at: row.occurred_at,
+                // The article as it is now: one that left public view since is not shown.
+                article: match kind {
+                    ChangeKind::Published | ChangeKind::Updated => view.cloned(),
+                    ChangeKind::Unpublished | ChangeKind::Deleted => None,
+                },
+            }
+        })
+        .collect())
+}
+
+/// Saved versions, from revision rows, with the fields each changed.
+async fn article_edits(content: &Content, rows: Vec<article_revision::Model>) -> Result<Vec<ArticleEdit>> {
+    let db = content.db();
+    let ids: Vec<i32> = rows.iter().map(|r| r.article_id).collect();
+    let authors: HashMap<i32, Option<i32>> = article::Entity::find()
+        .select_only()
+        .column(article::Column::Id)
+        .column(article::Column::AuthorId)
+        .filter(article::Column::Id.is_in(ids))
+        .into_tuple::<(i32, Option<i32>)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let mut edits = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(author_id) = authors.get(&row.article_id).copied() else { continue }; // purged
+        // The version before, to say what changed (versions may skip a number).
+        let before = article_revision::Entity::find()
+            .filter(article_revision::Column::ArticleId.eq(row.article_id))
+            .filter(article_revision::Column::Version.lt(row.version))
+            .order_by_desc(article_revision::Column::Version)
+            .one(db)
+            .await?;
+        let after: serde_json::Value = serde_json::from_str(&row.snapshot).unwrap_or_default();
+        let before: Option<serde_json::Value> = before.and_then(|b| serde_json::from_str(&b.snapshot).ok());
+        edits.push(ArticleEdit {
+            article_id: row.article_id,
+            author_id,
+            version: row.version,
+            editor: row.editor,
+            at: row.created_at,
+            fields: changed_fields(before.as_ref(), &after),
+            trashed: after.get("trashed").and_then(|t| t.as_bool()).unwrap_or(false),
+        });
+    }
+    Ok(edits)
+}
+
+/// Most changes a subscription replays from a `syncToken`; further behind, `sync` is the way.
+pub const REPLAY_MAX: u64 = 500;
+
 impl Content {
+    /// The public changes after a sync token (a `syncToken` of a change, or a delta token of
+    /// `sync`), oldest first: what a subscription that resumes is owed.
+    pub async fn public_changes_after(&self, token: &str) -> Result<Vec<PublicChange>> {
+        let since = super::sync::delta_since(token).ok_or_else(|| {
+            ContentError::field("after", "is not a syncToken of a change, nor a sync token from this server")
+        })?;
+        let rows = event::Entity::find()
+            .filter(event::Column::Id.gt(since))
+            .order_by_asc(event::Column::Id)
+            .limit(REPLAY_MAX + 1)
+            .all(self.db())
+            .await?;
+        if rows.len() as u64 > REPLAY_MAX {
+            return Err(ContentError::field(
+                "after",
+                format!(
+                    "is more than {REPLAY_MAX} changes behind: catch up with sync(token:) first, then subscribe with its nextToken"
+                ),
+            ));
+        }
+        public_changes(self, rows).await
+    }
+
     /// Whether `viewer` may follow the saves of article `id` (`articleEdited`): editors and
     /// admins any article, authors their own, as their account is now. Its id if so.
     pub async fn watch_edits(&self, viewer: &Viewer, id: &str) -> Result<i32> {
@@ -373,37 +444,71 @@ impl Content {
     }
 }
 
-#[derive(Default)]
 struct Cursor {
     /// The last event id read.
     last: i32,
 }
 
 impl Cursor {
-    async fn skip_to_now(&mut self, content: &Content) -> Result<()> {
-        self.last = super::changes::horizon(content.db()).await?;
-        Ok(())
+    /// At the end of the log as it is committed now.
+    async fn now(content: &Content) -> Result<Cursor> {
+        Ok(Cursor { last: super::changes::horizon(content.db()).await? })
     }
 }
 
-#[derive(Default)]
 struct RevisionCursor {
     last: i32,
     /// Ids below `last` not seen yet, and since when they are missing.
     gaps: BTreeMap<i32, Instant>,
 }
 
+/// How many ids below the newest are looked at for gaps when a cursor starts.
+const START_WINDOW: i32 = 100;
+
 impl RevisionCursor {
-    async fn skip_to_now(&mut self, content: &Content) -> Result<()> {
+    /// At the newest revision committed now. On PostgreSQL smaller ids may still commit:
+    /// those missing among the last few are waited for, as gaps.
+    async fn now(content: &Content) -> Result<RevisionCursor> {
+        let db = content.db();
         let max: Option<Option<i32>> = article_revision::Entity::find()
             .select_only()
             .column_as(article_revision::Column::Id.max(), "max")
             .into_tuple()
-            .one(content.db())
+            .one(db)
             .await?;
-        self.last = max.flatten().unwrap_or(0);
-        self.gaps.clear();
-        Ok(())
+        let last = max.flatten().unwrap_or(0);
+        let mut cursor = RevisionCursor { last, gaps: BTreeMap::new() };
+        if db.get_database_backend() == DbBackend::Postgres && last > 0 {
+            let from = Ord::max(last - START_WINDOW, 0);
+            let present: std::collections::HashSet<i32> = article_revision::Entity::find()
+                .select_only()
+                .column(article_revision::Column::Id)
+                .filter(article_revision::Column::Id.gt(from))
+                .into_tuple::<i32>()
+                .all(db)
+                .await?
+                .into_iter()
+                .collect();
+            let now = Instant::now();
+            cursor.gaps = ((from + 1)..last).filter(|id| !present.contains(id)).map(|id| (id, now)).collect();
+        }
+        Ok(cursor)
+    }
+
+    /// Marks `ids` (in ascending order) read; ids skipped on the way may still commit.
+    fn advance(&mut self, ids: &[i32], now: Instant) {
+        for &id in ids {
+            self.gaps.remove(&id);
+            if id > self.last {
+                for missing in (self.last + 1)..id {
+                    if self.gaps.len() >= 1000 {
+                        break;
+                    }
+                    self.gaps.insert(missing, now);
+                }
+                self.last = id;
+            }
+        }
     }
 }
 

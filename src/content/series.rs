@@ -268,7 +268,7 @@ impl Content {
         }
         let now = super::now();
         for (m, part) in &moves {
-            article::Entity::update_many()
+            let res = article::Entity::update_many()
                 .set(article::ActiveModel {
                     series_part: Set(Some(*part)),
                     version: Set(m.version + 1),
@@ -276,8 +276,16 @@ impl Content {
                     ..Default::default()
                 })
                 .filter(article::Column::Id.eq(m.id))
+                // Saved by someone else since it was read: its version (and revision) would clash.
+                .filter(article::Column::Version.eq(m.version))
                 .exec(&txn)
                 .await?;
+            if res.rows_affected == 0 {
+                return Err(ContentError::Conflict(format!(
+                    "article {} of the series was saved meanwhile; reorder again",
+                    m.id
+                )));
+            }
             let moved =
                 article::Model { series_part: Some(*part), version: m.version + 1, updated_at: now, ..(*m).clone() };
             super::articles::record_revision(&txn, &moved, principal).await?;

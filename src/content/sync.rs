@@ -53,6 +53,15 @@ pub fn delta_token(since: i32) -> String {
     Token::Delta { since }.encode()
 }
 
+/// The change-log event a delta token resumes after; `None` for anything else (an initial
+/// walk's token, or no token of ours).
+pub fn delta_since(token: &str) -> Option<i32> {
+    match Token::decode(token)? {
+        Token::Delta { since } => Some(since),
+        Token::Initial { .. } => None,
+    }
+}
+
 /// What to ask for; `names` are the parameters as the client spelled them, for errors.
 #[derive(Debug, Clone, Default)]
 pub struct SyncArgs {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::futures_util::stream::{self, Stream};
+use async_graphql::futures_util::stream::{self, Stream, StreamExt};
 use async_graphql::{Context, Enum, ErrorExtensions, ID, Object, Subscription};
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
@@ -104,19 +104,42 @@ pub struct SubscriptionRoot;
 impl SubscriptionRoot {
     /// Public: every change readers can see, as it is committed (on any instance). A draft
     /// is never announced; a scheduled article is announced when it falls due. `kinds`
-    /// keeps only those kinds. A subscription that falls too far behind ends with
-    /// `SLOW_CONSUMER`; catch up with `sync(token:)` from the last `syncToken` seen.
+    /// keeps only those kinds. `after`: a `syncToken` (or a delta token of `sync`) to resume
+    /// from; the changes since it come first, then the live ones, none missed and none
+    /// twice (at most 500 behind; further, catch up with `sync` first). A subscription that
+    /// falls too far behind ends with `SLOW_CONSUMER`.
     async fn content_changed(
         &self,
         ctx: &Context<'_>,
         kinds: Option<Vec<ChangeKind>>,
-    ) -> impl Stream<Item = async_graphql::Result<ContentChange>> {
-        let rx = ctx.data_unchecked::<Live>().public_changes(content(ctx)).await;
-        follow(rx, move |change: &Arc<PublicChange>| {
-            let wanted = kinds.as_ref().is_none_or(|k| k.contains(&ChangeKind::from(change.kind)));
-            let change = change.clone();
-            async move { Ok(wanted.then_some(ContentChange(change))) }
-        })
+        after: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ContentChange>>> {
+        let content = content(ctx).clone();
+        let viewer = viewer(ctx)?.clone();
+        // Live first, then the replay: whatever commits between them is in one or both.
+        let rx = ctx.data_unchecked::<Live>().public_changes(&content).await.gql()?;
+        let replay = match after {
+            Some(token) => content.public_changes_after(&token).await.gql()?,
+            None => Vec::new(),
+        };
+        let replayed = replay.last().map_or(i32::MIN, |c| c.event_id);
+        let wanted =
+            move |change: &PublicChange| kinds.as_ref().is_none_or(|k| k.contains(&ChangeKind::from(change.kind)));
+        let wanted_live = wanted.clone();
+        let past: Vec<async_graphql::Result<ContentChange>> =
+            replay.into_iter().filter(|c| wanted(c)).map(|c| Ok(ContentChange(Arc::new(c)))).collect();
+        let live = follow(rx, move |change: &Arc<PublicChange>| {
+            let keep = change.event_id > replayed && wanted_live(change);
+            let (content, viewer, change) = (content.clone(), viewer.clone(), change.clone());
+            async move {
+                if !keep {
+                    return Ok(None);
+                }
+                same_account(&content, &viewer).await?;
+                Ok(Some(ContentChange(change)))
+            }
+        });
+        Ok(stream::iter(past).chain(live))
     }
 
     /// Every save of one article, drafts included, as it is committed: for editors and
@@ -130,7 +153,7 @@ impl SubscriptionRoot {
         let viewer = viewer(ctx)?.clone();
         let content = content(ctx).clone();
         let article_id = content.watch_edits(&viewer, &id).await.gql()?;
-        let rx = ctx.data_unchecked::<Live>().edits(&content).await;
+        let rx = ctx.data_unchecked::<Live>().edits(&content).await.gql()?;
         Ok(follow(rx, move |edit: &Arc<live::ArticleEdit>| {
             let (content, viewer, edit) = (content.clone(), viewer.clone(), edit.clone());
             async move {
@@ -142,6 +165,20 @@ impl SubscriptionRoot {
             }
         }))
     }
+}
+
+/// A signed-in subscriber's account must still be as it was when they connected: the
+/// article's fields answer with the rights of that moment (its revisions, say), which a
+/// disabled or demoted account no longer has. Anonymous subscribers cost nothing here.
+async fn same_account(content: &Content, viewer: &Viewer) -> async_graphql::Result<()> {
+    let Some(then) = viewer.principal() else { return Ok(()) };
+    let now = content.authenticate(viewer.clone()).await.gql()?;
+    if now.principal().map(|p| p.role) != Some(then.role) {
+        let e = async_graphql::Error::new("this account's role changed since it connected; connect again")
+            .extend_with(|_, e| e.set("code", "UNAUTHENTICATED"));
+        return Err(e);
+    }
+    Ok(())
 }
 
 async fn still_allowed(content: &Content, viewer: &Viewer, edit: &live::ArticleEdit) -> async_graphql::Result<()> {

@@ -24,7 +24,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use async_graphql::futures_util::{Sink, SinkExt, StreamExt, stream};
-use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols};
+use async_graphql::http::WebSocketProtocols;
 use async_graphql::parser::types::OperationType;
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -47,6 +47,7 @@ use crate::rest::problem::Problem;
 pub mod close {
     pub const GOING_AWAY: u16 = 1001;
     pub const TOO_BIG: u16 = 1009;
+    pub const INTERNAL: u16 = 1011;
     pub const BAD_REQUEST: u16 = 4400;
     pub const UNAUTHORIZED: u16 = 4401;
     pub const FORBIDDEN: u16 = 4403;
@@ -193,8 +194,10 @@ pub async fn upgrade(State(state): State<AppState>, req: Request) -> Response {
         );
         return Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", detail).into_response();
     };
+    let chosen = if legacy { "graphql-ws" } else { "graphql-transport-ws" };
     upgrade
-        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // The one the runner speaks (the client's first it knows), not the server's first.
+        .protocols([chosen])
         .max_message_size(settings.max_message_bytes)
         .max_frame_size(settings.max_message_bytes)
         // Buffers sized for the small messages clients send and the flush after each one
@@ -229,8 +232,46 @@ struct Session {
     initialized: bool,
     /// When the token of `connection_init` expires.
     expires: Option<Instant>,
-    /// Subscription ids running now (the protocol runner removes ended ones).
-    active: Arc<Mutex<HashSet<String>>>,
+    /// Subscription ids the protocol runner holds (it frees ended ones).
+    active: Arc<Mutex<Subscriptions>>,
+}
+
+/// The subscriptions of one socket, as the protocol runner holds them. A client's
+/// `complete` is echoed by the runner once it has dropped the stream; until then the id may
+/// already run again (the protocol lets a client reuse it), so the echo must free the old
+/// one only. (The runner drops the old stream before it starts the new one: messages reach
+/// it in order, so the ones completing need not count against the limit.)
+#[derive(Default)]
+struct Subscriptions {
+    running: HashSet<String>,
+    /// Ids the client completed whose echo has not come back yet, and how many.
+    completing: HashMap<String, usize>,
+}
+
+impl Subscriptions {
+    fn held(&self) -> usize {
+        self.running.len()
+    }
+
+    /// The client completed `id`.
+    fn completed_by_client(&mut self, id: &str) {
+        if self.running.remove(id) {
+            *self.completing.entry(id.to_string()).or_default() += 1;
+        }
+    }
+
+    /// The runner says `id` ended: the one the client completed, if any, else the running one.
+    fn ended(&mut self, id: &str) {
+        match self.completing.get_mut(id) {
+            Some(n) if *n > 1 => *n -= 1,
+            Some(_) => {
+                self.completing.remove(id);
+            }
+            None => {
+                self.running.remove(id);
+            }
+        }
+    }
 }
 
 impl Session {
@@ -259,7 +300,8 @@ impl Session {
         let (ws_tx, mut ws_rx) = socket.split();
         let (out_tx, out_rx) = mpsc::channel::<Message>(self.settings.queue);
         let (close_tx, close_rx) = mpsc::channel::<CloseFrame>(1);
-        let mut writer = tokio::spawn(write(ws_tx, out_rx, close_rx, self.settings.keepalive));
+        let queued = Arc::new(AtomicUsize::new(0));
+        let mut writer = tokio::spawn(write(ws_tx, out_rx, queued.clone(), close_rx, self.settings.keepalive));
         let overflow = Arc::new(Notify::new());
 
         // The protocol runner reads what passed the checks here, and writes to the queue.
@@ -278,7 +320,13 @@ impl Session {
                 Ok(data)
             }
         };
-        let sink = QueueSink { tx: out_tx.clone(), overflow: overflow.clone(), active: self.active.clone() };
+        let sink = QueueSink {
+            tx: out_tx.clone(),
+            overflow: overflow.clone(),
+            active: self.active.clone(),
+            queued,
+            max_bytes: self.settings.queue_bytes,
+        };
         let input = stream::unfold(in_rx, |mut rx| async move { rx.recv().await.map(|m| (m, rx)) });
         let mut runner = tokio::spawn(
             GraphQLWebSocket::new_with_pair(sink, input, self.state.schema.clone(), self.protocol)
@@ -393,12 +441,21 @@ impl Session {
                 let authorization = token.map(|t| format!("Bearer {t}"));
                 match self.state.viewer(authorization.as_deref()).await {
                     Ok(v) => {
-                        self.expires = token.and_then(crate::auth::expires_in).map(|left| Instant::now() + left);
+                        // A token for years ahead (or one that says so) gets no timer.
+                        self.expires =
+                            token.and_then(crate::auth::expires_in).and_then(|left| Instant::now().checked_add(left));
                         *viewer.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
                         self.initialized = true;
                         Ok(Some(msg))
                     }
-                    Err(e) => Err(End::Close(close::FORBIDDEN, format!("Forbidden: {e}"))),
+                    Err(e @ crate::content::ContentError::Unauthenticated(_)) => {
+                        Err(End::Close(close::FORBIDDEN, format!("Forbidden: {e}")))
+                    }
+                    // The database, say: nothing wrong with the token; try again later.
+                    Err(e) => {
+                        tracing::warn!(error = %e, "live updates: cannot check a token");
+                        Err(End::Close(close::INTERNAL, "the server could not check the token; try again".into()))
+                    }
                 }
             }
             ("subscribe", false) | ("start", true) => {
@@ -424,10 +481,10 @@ impl Session {
                 };
                 {
                     let active = self.active.lock().unwrap_or_else(|e| e.into_inner());
-                    if active.contains(id) {
+                    if active.running.contains(id) {
                         return Err(End::Close(close::DUPLICATE_ID, format!("Subscriber for {id} already exists")));
                     }
-                    if active.len() >= self.settings.subscriptions_per_connection {
+                    if active.held() >= self.settings.subscriptions_per_connection {
                         let max = self.settings.subscriptions_per_connection;
                         let message = format!("at most {max} subscriptions may run at once on one connection");
                         drop(active);
@@ -437,12 +494,12 @@ impl Session {
                 if let Err((message, code)) = admit(query.to_string(), operation).await {
                     return self.refuse(out, overflow, id, &message, &code);
                 }
-                self.active.lock().unwrap_or_else(|e| e.into_inner()).insert(id.to_string());
+                self.active.lock().unwrap_or_else(|e| e.into_inner()).running.insert(id.to_string());
                 Ok(Some(msg))
             }
             ("complete", false) | ("stop", true) => {
                 let id = subscription_id(id)?;
-                self.active.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+                self.active.lock().unwrap_or_else(|e| e.into_inner()).completed_by_client(id);
                 Ok(Some(msg))
             }
             ("ping" | "pong", false) | ("connection_terminate", true) => Ok(Some(msg)),
@@ -462,7 +519,7 @@ impl Session {
         let error = json!({ "message": message, "extensions": { "code": code } });
         let payload = if self.legacy { error } else { json!([error]) };
         let text = json!({ "type": "error", "id": id, "payload": payload }).to_string();
-        if out.try_send(Message::Text(text.into())).is_err() {
+        if let Err(mpsc::error::TrySendError::Full(_)) = out.try_send(Message::Text(text.into())) {
             overflow.notify_one();
         }
         Ok(None)
@@ -551,6 +608,7 @@ async fn admit(query: String, operation: Option<String>) -> Result<(), (String, 
 async fn write(
     mut ws: async_graphql::futures_util::stream::SplitSink<WebSocket, Message>,
     mut queue: mpsc::Receiver<Message>,
+    queued: Arc<AtomicUsize>,
     mut close: mpsc::Receiver<CloseFrame>,
     keepalive: Duration,
 ) {
@@ -573,7 +631,10 @@ async fn write(
             _ = ping.tick() => Message::Ping(Default::default()),
         };
         let last = matches!(msg, Message::Close(_));
-        if ws.send(msg).await.is_err() || last {
+        let size = message_bytes(&msg);
+        let sent = ws.send(msg).await;
+        queued.fetch_sub(size.min(queued.load(Ordering::Acquire)), Ordering::AcqRel);
+        if sent.is_err() || last {
             return;
         }
     }
@@ -584,7 +645,10 @@ async fn write(
 struct QueueSink {
     tx: mpsc::Sender<Message>,
     overflow: Arc<Notify>,
-    active: Arc<Mutex<HashSet<String>>>,
+    active: Arc<Mutex<Subscriptions>>,
+    /// Bytes waiting in the queue (the writer takes off what it has written).
+    queued: Arc<AtomicUsize>,
+    max_bytes: usize,
 }
 
 impl Sink<Message> for QueueSink {
@@ -598,8 +662,12 @@ impl Sink<Message> for QueueSink {
         if let Message::Text(text) = &msg
             && let Some(id) = completed(text.as_str())
         {
-            // The id is free again: the protocol lets a client reuse it.
-            self.active.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            self.active.lock().unwrap_or_else(|e| e.into_inner()).ended(&id);
+        }
+        let size = message_bytes(&msg);
+        if self.queued.fetch_add(size, Ordering::AcqRel) + size > self.max_bytes {
+            self.overflow.notify_one();
+            return Err(());
         }
         self.tx.try_send(msg).map_err(|e| {
             if matches!(e, mpsc::error::TrySendError::Full(_)) {
@@ -614,6 +682,15 @@ impl Sink<Message> for QueueSink {
 
     fn poll_close(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<Result<(), ()>> {
         Poll::Ready(Ok(()))
+    }
+}
+
+/// What a queued message holds, for the queue's byte bound.
+fn message_bytes(msg: &Message) -> usize {
+    match msg {
+        Message::Text(t) => t.len(),
+        Message::Binary(b) => b.len(),
+        _ => 0,
     }
 }
 

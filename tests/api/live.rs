@@ -166,6 +166,7 @@ impl Api {
 }
 
 const CHANGES: &str = "subscription($kinds: [ChangeKind!]) { contentChanged(kinds: $kinds) { kind articleId slug syncToken at article { title body } } }";
+const CHANGES_AFTER: &str = "subscription($after: String) { contentChanged(after: $after) { kind articleId slug syncToken article { title } } }";
 const EDITS: &str = "subscription($id: ID!) { articleEdited(id: $id) { articleId version editor fields trashed } }";
 
 impl Ws {
@@ -209,30 +210,36 @@ async fn prime(api: &Api, editor: &str, primer: &str, subscribers: &mut [&mut Ws
     panic!("the subscriptions never started");
 }
 
-/// Saves `id` until `ws` hears it; the version it is at then.
+/// Saves `id` until `ws` hears it; then reads up to the version the article is at, which is
+/// returned.
 async fn prime_edits(api: &Api, editor: &str, id: &str, ws: &mut Ws) -> i64 {
     for n in 0..30 {
         api.edit(editor, id, &format!("Priming {n}.")).await;
-        while let Some(msg) = ws.within(Duration::from_millis(500)).await {
-            let edit = &msg["payload"]["data"]["articleEdited"];
-            if edit["fields"] == json!(["body"]) {
-                // Saves made before the subscription started may still come; take the last.
-                let latest = api
-                    .ok(editor, "query($id: ID!) { article(id: $id) { version } }", json!({ "id": id }))
-                    .await["article"]["version"]
-                    .as_i64()
-                    .unwrap();
-                while edit["version"].as_i64() != Some(latest) {
-                    let next = ws.next().await;
-                    if next["payload"]["data"]["articleEdited"]["version"].as_i64() == Some(latest) {
-                        return latest;
-                    }
-                }
-                return latest;
-            }
+        let Some(first) = ws.within(Duration::from_millis(500)).await else { continue };
+        let latest = api
+            .ok(editor, "query($id: ID!) { article(id: $id) { version } }", json!({ "id": id }))
+            .await["article"]["version"]
+            .as_i64()
+            .unwrap();
+        // Saves made while it started may still come: read up to the latest.
+        let mut heard = first;
+        while heard["payload"]["data"]["articleEdited"]["version"].as_i64() != Some(latest) {
+            heard = ws.next().await;
         }
+        return latest;
     }
     panic!("the edit subscription never started");
+}
+
+/// A published primer article, and an anonymous subscriber of every change that has heard it.
+async fn listening(api: &Api, editor: &str, base: &str) -> (String, Ws) {
+    let primer = api.create(editor, "Primer").await;
+    api.publish(editor, &primer).await;
+    let mut ws = connect(base, "graphql-transport-ws").await;
+    ws.init(None).await;
+    ws.subscribe("c", CHANGES, json!({})).await;
+    prime(api, editor, &primer, &mut [&mut ws]).await;
+    (primer, ws)
 }
 
 /// A publish on one instance reaches a subscriber of another; a draft never reaches the
@@ -306,6 +313,35 @@ async fn changes_reach_every_instance(backend: Backend) {
         heard.push(published_only.change(&primer).await["articleId"].clone());
     }
     assert_eq!(heard, vec![json!(other), json!(marker)]);
+
+    // While it is a draft its slug changes: that is not the public's to learn.
+    api.ok(
+        &editor,
+        "mutation($id: ID!) { updateArticle(id: $id, input: { slug: \"secret-draft-slug\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    // Or the client resumes the subscription itself from its syncToken: what it missed comes
+    // first, in order, then the live changes, none twice and none lost.
+    let mut resumed = connect(&a.base, "graphql-transport-ws").await;
+    resumed.init(None).await;
+    resumed.subscribe("again", CHANGES_AFTER, json!({ "after": resume })).await;
+    let missed: Vec<Value> = [resumed.change("").await, resumed.change("").await, resumed.change("").await].into();
+    let seen: Vec<(&str, &str)> =
+        missed.iter().map(|c| (c["kind"].as_str().unwrap(), c["articleId"].as_str().unwrap())).collect();
+    assert_eq!(seen, vec![("PUBLISHED", other.as_str()), ("UNPUBLISHED", id.as_str()), ("PUBLISHED", marker.as_str())]);
+    assert!(missed[1]["slug"].is_null(), "the draft's slug was told: {}", missed[1]);
+    assert!(missed[1]["article"].is_null());
+    assert!(!missed.iter().any(|c| c.to_string().contains("secret-draft-slug")));
+    api.edit(&editor, &other, "Live again.").await;
+    let live = resumed.change(&primer).await;
+    assert_eq!((live["kind"].as_str(), live["articleId"].as_str()), (Some("UPDATED"), Some(other.as_str())), "{live}");
+    // A token that is none of ours is refused, and names the argument.
+    let mut refused = connect(&a.base, "graphql-transport-ws").await;
+    refused.init(None).await;
+    refused.subscribe("bad", CHANGES_AFTER, json!({ "after": "nonsense" })).await;
+    let msg = refused.next().await;
+    assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{msg}");
 
     // Moved to the trash: its editors are told.
     api.ok(&editor, "mutation($id: ID!) { deleteArticle(id: $id) }", json!({ "id": id })).await;
@@ -507,11 +543,24 @@ async fn the_protocol_and_its_bounds(backend: Backend) {
     ws.send(json!({ "id": "bomb", "type": "subscribe", "payload": { "query": bomb } })).await;
     let msg = ws.next().await;
     assert_eq!(msg["payload"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX", "{msg}");
-    // b was completed, so its id is free again; a is still running.
+    // b was completed, so its id is free again. Completing a and taking its id back at once,
+    // before the server has said it completed, keeps the count: a and b are held, so a
+    // third is still refused, however fast ids are reused.
     ws.send(sub("b")).await;
-    ws.send(json!({ "type": "ping" })).await;
-    assert_eq!(ws.next().await["type"], "pong", "b is running");
-    ws.send(sub("a")).await;
+    for _ in 0..20 {
+        ws.send(json!({ "id": "a", "type": "complete" })).await;
+        ws.send(sub("a")).await;
+    }
+    ws.send(sub("d")).await;
+    let mut refused_d = None;
+    while refused_d.is_none() {
+        let msg = ws.next().await;
+        if msg["id"] == "d" {
+            refused_d = Some(msg);
+        }
+    }
+    assert_eq!(refused_d.unwrap()["payload"][0]["extensions"]["code"], "TOO_MANY_SUBSCRIPTIONS");
+    ws.send(sub("b")).await;
     let (code, reason) = ws.closed().await;
     assert_eq!(code, 4409, "{reason}");
 
@@ -614,12 +663,7 @@ async fn scheduled_articles_are_announced_and_sigterm_says_going_away() {
     let Some((url, dir, _keep)) = database(Backend::Sqlite).await else { return };
     let mut server = serve(&url, &dir, &[("COLOPHON_SCHEDULER_INTERVAL", "1")]);
     let (api, editor) = (Api::new(&server), token("live-editor", colophon::content::Role::Editor));
-    let primer = api.create(&editor, "Primer").await;
-    api.publish(&editor, &primer).await;
-    let mut ws = connect(&server.base, "graphql-transport-ws").await;
-    ws.init(None).await;
-    ws.subscribe("c", CHANGES, json!({})).await;
-    prime(&api, &editor, &primer, &mut [&mut ws]).await;
+    let (primer, mut ws) = listening(&api, &editor, &server.base).await;
     let id = api.create(&editor, "Due soon").await;
     let due = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
     api.ok(
@@ -642,4 +686,43 @@ async fn scheduled_articles_are_announced_and_sigterm_says_going_away() {
     assert_eq!(code, 1001, "{reason}");
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status:?}: {:?}", server.log.lock().unwrap());
+}
+
+/// `colophon import` writing to the same SQLite file beside the server is heard (from the
+/// log, not through the server); a client that stops answering pings is dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_beside_the_server_is_heard_and_silent_clients_are_dropped() {
+    let Some((url, dir, _keep)) = database(Backend::Sqlite).await else { return };
+    let server = serve(&url, &dir, &[("COLOPHON_WS_KEEPALIVE", "1"), ("COLOPHON_WS_INIT_TIMEOUT", "300")]);
+    let (api, editor) = (Api::new(&server), token("live-editor", colophon::content::Role::Editor));
+    let (primer, mut ws) = listening(&api, &editor, &server.base).await;
+
+    let files = dir.path().join("import");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("imported.md"), "---\ntitle: Imported beside\ndate: 2024-01-15\n---\nFrom files.\n")
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_colophon"))
+        .args(["import", files.to_str().unwrap(), "--database-url", &url])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let change = ws.change(&primer).await;
+    assert_eq!((change["kind"].as_str(), change["slug"].as_str()), (Some("PUBLISHED"), Some("imported")), "{change}");
+
+    // A client that stops reading stops answering the server's pings: it is dropped after
+    // three intervals of silence (read the gauge until it says so; nothing is timed here).
+    ws.socket.close(None).await.unwrap();
+    drop(ws);
+    let mut quiet = connect(&server.base, "graphql-transport-ws").await;
+    quiet.init(None).await;
+    let mut open = 1;
+    for _ in 0..300 {
+        open = api.metric("colophon_websocket_connections").await;
+        if open == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(open, 0, "the silent client was never dropped");
 }
