@@ -26,16 +26,12 @@ fn token(subject: &str, role: colophon::content::Role) -> String {
     jwt().issue(subject, role, Duration::from_secs(600))
 }
 
-/// A database both instances share: a SQLite file, or a fresh PostgreSQL database.
-async fn database(backend: Backend) -> Option<(String, tempfile::TempDir, Option<tempfile::TempDir>)> {
+/// A database both instances share (a SQLite file, or a fresh PostgreSQL database), and a
+/// working directory for them.
+async fn database(backend: Backend) -> Option<(String, tempfile::TempDir, crate::support::Scratch)> {
     let dir = tempfile::tempdir().unwrap();
-    match backend {
-        Backend::Sqlite => Some((format!("sqlite://{}/live.db?mode=rwc", dir.path().display()), dir, None)),
-        Backend::Postgres => {
-            let (url, keep) = fresh_database(Backend::Postgres).await?;
-            Some((url, dir, keep))
-        }
-    }
+    let (url, keep) = fresh_database(backend).await?;
+    Some((url, dir, keep))
 }
 
 fn serve(url: &str, dir: &tempfile::TempDir, extra: &[(&str, &str)]) -> Server {

@@ -38,7 +38,7 @@ async fn plans_stay_on_indexes(backend: Backend) {
             let seeding = connect_migrated(&url).await;
             colophon::seed::synthetic(&seeding, 1500, 3, |_| {}).await.expect("seed");
             seeding.close().await.unwrap();
-            (url, dir)
+            (url, Some(dir))
         }
     };
     // A new pool, so every connection reads the statistics the seed's ANALYZE wrote.

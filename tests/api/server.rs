@@ -142,7 +142,7 @@ async fn demo_server_on_sqlite_from_an_empty_directory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_server_on_postgres() {
-    let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
+    let Some((url, _keep)) = fresh_database(Backend::Postgres).await else { return };
     let dir = tempfile::tempdir().unwrap();
     let server = start(&["--demo", "--database-url", &url], &[], dir.path());
     newcomer_tour(&server).await;
@@ -358,7 +358,7 @@ async fn two_instances_on_sqlite_share_writes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_postgres_share_writes() {
-    let Some((url, _)) = fresh_database(Backend::Postgres).await else { return };
+    let Some((url, _keep)) = fresh_database(Backend::Postgres).await else { return };
     two_instances_share_writes(&url).await;
 }
 
@@ -700,4 +700,26 @@ fn import_and_export_from_the_command_line() {
     let out = with(&["import", backup.to_str().unwrap(), "--json"], &copy);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A test's PostgreSQL database is dropped when the test ends, its connections with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scratch_databases_are_dropped() {
+    use sea_orm::ConnectionTrait;
+    let Some((url, scratch)) = fresh_database(Backend::Postgres).await else { return };
+    let name = url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
+    let open = colophon::db::connect(&url).await.unwrap(); // left open: FORCE ends it
+    open.execute_unprepared("SELECT 1").await.unwrap();
+    let admin = sea_orm::Database::connect(crate::support::postgres_admin_url().unwrap()).await.unwrap();
+    let exists = |name: String| {
+        let admin = admin.clone();
+        async move {
+            let sql = format!("SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'");
+            let row = admin.query_one_raw(sea_orm::Statement::from_string(admin.get_database_backend(), sql)).await;
+            row.unwrap().unwrap().try_get::<i64>("", "n").unwrap()
+        }
+    };
+    assert_eq!(exists(name.clone()).await, 1);
+    drop(scratch);
+    assert_eq!(exists(name).await, 0, "the database outlived its test");
 }

@@ -30,7 +30,7 @@ async fn statements(backend: Backend, categories: usize, per_category: usize) ->
     });
     let content = Content::new(db);
     let jwt = Jwt::hs256(SECRET, None, None);
-    let app = TestApp::from_state(AppState::new(content, jwt), dir);
+    let app = TestApp::from_state(AppState::new(content, jwt), Some(dir));
     for c in 0..categories {
         for a in 0..per_category {
             let created = app

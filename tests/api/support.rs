@@ -55,7 +55,7 @@ pub struct TestApp {
     pub jwt: Jwt,
     /// The database's URL, for a second connection to it (another process, as it were).
     pub url: Option<String>,
-    pub _dir: Option<tempfile::TempDir>,
+    pub _dir: Option<Scratch>,
 }
 
 pub struct Response {
@@ -92,12 +92,38 @@ pub fn postgres_admin_url() -> Option<String> {
 }
 
 /// A fresh, migrated database of its own for one test.
-pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
+/// A database for one test, gone when this is dropped: a SQLite file in a temporary
+/// directory, or a PostgreSQL database dropped with its connections (`WITH (FORCE)`), so a
+/// run leaves nothing behind on the server (a CI run once died of a full disk).
+pub struct Scratch {
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else { return };
+        // Drop runs inside a test's runtime, which cannot be blocked on: a thread of its own
+        // runs the statement, and is waited for so the database is gone when this returns.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let admin = sea_orm::Database::connect(&admin_url).await.ok()?;
+                let done = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                admin.close().await.ok();
+                done.ok()
+            })
+        });
+        let _ = dropped.join();
+    }
+}
+
+pub async fn fresh_database(backend: Backend) -> Option<(String, Scratch)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            Some((url, Some(dir)))
+            Some((url, Scratch { _dir: Some(dir), postgres: None }))
         }
         Backend::Postgres => {
             let admin_url = postgres_admin_url()?;
@@ -115,7 +141,7 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
                 None => (admin_url.clone(), String::new()),
             };
             let base = base.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(base);
-            Some((format!("{base}/{name}{query}"), None))
+            Some((format!("{base}/{name}{query}"), Scratch { _dir: None, postgres: Some((admin_url, name)) }))
         }
     }
 }
@@ -141,11 +167,11 @@ impl TestApp {
         let jwt = Jwt::hs256(SECRET, None, None);
         let state = AppState::new(content.clone(), jwt.clone());
         let router = router(state.clone());
-        Some(TestApp { router, state, content, jwt, url: Some(url), _dir: dir })
+        Some(TestApp { router, state, content, jwt, url: Some(url), _dir: Some(dir) })
     }
 
     /// A test app around `state` (its content and JWT settings).
-    pub fn from_state(state: AppState, dir: Option<tempfile::TempDir>) -> TestApp {
+    pub fn from_state(state: AppState, dir: Option<Scratch>) -> TestApp {
         TestApp {
             router: router(state.clone()),
             content: state.content.clone(),

@@ -327,8 +327,8 @@ await check('revisions: compare two, then restore one', async () => {
   await until('a diff with additions', () => dialog.locator('.diff ins').count(), (n) => n > 0);
   await dialog.getByRole('button', { name: /Restore the/ }).click();
   const restored = await until('restored', () => article(id), (x) => !x.body.includes('Typed later.'));
-  const text = await page.getByLabel('Markdown').inputValue();
-  if (text !== restored.body) throw new Error('the editor does not show the restored text');
+  // The server has it before the page has read its answer: wait for the page, not a moment.
+  await until('the editor shows the restored text', () => page.getByLabel('Markdown').inputValue(), (t) => t === restored.body);
   return `restored version ${oldest}`;
 });
 
