@@ -122,11 +122,7 @@ fn parse_params(v: Value) -> Result<async_graphql::Request, BadParams> {
         return Err(BadParams {
             status: StatusCode::PAYLOAD_TOO_LARGE,
             code: "QUERY_TOO_LARGE",
-            message: format!(
-                "the query is {} bytes; at most {} are accepted",
-                query.len(),
-                super::limits::MAX_QUERY_BYTES
-            ),
+            message: super::limits::too_large(query.len()),
         });
     }
     let mut req = async_graphql::Request::new(query);
@@ -217,10 +213,6 @@ struct Admitted {
 /// Most errors an answer lists.
 const MAX_ERRORS: usize = 50;
 
-/// Documents longer than this are parsed and measured on the blocking pool: a long one
-/// takes a millisecond or so, which the async workers should spend answering others.
-const PARSE_INLINE_BYTES: usize = 4 * 1024;
-
 /// Parses the document and measures what it would cost with its fragments spread, before
 /// anything (async-graphql's own checks, validation) walks it expanded. A document over a
 /// limit is refused here, in time linear in its length.
@@ -230,17 +222,10 @@ async fn admit(req: async_graphql::Request) -> Result<Admitted, async_graphql::R
         let cost = super::limits::check_cost(doc)?;
         Ok(Admitted { req: req.data(cost), nodes: cost.nodes })
     }
-    let checked = if req.query.len() <= PARSE_INLINE_BYTES {
-        check(req)
-    } else {
-        match tokio::task::spawn_blocking(move || check(req)).await {
-            Ok(checked) => checked,
-            Err(e) => match e.try_into_panic() {
-                Ok(panic) => std::panic::resume_unwind(panic),
-                Err(_) => Err(vec![async_graphql::ServerError::new("the server is shutting down", None)]),
-            },
-        }
-    };
+    let len = req.query.len();
+    let checked = super::limits::measured(len, move || check(req))
+        .await
+        .unwrap_or_else(|| Err(vec![async_graphql::ServerError::new("the server is shutting down", None)]));
     checked.map_err(async_graphql::Response::from_errors)
 }
 

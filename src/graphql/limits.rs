@@ -33,6 +33,30 @@ pub const MAX_CONFLICTS: usize = 20_000;
 /// `Extension::validation`); smaller ones validate in microseconds.
 const VALIDATE_INLINE_NODES: usize = 1_000;
 
+/// Documents longer than this are parsed and measured on the blocking pool: a long one
+/// takes a millisecond or so, which the async workers should spend answering others.
+pub const PARSE_INLINE_BYTES: usize = 4 * 1024;
+
+/// Runs `measure` (parsing and measuring a document of `len` bytes) inline when it is short,
+/// else on the blocking pool; `None` if the runtime is shutting down. A panic is resumed.
+pub async fn measured<T: Send + 'static>(len: usize, measure: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    if len <= PARSE_INLINE_BYTES {
+        return Some(measure());
+    }
+    match tokio::task::spawn_blocking(measure).await {
+        Ok(done) => Some(done),
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => None,
+        },
+    }
+}
+
+/// The refusal of a query longer than [`MAX_QUERY_BYTES`].
+pub fn too_large(len: usize) -> String {
+    format!("the query is {len} bytes; at most {MAX_QUERY_BYTES} are accepted")
+}
+
 /// Measures a parsed document and refuses one over a limit, saying which.
 pub fn check_cost(doc: &ExecutableDocument) -> Result<Cost, Vec<ServerError>> {
     let cost = cost::measure(doc).map_err(|why| {

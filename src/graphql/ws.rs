@@ -562,12 +562,8 @@ fn token_of(payload: &Value) -> Option<Result<&str, &'static str>> {
 /// The HTTP limits on a document (size, then its cost with fragments spread, before
 /// anything walks it), and that it is a subscription.
 async fn admit(query: String, operation: Option<String>) -> Result<(), (String, String)> {
-    use super::limits::MAX_QUERY_BYTES;
-    if query.len() > MAX_QUERY_BYTES {
-        return Err((
-            format!("the query is {} bytes; at most {MAX_QUERY_BYTES} are accepted", query.len()),
-            "QUERY_TOO_LARGE".into(),
-        ));
+    if query.len() > super::limits::MAX_QUERY_BYTES {
+        return Err((super::limits::too_large(query.len()), "QUERY_TOO_LARGE".into()));
     }
     let len = query.len();
     let check = move || -> Result<(), (String, String)> {
@@ -594,13 +590,9 @@ async fn admit(query: String, operation: Option<String>) -> Result<(), (String, 
             )),
         }
     };
-    if len <= 4 * 1024 {
-        check()
-    } else {
-        tokio::task::spawn_blocking(check)
-            .await
-            .unwrap_or_else(|_| Err(("the server is shutting down".into(), "INTERNAL_SERVER_ERROR".into())))
-    }
+    super::limits::measured(len, check)
+        .await
+        .unwrap_or_else(|| Err(("the server is shutting down".into(), "INTERNAL_SERVER_ERROR".into())))
 }
 
 /// Writes the queue to the socket, with a ping every `keepalive`; a close frame, when
