@@ -419,6 +419,7 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     println!("  API docs:  http://{local}/docs  (OpenAPI: /api/v1/openapi.yaml)");
     println!("  Feeds:     http://{local}/feed.xml  /atom.xml  /feed.json  /sitemap.xml");
     println!("  Studio:    http://{local}/admin/");
+    println!("  Live:      ws://{local}/graphql  (subscriptions: graphql-transport-ws)");
     if demo_mode {
         println!("  Demo site: http://{local}/demo/");
     }

@@ -429,6 +429,20 @@ impl Content {
         Ok(article_id)
     }
 
+    /// A signed-in subscriber's account must still be as it was when they connected: what
+    /// they are sent is answered with the rights of that moment (an article's revisions, say),
+    /// which a disabled or demoted account no longer has. Anonymous ones cost nothing here.
+    pub async fn same_account(&self, viewer: &Viewer) -> Result<()> {
+        let Some(then) = viewer.principal() else { return Ok(()) };
+        let now = self.authenticate(viewer.clone()).await?;
+        if now.principal().map(|p| p.role) != Some(then.role) {
+            return Err(ContentError::Unauthenticated(
+                "this account's role changed since it connected; connect again".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// [`Content::watch_edits`] again, at each save: the account may have changed since.
     pub async fn may_watch_edits(&self, viewer: &Viewer, author_id: Option<i32>) -> Result<()> {
         let viewer = self.authenticate(viewer.clone()).await?;

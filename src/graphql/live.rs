@@ -135,7 +135,7 @@ impl SubscriptionRoot {
                 if !keep {
                     return Ok(None);
                 }
-                same_account(&content, &viewer).await?;
+                content.same_account(&viewer).await.gql()?;
                 Ok(Some(ContentChange(change)))
             }
         });
@@ -165,20 +165,6 @@ impl SubscriptionRoot {
             }
         }))
     }
-}
-
-/// A signed-in subscriber's account must still be as it was when they connected: the
-/// article's fields answer with the rights of that moment (its revisions, say), which a
-/// disabled or demoted account no longer has. Anonymous subscribers cost nothing here.
-async fn same_account(content: &Content, viewer: &Viewer) -> async_graphql::Result<()> {
-    let Some(then) = viewer.principal() else { return Ok(()) };
-    let now = content.authenticate(viewer.clone()).await.gql()?;
-    if now.principal().map(|p| p.role) != Some(then.role) {
-        let e = async_graphql::Error::new("this account's role changed since it connected; connect again")
-            .extend_with(|_, e| e.set("code", "UNAUTHENTICATED"));
-        return Err(e);
-    }
-    Ok(())
 }
 
 async fn still_allowed(content: &Content, viewer: &Viewer, edit: &live::ArticleEdit) -> async_graphql::Result<()> {
