@@ -50,7 +50,7 @@ impl AppState {
     pub fn with_settings(content: Content, jwt: Jwt, cache: bool, settings: ServerSettings, metrics: Metrics) -> Self {
         let live = crate::content::live::Live::new(settings.live.queue, settings.live.poll);
         let schema = graphql::build_schema(content.clone(), jwt.clone(), settings.introspection, live.clone());
-        let cache = ResponseCache::new(content.db().clone(), cache);
+        let cache = ResponseCache::new(content.clone(), cache);
         let feeds = Arc::new(settings.feeds.clone());
         let guard = Arc::new(Guard::new(settings));
         let sockets = Arc::default();
@@ -69,7 +69,7 @@ impl AppState {
 
 /// Request bodies above this are refused with 413 before they are read whole. Article
 /// bodies may be 1 MiB of Markdown; JSON escaping can nearly double that.
-pub const BODY_LIMIT: usize = 2 * 1024 * 1024 + 64 * 1024;
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let (api, _) = rest::router().split_for_parts();

@@ -24,12 +24,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ConnectionTrait, DbBackend};
 
-use crate::entities::article;
+use crate::content::Content;
 
 /// Bodies kept in memory at most; past it the cache starts over.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
@@ -50,7 +47,8 @@ struct Inner {
     due_generation: AtomicU64,
     due_at: AtomicI64,
     due_lock: tokio::sync::Mutex<()>,
-    db: DatabaseConnection,
+    /// Reads the epoch and the next scheduled publication, and says what time it is.
+    content: Content,
     /// The public epoch last seen (`i64::MIN`: not yet read), and when it was read.
     epoch: AtomicI64,
     epoch_read: tokio::sync::Mutex<Option<Instant>>,
@@ -63,7 +61,7 @@ struct Entry {
 }
 
 impl ResponseCache {
-    pub fn new(db: DatabaseConnection, enabled: bool) -> Self {
+    pub fn new(content: Content, enabled: bool) -> Self {
         ResponseCache(Arc::new(Inner {
             enabled: AtomicBool::new(enabled),
             generation: AtomicU64::new(0),
@@ -72,7 +70,7 @@ impl ResponseCache {
             due_generation: AtomicU64::new(u64::MAX),
             due_at: AtomicI64::new(i64::MAX),
             due_lock: tokio::sync::Mutex::new(()),
-            db,
+            content,
             epoch: AtomicI64::new(i64::MIN),
             epoch_read: tokio::sync::Mutex::new(None),
         }))
@@ -93,14 +91,14 @@ impl ResponseCache {
     /// Hears other processes' writes for as long as the server runs: LISTEN on PostgreSQL
     /// (while the listener is down the cache is off, so nothing stale is served).
     pub fn watch(&self) {
-        if !self.enabled() || self.0.db.get_database_backend() != DbBackend::Postgres {
+        if !self.enabled() || self.0.content.db().get_database_backend() != DbBackend::Postgres {
             return;
         }
         // Until the LISTEN is up, other instances' writes would go unheard.
         self.0.enabled.store(false, Ordering::Release);
         let cache = self.clone();
         tokio::spawn(async move {
-            let pool = cache.0.db.get_postgres_connection_pool().clone();
+            let pool = cache.0.content.db().get_postgres_connection_pool().clone();
             loop {
                 let listening = match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
                     Ok(mut listener) => listener.listen("colophon_changes").await.map(|()| listener),
@@ -128,7 +126,7 @@ impl ResponseCache {
     /// PostgreSQL the LISTEN hears it), or when a scheduled article's time has come since
     /// the cache was filled.
     async fn freshen(&self) {
-        if self.0.db.get_database_backend() == DbBackend::Sqlite {
+        if self.0.content.db().get_database_backend() == DbBackend::Sqlite {
             let mut read = self.0.epoch_read.lock().await;
             if read.is_none_or(|at| at.elapsed() >= Duration::from_millis(2)) {
                 *read = Some(Instant::now());
@@ -139,12 +137,16 @@ impl ResponseCache {
         if self.0.due_generation.load(Ordering::Acquire) != generation {
             let _one_at_a_time = self.0.due_lock.lock().await;
             if self.0.due_generation.load(Ordering::Acquire) != generation {
-                let next = next_publication(&self.0.db).await.map_or(i64::MAX, |at| at.timestamp_micros());
+                let next = match self.0.content.next_publication().await {
+                    Ok(next) => next.map_or(i64::MAX, |at| at.timestamp_micros()),
+                    // Unknown means "could be any moment": keep nothing.
+                    Err(_) => i64::MIN,
+                };
                 self.0.due_at.store(next, Ordering::Release);
                 self.0.due_generation.store(generation, Ordering::Release);
             }
         }
-        if self.0.due_at.load(Ordering::Acquire) <= crate::content::now().timestamp_micros() {
+        if self.0.due_at.load(Ordering::Acquire) <= self.0.content.now().timestamp_micros() {
             // A new generation: the next request computes the next publication time again.
             self.invalidate();
         }
@@ -152,7 +154,7 @@ impl ResponseCache {
 
     /// Reads the public epoch and empties the cache if it moved (or cannot be read).
     pub async fn check_epoch(&self) {
-        let db = &self.0.db;
+        let db = self.0.content.db();
         let backend = db.get_database_backend();
         let sql = migration::public_epoch::read(backend);
         let epoch = match db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await {
@@ -192,23 +194,6 @@ impl ResponseCache {
         self.0.bytes.fetch_add(size, Ordering::AcqRel);
         entries.insert(key, Arc::new(entry));
     }
-}
-
-/// The earliest scheduled publication still to come (a trashed article never appears).
-async fn next_publication(db: &DatabaseConnection) -> Option<DateTime<Utc>> {
-    article::Entity::find()
-        .select_only()
-        .column(article::Column::PublishedAt)
-        .filter(article::Column::Status.eq("scheduled"))
-        .filter(article::Column::DeletedAt.is_null())
-        .filter(article::Column::PublishedAt.gt(crate::content::now()))
-        .order_by_asc(article::Column::PublishedAt)
-        .into_tuple::<Option<DateTime<Utc>>>()
-        .one(db)
-        .await
-        // Unknown means "could be any moment": keep nothing.
-        .unwrap_or(Some(Some(DateTime::<Utc>::MIN_UTC)))
-        .flatten()
 }
 
 /// Anonymous GETs of the API; never anything answered with credentials or a preview token.
@@ -276,4 +261,42 @@ fn answer(headers: &HeaderMap, body: Bytes, if_none_match: Option<&HeaderValue>,
     }
     res.headers_mut().insert("x-cache", HeaderValue::from_static(state));
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn cache() -> ResponseCache {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        ResponseCache::new(Content::new(db), true)
+    }
+
+    fn entry(cache: &ResponseCache, bytes: usize) -> Entry {
+        Entry {
+            generation: cache.0.generation.load(Ordering::Acquire),
+            headers: HeaderMap::new(),
+            body: Bytes::from(vec![b'x'; bytes]),
+        }
+    }
+
+    /// The README's promise: "At most 64 MB of answers are kept."
+    #[tokio::test]
+    async fn holds_at_most_64_mb_of_answers() {
+        const README: usize = 64 * 1024 * 1024;
+        let cache = cache().await;
+        let mut kept = 0;
+        for i in 0..100 {
+            let key = format!("/api/v1/articles?i={i}");
+            cache.put(key.clone(), entry(&cache, 1024 * 1024));
+            assert!(cache.0.bytes.load(Ordering::Acquire) <= README, "over 64 MB after {i} answers");
+            assert!(cache.get(&key).is_some(), "the newest answer is kept");
+            kept = kept.max(cache.0.entries.read().unwrap().len());
+        }
+        // It fills up to the cap before starting over.
+        assert!(kept >= 63, "kept at most {kept} answers of 1 MiB");
+        // One answer past the size of an entry is never kept.
+        cache.put("big".into(), entry(&cache, MAX_ENTRY + 1));
+        assert!(cache.get("big").is_none());
+    }
 }

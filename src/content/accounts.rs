@@ -104,7 +104,7 @@ impl Content {
         check_password(&mut c, "password", &input.password);
         c.finish()?;
         let txn = self.begin_write().await?;
-        let now = super::now();
+        let now = self.now();
         let created = user::ActiveModel {
             // Password accounts sign in as their email address.
             subject: Set(email.clone()),
@@ -163,7 +163,7 @@ impl Content {
         if let Some(d) = patch.disabled {
             am.disabled = Set(d);
         }
-        am.updated_at = Set(super::now());
+        am.updated_at = Set(self.now());
         let updated = am.update(&txn).await?;
         if patch.disabled == Some(true) || patch.password.is_some() {
             revoke_user_sessions(&txn, current.id).await?;
@@ -172,7 +172,7 @@ impl Content {
         audit::record(&txn, &principal.subject, action, format!("user:{}", current.id)).await?;
         if updated.display_name != current.display_name {
             // Articles show their author's name.
-            let shown = super::changes::announced_by(&txn, current.id).await?;
+            let shown = super::changes::announced_by(&txn, current.id, self.now()).await?;
             super::changes::record(
                 &txn,
                 super::changes::names::ARTICLE_UPDATED,
@@ -241,7 +241,7 @@ impl Content {
             _ => return Err(refused()),
         };
         let txn = self.begin_write().await?;
-        let session = issue_session(&txn, jwt, &user, &random_token()).await?;
+        let session = issue_session(&txn, jwt, &user, &random_token(), self.now()).await?;
         audit::record(&txn, &user.subject, "auth.login", format!("user:{}", user.id)).await?;
         txn.commit().await?;
         Ok(session)
@@ -273,7 +273,7 @@ impl Content {
         };
         let txn = self.begin_write().await?;
         let row = refresh_token::Entity::find_by_id(row.id).one(&txn).await?.ok_or_else(invalid)?;
-        let now = super::now();
+        let now = self.now();
         if row.revoked_at.is_some() || row.expires_at <= now {
             return Err(invalid());
         }
@@ -299,7 +299,7 @@ impl Content {
             .filter(refresh_token::Column::UsedAt.is_null())
             .exec(&txn)
             .await?;
-        let session = issue_session(&txn, jwt, &user, &row.family).await?;
+        let session = issue_session(&txn, jwt, &user, &row.family, now).await?;
         audit::record(&txn, &user.subject, "auth.refresh", format!("user:{}", user.id)).await?;
         txn.commit().await?;
         Ok(session)
@@ -341,10 +341,17 @@ async fn find_user(db: &impl ConnectionTrait, key: &str) -> Result<user::Model> 
     user::Entity::find().filter(user::Column::Email.eq(normalize_email(key))).one(db).await?.ok_or_else(not_found)
 }
 
-async fn issue_session(db: &impl ConnectionTrait, jwt: &Jwt, user: &user::Model, family: &str) -> Result<Session> {
+/// A new access and refresh token in the sign-in `family`, the refresh token's life counted
+/// from `now` (the service's clock).
+async fn issue_session(
+    db: &impl ConnectionTrait,
+    jwt: &Jwt,
+    user: &user::Model,
+    family: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Session> {
     let role = Role::parse(&user.role).unwrap_or(Role::Author);
     let refresh = random_token();
-    let now = super::now();
     refresh_token::Entity::insert(refresh_token::ActiveModel {
         user_id: Set(user.id),
         family: Set(family.chars().take(64).collect()),

@@ -296,7 +296,7 @@ impl Content {
             },
             ArticleLookup::Path(slug) => self.find_by_slug(slug).await?,
         };
-        let now = super::now();
+        let now = self.now();
         let Some(row) = row.filter(|r| r.deleted_at.is_none()) else { return Ok(None) };
         let previewed = preview_of == Some(row.id);
         if !previewed && !is_public(&row, now) && !viewer.sees_unpublished() && !self.owns(viewer, &row).await? {
@@ -323,7 +323,7 @@ impl Content {
         if !own {
             return Err(ContentError::Forbidden("authors may change only their own articles".into()));
         }
-        if effective_status(row, super::now()) != ArticleStatus::Draft {
+        if effective_status(row, self.now()) != ArticleStatus::Draft {
             return Err(ContentError::Forbidden(
                 "authors may change only drafts; this article is no longer a draft".into(),
             ));
@@ -493,7 +493,7 @@ impl Content {
         }
         let direction = query.page.resolve(query.order)?;
         let db = self.db();
-        let now = super::now();
+        let now = self.now();
         let status = query.status.unwrap_or(ArticleStatus::Published);
         let mut base = article::Entity::find().filter(status_condition(status, now));
         // Authors list only their own articles by status.
@@ -585,7 +585,7 @@ impl Content {
     ) -> Result<ArticleView, CreateError> {
         let txn = self.begin_write().await?;
         let author = users::ensure_user(&txn, principal).await?;
-        let now = super::now();
+        let now = self.now();
 
         // Lock order is fixed (slug, then series) so two creators never wait on each other.
         let slug_base = input.slug.clone().unwrap_or_else(|| slugify(&input.title));
@@ -707,7 +707,7 @@ impl Content {
                     super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
                     let view = load_views(&txn, vec![updated]).await?.pop().expect("one view");
                     made.record(&txn).await?;
-                    super::changes::article(&txn, Some(&current), Some(&view.row)).await?;
+                    super::changes::article(&txn, self.now(), Some(&current), Some(&view.row)).await?;
                     txn.commit().await?;
                     return Ok(view);
                 }
@@ -733,7 +733,7 @@ impl Content {
     ) -> Result<ArticleView> {
         let principal = viewer.require_editor()?;
         let id = parse_id(id).ok_or_else(|| not_found(id))?;
-        let now = super::now();
+        let now = self.now();
         self.transition(principal, id, "article.publish", |current| {
             let at = match published_at {
                 Some(t) => super::truncate_micros(t),
@@ -783,7 +783,7 @@ impl Content {
         model.status = status.as_str().into();
         model.published_at = published_at;
         model.version = current.version + 1;
-        model.updated_at = super::now();
+        model.updated_at = self.now();
         let am = article::ActiveModel {
             status: Set(model.status.clone()),
             published_at: Set(model.published_at),
@@ -806,7 +806,7 @@ impl Content {
         let action = if status == ArticleStatus::Scheduled { "article.schedule" } else { action };
         super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
         let view = load_views(&txn, vec![model]).await?.pop().expect("one view");
-        super::changes::article(&txn, Some(&current), Some(&view.row)).await?;
+        super::changes::article(&txn, self.now(), Some(&current), Some(&view.row)).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -820,8 +820,7 @@ impl Content {
         let current = live_article(&txn, id).await?;
         self.authorize_edit(principal, &current).await?;
         super::audit::record(&txn, &principal.subject, "article.delete", format!("article:{id}")).await?;
-        let trashed =
-            article::Model { deleted_at: Some(super::now()), version: current.version + 1, ..current.clone() };
+        let trashed = article::Model { deleted_at: Some(self.now()), version: current.version + 1, ..current.clone() };
         article::Entity::update_many()
             .set(article::ActiveModel {
                 deleted_at: Set(trashed.deleted_at),
@@ -833,7 +832,7 @@ impl Content {
             .await?;
         // Every version has its revision: this one tells the article's editors it was trashed.
         record_revision(&txn, &trashed, principal).await?;
-        super::changes::article(&txn, Some(&current), None).await?;
+        super::changes::article(&txn, self.now(), Some(&current), None).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -1317,7 +1316,7 @@ impl Content {
                 let db = self.db();
                 let mut sql = Sql::new(db.get_database_backend());
                 sql.push("SELECT ");
-                push_listed_total(&mut sql, super::now());
+                push_listed_total(&mut sql, self.now());
                 sql.push(" AS n");
                 let n: i64 = match db.query_one_raw(sql.build()).await? {
                     Some(r) => r.try_get("", "n")?,

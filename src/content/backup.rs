@@ -62,7 +62,7 @@ impl Content {
         Ok(Backup {
             format: FORMAT.into(),
             version: VERSION,
-            exported_at: super::now(),
+            exported_at: self.now(),
             with_secrets,
             site: site_setting::Entity::find_by_id(1).one(db).await?,
             users,

@@ -108,7 +108,7 @@ impl Content {
         let db = self.db();
         let mut sql = super::sql::Sql::new(db.get_database_backend());
         sql.push("SELECT c.*, ");
-        super::groups::push_listed_count(&mut sql, Grouping::Category, "c", super::now());
+        super::groups::push_listed_count(&mut sql, Grouping::Category, "c", self.now());
         sql.push(" AS listed_now FROM categories c");
         let mut rows = Vec::new();
         let mut used = std::collections::HashSet::new();
@@ -138,7 +138,7 @@ impl Content {
             Some(p) => p,
             None => next_position(&txn, parent_id).await?,
         };
-        let now = super::now();
+        let now = self.now();
         let created = category::ActiveModel {
             slug: Set(slug.clone()),
             name: Set(input.name.trim().to_string()),
@@ -211,13 +211,13 @@ impl Content {
         if let Some(p) = patch.position {
             am.position = Set(p);
         }
-        am.updated_at = Set(super::now());
+        am.updated_at = Set(self.now());
         let updated =
             am.update(&txn).await.map_err(|e| ContentError::from_db(e, || "category slug is already taken".into()))?;
         super::audit::record(&txn, &principal.subject, "category.update", format!("category:{}", current.slug)).await?;
         // Articles show their category's name and slug.
         let members = if updated.name != current.name || updated.slug != current.slug {
-            changes::announced_members(&txn, Grouping::Category, current.id).await?
+            changes::announced_members(&txn, Grouping::Category, current.id, self.now()).await?
         } else {
             Vec::new()
         };
@@ -234,7 +234,7 @@ impl Content {
         let current = find_category(&txn, key, "").await?;
         let articles = article::Entity::find().filter(article::Column::CategoryId.eq(current.id)).count(&txn).await?;
         let children = category::Entity::find().filter(category::Column::ParentId.eq(current.id)).count(&txn).await?;
-        let members = changes::announced_members(&txn, Grouping::Category, current.id).await?;
+        let members = changes::announced_members(&txn, Grouping::Category, current.id, self.now()).await?;
         match reassign_to {
             None if articles > 0 || children > 0 => {
                 return Err(ContentError::Conflict(format!(

@@ -10,8 +10,11 @@
 //! key-share locked when read, before the inserts that would otherwise lock them).
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
+
+use chrono::{DateTime, Utc};
 
 use super::Result;
 use super::groups::Grouping;
@@ -75,21 +78,22 @@ impl Subject {
 /// scheduled article comes into view when its time passes, with no write to record it;
 /// the scheduler records `article.published` when it publishes the article (within its
 /// interval), and changes in between are recorded as to a published article.
-pub fn announced(row: &article::Model) -> bool {
-    super::model::is_public(row, super::now())
+pub fn announced(row: &article::Model, now: DateTime<Utc>) -> bool {
+    super::model::is_public(row, now)
 }
 
 /// Records what a write did to an article as readers see it: published (it came into
 /// view), updated (changed while in view), unpublished (left view), deleted (trashed or
 /// purged while in view). Changes readers never saw record nothing. `after` is `None`
-/// when the article was trashed or purged.
+/// when the article was trashed or purged. `now` is the writer's clock.
 pub async fn article(
     txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
     before: Option<&article::Model>,
     after: Option<&article::Model>,
 ) -> Result<()> {
-    let was = before.is_some_and(announced);
-    let is = after.is_some_and(announced);
+    let was = before.is_some_and(|a| announced(a, now));
+    let is = after.is_some_and(|a| announced(a, now));
     let id = after.or(before).map(|a| a.id).expect("an article before or after");
     // A due scheduled article the scheduler has not reached yet is published by this write.
     let scheduled =
@@ -120,13 +124,14 @@ pub async fn group(txn: &DatabaseTransaction, event: &str, subject: Subject, id:
 /// Announced articles in a tag, category or series: those whose public form names it. (A
 /// category's descendants' articles show it only among their GraphQL `ancestors`; they are
 /// not re-announced.)
-pub async fn announced_members(db: &impl ConnectionTrait, grouping: Grouping, id: i32) -> Result<Vec<i32>> {
-    let live = || {
-        article::Entity::find()
-            .select_only()
-            .column(article::Column::Id)
-            .filter(article::Column::ListedAt.lte(super::now()))
-    };
+pub async fn announced_members(
+    db: &impl ConnectionTrait,
+    grouping: Grouping,
+    id: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<i32>> {
+    let live =
+        || article::Entity::find().select_only().column(article::Column::Id).filter(article::Column::ListedAt.lte(now));
     let ids: Vec<i32> = match grouping {
         Grouping::Tag => {
             live()
@@ -150,11 +155,11 @@ pub async fn announced_members(db: &impl ConnectionTrait, grouping: Grouping, id
 }
 
 /// Announced articles by one author (whose name they show).
-pub async fn announced_by(db: &impl ConnectionTrait, author_id: i32) -> Result<Vec<i32>> {
+pub async fn announced_by(db: &impl ConnectionTrait, author_id: i32, now: DateTime<Utc>) -> Result<Vec<i32>> {
     Ok(article::Entity::find()
         .select_only()
         .column(article::Column::Id)
-        .filter(article::Column::ListedAt.lte(super::now()))
+        .filter(article::Column::ListedAt.lte(now))
         .filter(article::Column::AuthorId.eq(author_id))
         .into_tuple()
         .all(db)
@@ -186,7 +191,14 @@ pub async fn record(txn: &DatabaseTransaction, event: &str, subject: Subject, id
 
 /// The newest event id (0 before any): everything up to it is committed.
 pub async fn horizon(db: &impl ConnectionTrait) -> Result<i32> {
-    let max: Option<Option<i32>> =
-        event::Entity::find().select_only().column_as(event::Column::Id.max(), "max").into_tuple().one(db).await?;
-    Ok(max.flatten().unwrap_or(0))
+    // Newest first with a limit, not MAX(): both databases then read one entry of the
+    // primary key from its end, where PostgreSQL's planner may scan a whole index for MAX.
+    let newest: Option<i32> = event::Entity::find()
+        .select_only()
+        .column(event::Column::Id)
+        .order_by_desc(event::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(newest.unwrap_or(0))
 }

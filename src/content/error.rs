@@ -62,6 +62,33 @@ impl ContentError {
             _ => Self::Database(err),
         }
     }
+
+    /// Whether the database could not be reached (down, restarting, refusing connections,
+    /// the pool exhausted past its wait): the request may work shortly, so the faces answer
+    /// 503 with `Retry-After`, not 500.
+    pub fn is_unavailable(&self) -> bool {
+        use sea_orm::{DbErr, RuntimeErr, sqlx};
+        let Self::Database(err) = self else { return false };
+        let sqlx_err = match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+            DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => e,
+            _ => return false,
+        };
+        match sqlx_err.as_ref() {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                true
+            }
+            // PostgreSQL: connection exceptions (08…), the server shutting down or refusing
+            // connections (57P01–57P03), a database not accepting connections (55000).
+            sqlx::Error::Database(e) => {
+                e.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "55000")
+            }
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = ContentError> = std::result::Result<T, E>;
+
+/// When to try again after the database could not be reached (`Retry-After`, seconds).
+pub const UNAVAILABLE_RETRY_SECS: u32 = 2;

@@ -98,7 +98,7 @@ impl Content {
                 article::Column::ListedAt,
                 article::Column::UpdatedAt,
             ])
-            .filter(article::Column::ListedAt.lte(super::now()))
+            .filter(article::Column::ListedAt.lte(self.now()))
             .order_by_asc(article::Column::Id)
             .offset(offset)
             .limit(limit)

@@ -154,7 +154,7 @@ impl Content {
         for chunk in all.chunks(KEYS_PER_STATEMENT * 4) {
             let mut sql = Sql::new(db.get_database_backend());
             sql.push("SELECT c.id AS k, ");
-            push_listed_count(&mut sql, grouping, "c", super::now());
+            push_listed_count(&mut sql, grouping, "c", self.now());
             sql.push(&format!(" AS n FROM {} c WHERE c.id IN ", grouping.counters())).bind_list(chunk.iter().copied());
             for row in db.query_all_raw(sql.build()).await? {
                 let k: i32 = row.try_get("", "k")?;
@@ -232,7 +232,7 @@ impl Content {
         after_field: &str,
     ) -> Result<Vec<(i32, i32)>> {
         let db = self.db();
-        let now = super::now();
+        let now = self.now();
         let keys = keys_of(groups);
         let (table, key, id) = grouping.listing();
         let (dir, cmp) = if asc { ("ASC", ">") } else { ("DESC", "<") };
@@ -315,7 +315,7 @@ impl Content {
         ))
         .push(grouping.join())
         .push(" WHERE ");
-        push_visible(&mut sql, "a", super::now());
+        push_visible(&mut sql, "a", self.now());
         if let Some(c) = after {
             let cmp = if asc { ">" } else { "<" };
             sql.push(&format!(" AND (a.{col} {cmp} "));
@@ -342,7 +342,7 @@ impl Content {
             return Ok(out);
         }
         let db = self.db();
-        let now = super::now();
+        let now = self.now();
         let tags_of = tag_links(db, article_ids).await?;
         let sources: Vec<(i32, &Vec<i32>)> =
             article_ids.iter().filter_map(|id| tags_of.get(id).map(|tags| (*id, tags))).collect();
@@ -391,11 +391,28 @@ impl Content {
         Ok(out)
     }
 
-    /// The published parts before and after each (series, part), across gaps.
+    /// The published parts before and after each (series, part), across gaps, as whole
+    /// articles (GraphQL's `previousInSeries` may ask for anything of them).
     pub async fn series_neighbours(
         &self,
         positions: &[(i32, i32)],
     ) -> Result<HashMap<(i32, i32), (Option<ArticleView>, Option<ArticleView>)>> {
+        let links = self.series_neighbour_links(positions).await?;
+        let mut wanted = Vec::new();
+        for (prev, next) in links.values() {
+            wanted.extend(prev.iter().chain(next).map(|l| l.id));
+        }
+        let views = views_by_id(self.db(), wanted).await?;
+        let view = |l: Option<NeighbourLink>| l.and_then(|l| views.get(&l.id).cloned());
+        Ok(links.into_iter().map(|(key, (prev, next))| (key, (view(prev), view(next)))).collect())
+    }
+
+    /// The same neighbours as links (id, slug, title), in one statement: what a list card
+    /// shows of them.
+    pub async fn series_neighbour_links(
+        &self,
+        positions: &[(i32, i32)],
+    ) -> Result<HashMap<(i32, i32), (Option<NeighbourLink>, Option<NeighbourLink>)>> {
         let mut out = HashMap::new();
         if positions.is_empty() {
             return Ok(out);
@@ -405,29 +422,28 @@ impl Content {
         series_ids.sort_unstable();
         series_ids.dedup();
         let mut sql = Sql::new(db.get_database_backend());
-        sql.push("SELECT a.id AS id, a.series_id AS s, a.series_part AS p FROM articles a WHERE a.series_id IN ")
-            .bind_list(series_ids)
-            .push(" AND ");
-        push_visible(&mut sql, "a", super::now());
+        sql.push(
+            "SELECT a.id AS id, a.series_id AS s, a.series_part AS p, a.slug AS slug, a.title AS title \
+             FROM articles a WHERE a.series_id IN ",
+        )
+        .bind_list(series_ids)
+        .push(" AND ");
+        push_visible(&mut sql, "a", self.now());
         sql.push(" ORDER BY a.series_id, a.series_part");
-        let mut parts: HashMap<i32, Vec<(i32, i32)>> = HashMap::new();
+        let mut parts: HashMap<i32, Vec<(i32, NeighbourLink)>> = HashMap::new();
         for r in db.query_all_raw(sql.build()).await? {
-            let (id, s, p): (i32, i32, i32) = (r.try_get("", "id")?, r.try_get("", "s")?, r.try_get("", "p")?);
-            parts.entry(s).or_default().push((p, id));
+            let link = NeighbourLink {
+                id: r.try_get("", "id")?,
+                slug: r.try_get("", "slug")?,
+                title: r.try_get("", "title")?,
+            };
+            parts.entry(r.try_get("", "s")?).or_default().push((r.try_get("", "p")?, link));
         }
-        let mut wanted = Vec::new();
-        let mut pairs = Vec::new();
         for &(s, part) in positions {
             let list = parts.get(&s).map(Vec::as_slice).unwrap_or(&[]);
-            let prev = list.iter().rev().find(|(p, _)| *p < part).map(|(_, id)| *id);
-            let next = list.iter().find(|(p, _)| *p > part).map(|(_, id)| *id);
-            wanted.extend(prev);
-            wanted.extend(next);
-            pairs.push(((s, part), prev, next));
-        }
-        let views = views_by_id(db, wanted).await?;
-        for (key, prev, next) in pairs {
-            out.insert(key, (prev.and_then(|id| views.get(&id).cloned()), next.and_then(|id| views.get(&id).cloned())));
+            let prev = list.iter().rev().find(|(p, _)| *p < part).map(|(_, l)| l.clone());
+            let next = list.iter().find(|(p, _)| *p > part).map(|(_, l)| l.clone());
+            out.insert((s, part), (prev, next));
         }
         Ok(out)
     }
@@ -441,6 +457,14 @@ fn bind_key(sql: &mut Sql, key: &SortKey, field: &str) -> Result<()> {
         SortKey::Time(None) => return Err(ContentError::field(field, "is not a valid cursor for this list")),
     };
     Ok(())
+}
+
+/// A published neighbour in a series, as a card links to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeighbourLink {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
 }
 
 /// How many of each tag's newest articles may be related to an article with that tag.

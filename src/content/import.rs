@@ -69,7 +69,7 @@ impl Content {
             None => (Imported::Created, self.create_article(viewer, a).await?),
         };
         let id = view.row.id.to_string();
-        let now = super::now();
+        let now = self.now();
         let status = view.status(now);
         match imported.state {
             ImportedState::Draft => {

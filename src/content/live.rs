@@ -320,7 +320,7 @@ async fn public_changes(content: &Content, rows: Vec<event::Model>) -> Result<Ve
     ids.sort_unstable();
     ids.dedup();
     let found = article::Entity::find().filter(article::Column::Id.is_in(ids)).all(db).await?;
-    let now = super::now();
+    let now = content.now();
     let rows_now: HashMap<i32, article::Model> = found.iter().map(|a| (a.id, a.clone())).collect();
     let public: Vec<article::Model> = found.into_iter().filter(|a| super::model::is_public(a, now)).collect();
     let views: HashMap<i32, ArticleView> = load_views(db, public).await?.into_iter().map(|v| (v.row.id, v)).collect();

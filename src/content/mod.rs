@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 pub mod categories;
 pub mod changes;
+pub mod clock;
 pub mod cursor;
 pub mod error;
 pub mod feeds;
@@ -52,12 +53,29 @@ pub struct Content {
     auth_limiter: Option<std::sync::Arc<RateLimiter<std::net::IpAddr>>>,
     /// Webhooks may call private and loopback addresses (`COLOPHON_WEBHOOK_ALLOW_PRIVATE`).
     private_webhooks: bool,
+    /// What "now" is: the system's, or a test's.
+    clock: clock::Clock,
 }
 
 impl Content {
     pub fn new(db: DatabaseConnection) -> Self {
         let auth_limiter = Some(std::sync::Arc::new(RateLimiter::new(crate::rate_limit::AUTH_DEFAULT)));
-        Self { db, auth_limiter, private_webhooks: true }
+        Self { db, auth_limiter, private_webhooks: true, clock: clock::Clock::system() }
+    }
+
+    /// Reads the time from `clock` (a test's, which it can move forward).
+    pub fn with_clock(mut self, clock: clock::Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &clock::Clock {
+        &self.clock
+    }
+
+    /// Now, by this service's clock: every rule that depends on the time asks here.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
 
     /// Whether webhook URLs may name loopback, private and link-local addresses.

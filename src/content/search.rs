@@ -146,7 +146,7 @@ impl Content {
         }
         let db = self.db();
         let backend = db.get_database_backend();
-        let now = super::now();
+        let now = self.now();
         // Snippets, which re-read each document, are made for the page's rows only.
         let mut hits: Vec<(i32, f64, String)> = Vec::new();
         let mut total: Option<i64> = None;
@@ -267,7 +267,7 @@ impl Content {
                 .push(" AND ");
             }
         }
-        push_visible(&mut sql, "a", super::now());
+        push_visible(&mut sql, "a", self.now());
         Ok(db.query_one_raw(sql.build()).await?.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0))
     }
 }

@@ -82,7 +82,7 @@ impl Content {
         let db = self.db();
         let backend = db.get_database_backend();
         let (size, after) = page.forward_cursor("series_title")?;
-        let now = super::now();
+        let now = self.now();
         let build = |sql: &mut Sql, with_cursor: bool| -> Result<()> {
             sql.push("SELECT s.id AS id, s.title AS title FROM series s");
             let mut clauses = Vec::new();
@@ -145,7 +145,7 @@ impl Content {
             return Err(ContentError::field("title", "must contain at least one letter or digit"));
         }
         ensure_slug_free(&txn, &slug, None).await?;
-        let now = super::now();
+        let now = self.now();
         let created = series::ActiveModel {
             slug: Set(slug.clone()),
             title: Set(input.title.trim().to_string()),
@@ -183,13 +183,13 @@ impl Content {
         if let Some(d) = patch.description {
             am.description = Set(non_empty(d));
         }
-        am.updated_at = Set(super::now());
+        am.updated_at = Set(self.now());
         let updated =
             am.update(&txn).await.map_err(|e| ContentError::from_db(e, || "series slug is already taken".into()))?;
         super::audit::record(&txn, &principal.subject, "series.update", format!("series:{}", current.slug)).await?;
         // Articles show their series' title and slug.
         let members = if updated.title != current.title || updated.slug != current.slug {
-            changes::announced_members(&txn, Grouping::Series, current.id).await?
+            changes::announced_members(&txn, Grouping::Series, current.id, self.now()).await?
         } else {
             Vec::new()
         };
@@ -266,7 +266,7 @@ impl Content {
                 .exec(&txn)
                 .await?;
         }
-        let now = super::now();
+        let now = self.now();
         for (m, part) in &moves {
             let res = article::Entity::update_many()
                 .set(article::ActiveModel {
@@ -291,7 +291,7 @@ impl Content {
             super::articles::record_revision(&txn, &moved, principal).await?;
         }
         super::audit::record(&txn, &principal.subject, "series.reorder", format!("series:{}", s.slug)).await?;
-        let members = changes::announced_members(&txn, Grouping::Series, s.id).await?;
+        let members = changes::announced_members(&txn, Grouping::Series, s.id, self.now()).await?;
         changes::group(&txn, names::SERIES_UPDATED, Subject::Series, s.id, &members).await?;
         txn.commit().await?;
         Ok(s)

@@ -49,7 +49,7 @@ impl Content {
         // From the counters the database keeps (migration 0008): joining every tag link to
         // count the tags in use took 1.5 s at 100k articles on SQLite.
         let mut sql = Sql::new(db.get_database_backend());
-        let now = super::now();
+        let now = self.now();
         sql.push("SELECT ");
         push_listed_total(&mut sql, now);
         sql.push(" AS articles, ");
@@ -104,7 +104,7 @@ impl Content {
                 .map(|u| u.trim().to_string())
                 .or(current.as_ref().map(|c| c.url.clone()))
                 .unwrap_or_default()),
-            updated_at: Set(super::now()),
+            updated_at: Set(self.now()),
         };
         site_setting::Entity::insert(model)
             .on_conflict(
@@ -136,7 +136,7 @@ impl Content {
         };
         let mut sql = Sql::new(backend);
         sql.push(&format!("SELECT {month} AS ym, COUNT(*) AS n FROM articles a WHERE "));
-        push_visible(&mut sql, "a", super::now());
+        push_visible(&mut sql, "a", self.now());
         sql.push(" GROUP BY ym ORDER BY ym DESC");
         let mut out = Vec::new();
         for r in db.query_all_raw(sql.build()).await? {

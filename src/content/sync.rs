@@ -114,7 +114,7 @@ impl Content {
 
     async fn sync_walk(&self, after: i32, horizon: i32, size: u64) -> Result<SyncPage> {
         let rows = article::Entity::find()
-            .filter(article::Column::ListedAt.lte(super::now()))
+            .filter(article::Column::ListedAt.lte(self.now()))
             .filter(article::Column::Id.gt(after))
             .order_by_asc(article::Column::Id)
             .limit(size + 1)
@@ -149,7 +149,7 @@ impl Content {
         changed.truncate(size as usize);
         let ids: Vec<i32> = changed.iter().map(|(id, _)| *id).collect();
         let rows = article::Entity::find().filter(article::Column::Id.is_in(ids.clone())).all(db).await?;
-        let now = super::now();
+        let now = self.now();
         let mut by_id: std::collections::HashMap<i32, article::Model> =
             rows.into_iter().filter(|r| is_public(r, now)).map(|r| (r.id, r)).collect();
         let mut public = Vec::new();

@@ -117,7 +117,7 @@ impl Content {
         let db = self.db();
         let backend = db.get_database_backend();
         let (size, after) = page.forward_cursor(order.code())?;
-        let now = super::now();
+        let now = self.now();
         // Counts from the counters the database keeps, less scheduled articles not yet due.
         let build = |sql: &mut Sql, with_cursor: bool| -> Result<()> {
             sql.push("SELECT x.id AS id, x.n AS n FROM (SELECT t.id AS id, t.name AS name, ");
@@ -195,7 +195,7 @@ impl Content {
         let txn = self.begin_write().await?;
         let slug = input.slug.clone().unwrap_or_else(|| slugify(&input.name));
         ensure_tag_slug_free(&txn, &slug, None).await?;
-        let now = super::now();
+        let now = self.now();
         let created = tag::ActiveModel {
             slug: Set(slug.clone()),
             name: Set(input.name.trim().to_string()),
@@ -241,7 +241,7 @@ impl Content {
             ensure_tag_slug_free(&txn, s, Some(current.id)).await?;
             am.slug = Set(s.clone());
         }
-        am.updated_at = Set(super::now());
+        am.updated_at = Set(self.now());
         let updated =
             am.update(&txn).await.map_err(|e| ContentError::from_db(e, || "tag slug is already taken".into()))?;
         if new_slug.is_some() {
@@ -253,7 +253,7 @@ impl Content {
         super::audit::record(&txn, &principal.subject, "tag.update", format!("tag:{}", current.slug)).await?;
         // Articles show a tag's name and slug, not its description.
         let members = if updated.name != current.name || updated.slug != current.slug {
-            changes::announced_members(&txn, Grouping::Tag, current.id).await?
+            changes::announced_members(&txn, Grouping::Tag, current.id, self.now()).await?
         } else {
             Vec::new()
         };
@@ -278,7 +278,7 @@ impl Content {
             return Err(ContentError::field("target_id", "must be a different tag from the source"));
         }
         let affected = article_ids_with_tag(&txn, from.id).await?;
-        let members = changes::announced_members(&txn, Grouping::Tag, from.id).await?;
+        let members = changes::announced_members(&txn, Grouping::Tag, from.id, self.now()).await?;
         let already: std::collections::HashSet<i32> = article_ids_with_tag(&txn, into.id).await?.into_iter().collect();
         for link in article_tag::Entity::find().filter(article_tag::Column::TagId.eq(from.id)).all(&txn).await? {
             if !already.contains(&link.article_id) {
@@ -313,7 +313,7 @@ impl Content {
         let txn = self.begin_write().await?;
         let t = find_tag(&txn, key).await?;
         let affected = article_ids_with_tag(&txn, t.id).await?;
-        let members = changes::announced_members(&txn, Grouping::Tag, t.id).await?;
+        let members = changes::announced_members(&txn, Grouping::Tag, t.id, self.now()).await?;
         tag::Entity::delete_by_id(t.id).exec(&txn).await?;
         search::index_articles(&txn, &affected).await?;
         super::audit::record(&txn, &principal.subject, "tag.delete", format!("tag:{}", t.slug)).await?;

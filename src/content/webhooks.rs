@@ -314,7 +314,7 @@ impl Content {
         }
         c.finish()?;
         let txn = self.begin_write().await?;
-        let now = super::now();
+        let now = self.now();
         let created = webhook::ActiveModel {
             url: Set(url.unwrap_or_default()),
             events: Set(input.events.join(",")),
@@ -371,7 +371,7 @@ impl Content {
         if let Some(d) = patch.description {
             am.description = Set(non_empty(d));
         }
-        am.updated_at = Set(super::now());
+        am.updated_at = Set(self.now());
         let updated = am.update(&txn).await?;
         super::audit::record(&txn, &principal.subject, "webhook.update", format!("webhook:{}", current.id)).await?;
         txn.commit().await?;
@@ -430,7 +430,7 @@ impl Content {
                 .ok_or_else(not_found)?,
             None => return Err(not_found()),
         };
-        let now = super::now();
+        let now = self.now();
         let created = webhook_delivery::ActiveModel {
             webhook_id: Set(hook.id),
             event_id: Set(old.event_id),
@@ -480,7 +480,7 @@ impl Content {
     /// ends (a worker that dies mid-send leaves them to be retried after it).
     pub async fn claim_deliveries(&self, limit: u64, lease: Duration) -> Result<Vec<DueDelivery>> {
         let db = self.db();
-        let now = super::now();
+        let now = self.now();
         let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
         // A read first: an idle worker takes no write lock (SQLite has only one).
         let due = webhook_delivery::Entity::find()

@@ -1,6 +1,7 @@
 //! The editorial workflow around articles: the trash (restore, purge), revisions (list,
 //! restore), and the scheduler that publishes what falls due.
 
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
@@ -115,7 +116,7 @@ impl Content {
         let mut restored = row.clone();
         restored.deleted_at = None;
         restored.version = row.version + 1;
-        restored.updated_at = super::now();
+        restored.updated_at = self.now();
         article::Entity::update_many()
             .set(article::ActiveModel {
                 deleted_at: Set(None),
@@ -129,7 +130,7 @@ impl Content {
         record_revision(&txn, &restored, principal).await?;
         audit::record(&txn, &principal.subject, "article.restore", format!("article:{id}")).await?;
         let view = load_views(&txn, vec![restored]).await?.pop().expect("one view");
-        super::changes::article(&txn, Some(&row), Some(&view.row)).await?;
+        super::changes::article(&txn, self.now(), Some(&row), Some(&view.row)).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -233,11 +234,27 @@ impl Content {
         self.update_article_as(viewer, &article_id.to_string(), patch, None, "article.revision.restore").await
     }
 
+    /// The earliest scheduled publication still to come (a trashed article never appears):
+    /// until then, nothing comes into view without a write.
+    pub async fn next_publication(&self) -> Result<Option<DateTime<Utc>>> {
+        let next: Option<Option<DateTime<Utc>>> = article::Entity::find()
+            .select_only()
+            .column(article::Column::PublishedAt)
+            .filter(article::Column::Status.eq(ArticleStatus::Scheduled.as_str()))
+            .filter(article::Column::DeletedAt.is_null())
+            .filter(article::Column::PublishedAt.gt(self.now()))
+            .order_by_asc(article::Column::PublishedAt)
+            .into_tuple()
+            .one(self.db())
+            .await?;
+        Ok(next.flatten())
+    }
+
     /// Publishes every scheduled article whose time has come; returns their ids. Safe to
     /// run from several instances at once: each article changes state in one conditional
     /// UPDATE, so exactly one instance publishes it and records it.
     pub async fn publish_due(&self) -> Result<Vec<i32>> {
-        let now = super::now();
+        let now = self.now();
         let due: Vec<i32> = article::Entity::find()
             .select_only()
             .column(article::Column::Id)

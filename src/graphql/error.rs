@@ -65,6 +65,13 @@ pub fn to_graphql_ref(err: &ContentError) -> async_graphql::Error {
                 e.set("retryAfter", secs);
             })
         }
+        e @ ContentError::Database(_) if e.is_unavailable() => {
+            tracing::warn!(error = %e, "the database cannot be reached");
+            async_graphql::Error::new("the database cannot be reached; try again shortly").extend_with(|_, e| {
+                e.set("code", "UNAVAILABLE");
+                e.set("retryAfter", crate::content::error::UNAVAILABLE_RETRY_SECS);
+            })
+        }
         ContentError::Database(e) => {
             tracing::error!(error = %e, "database error");
             async_graphql::Error::new("an internal error occurred; it has been logged")

@@ -257,8 +257,8 @@ impl Article {
     async fn reading_minutes(&self) -> i32 {
         self.0.row.reading_minutes
     }
-    async fn status(&self) -> ArticleStatus {
-        self.0.status(content::now()).into()
+    async fn status(&self, ctx: &Context<'_>) -> ArticleStatus {
+        self.0.status(super::content(ctx).now()).into()
     }
     async fn published_at(&self) -> Option<DateTimeUtc> {
         self.0.row.published_at.map(DateTimeUtc)

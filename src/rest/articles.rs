@@ -11,6 +11,7 @@ use super::extract::{Auth, JsonBody, Path, QueryParams, Signed, parse_json};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use crate::app::AppState;
 use crate::content::articles::PageArgNames;
+use crate::content::groups::NeighbourLink;
 use crate::content::{
     ArticleLookup, ArticleOrder, ArticlePatch, ArticleQuery, ArticleStatus, ArticleView, Content, ContentError,
     NewArticle, PageArgs, Viewer,
@@ -129,9 +130,9 @@ pub struct ArticleLink {
     pub title: String,
 }
 
-impl From<&ArticleView> for ArticleLink {
-    fn from(v: &ArticleView) -> Self {
-        ArticleLink { slug: v.row.slug.clone(), title: v.row.title.clone() }
+impl From<&NeighbourLink> for ArticleLink {
+    fn from(l: &NeighbourLink) -> Self {
+        ArticleLink { slug: l.slug.clone(), title: l.title.clone() }
     }
 }
 
@@ -139,12 +140,13 @@ impl From<&ArticleView> for ArticleLink {
 pub async fn article_dtos(content: &Content, views: Vec<ArticleView>) -> Result<Vec<ArticleSummary>, ContentError> {
     let positions: Vec<(i32, i32)> =
         views.iter().filter_map(|v| Some((v.row.series_id?, v.row.series_part?))).collect();
-    let neighbours = content.series_neighbours(&positions).await?;
+    let neighbours = content.series_neighbour_links(&positions).await?;
+    let now = content.now();
     Ok(views
         .into_iter()
         .map(|v| {
             let around = v.row.series_id.zip(v.row.series_part).and_then(|k| neighbours.get(&k));
-            let mut a = ArticleSummary::from(v);
+            let mut a = ArticleSummary::new(v, now);
             if let Some((prev, next)) = around {
                 a.previous_in_series = prev.as_ref().map(ArticleLink::from);
                 a.next_in_series = next.as_ref().map(ArticleLink::from);
@@ -164,9 +166,10 @@ pub async fn article_dto(content: &Content, mut view: ArticleView) -> Result<Art
     Ok(Article { summary, body, html, custom_excerpt })
 }
 
-impl From<ArticleView> for ArticleSummary {
-    fn from(v: ArticleView) -> Self {
-        let status = v.status(crate::content::now()).into();
+impl ArticleSummary {
+    /// The summary of `v` as read at `now` (a due scheduled article shows as published).
+    fn new(v: ArticleView, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let status = v.status(now).into();
         let r = v.row;
         ArticleSummary {
             id: r.id.to_string(),

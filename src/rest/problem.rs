@@ -82,6 +82,16 @@ impl From<ContentError> for Problem {
                     Some(u32::try_from(crate::rate_limit::retry_after_secs(retry_after)).unwrap_or(u32::MAX));
                 p
             }
+            e @ ContentError::Database(_) if e.is_unavailable() => {
+                tracing::warn!(error = %e, "the database cannot be reached");
+                let mut p = Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database-unavailable",
+                    "the database cannot be reached; try again shortly",
+                );
+                p.retry_after = Some(crate::content::error::UNAVAILABLE_RETRY_SECS);
+                p
+            }
             ContentError::Database(e) => {
                 tracing::error!(error = %e, "database error");
                 Problem::new(
@@ -132,7 +142,8 @@ pub enum ReadErrors {
     /// Too many requests from this client without a token; see `Retry-After`.
     #[response(status = 429, content_type = "application/problem+json")]
     RateLimited(Problem),
-    /// The server is overloaded or the request took too long; see `Retry-After`.
+    /// The server is overloaded, the request took too long, or the database cannot be
+    /// reached; see `Retry-After`.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
 }
@@ -168,7 +179,8 @@ pub enum WriteErrors {
     /// client; see `Retry-After`.
     #[response(status = 429, content_type = "application/problem+json")]
     RateLimited(Problem),
-    /// The server is overloaded or the request took too long; see `Retry-After`.
+    /// The server is overloaded, the request took too long, or the database cannot be
+    /// reached; see `Retry-After`.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(Problem),
 }
