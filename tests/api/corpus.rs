@@ -17,6 +17,9 @@ pub fn corpus() -> Option<Value> {
         .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/blog-corpus.json"));
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(serde_json::from_str(&text).expect("the corpus is JSON")),
+        Err(_) if std::env::var("COLOPHON_REQUIRE_CORPUS").is_ok_and(|v| v == "1") => {
+            panic!("COLOPHON_REQUIRE_CORPUS=1 but the corpus is not at {} (set COLOPHON_CORPUS)", path.display())
+        }
         Err(_) => {
             eprintln!("SKIPPED: corpus not found at {} (set COLOPHON_CORPUS)", path.display());
             None

@@ -244,3 +244,40 @@ fn tag_values(xml: &str, name: &str) -> Vec<String> {
     let (open, close) = (format!("<{name}>"), format!("</{name}>"));
     xml.split(&open).skip(1).filter_map(|s| s.split_once(&close).map(|(v, _)| v.to_string())).collect()
 }
+
+db_test!(feed_entry_ids_survive_a_slug_change);
+/// Each feed's newest entry: its id and its link.
+async fn entries(app: &TestApp) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for path in ["/feed.xml", "/atom.xml", "/feed.json"] {
+        let feed = parse(&app.get(path, None).await);
+        let e = &feed.entries[0];
+        out.push((e.id.clone(), e.links.first().map(|l| l.href.clone()).unwrap_or_default()));
+    }
+    out
+}
+
+/// A feed reader keys entries by id: changing an article's slug (and so its link) must not
+/// make it a new entry, in any of the three formats, while the link follows the new slug.
+async fn feed_entry_ids_survive_a_slug_change(base: TestApp) {
+    let app = base.configured(settings(false, 20, 10_000));
+    let a = app.create(json!({ "title": "Renamed later", "body": "Text." })).await;
+    let id = a["id"].as_str().unwrap().to_string();
+    app.publish(&id, None).await;
+    let before = entries(&app).await;
+    assert!(before.iter().all(|(_, link)| link.ends_with("/renamed-later")), "{before:?}");
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/articles/{id}"),
+            Some(&app.editor()),
+            Some(json!({ "slug": "a-better-name" })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let after = entries(&app).await;
+    for ((id_before, _), (id_after, link)) in before.iter().zip(&after) {
+        assert_eq!(id_before, id_after, "an entry id changed with the slug");
+        assert!(link.ends_with("/a-better-name"), "{link}");
+    }
+}

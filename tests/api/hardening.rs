@@ -241,29 +241,36 @@ fn futures_stream(
     })
 }
 
-db_test!(load_is_shed_past_the_in_flight_limit);
-async fn load_is_shed_past_the_in_flight_limit(base: TestApp) {
-    let settings = ServerSettings { max_in_flight: 1, read_rate: None, ..Default::default() };
-    let app = base.configured(settings);
+/// A write whose body is held back, occupying the only in-flight slot of `app` until
+/// `release` fires; waits (with a bound no loaded machine reaches) until it is counted.
+async fn occupy_the_only_slot(
+    app: &TestApp,
+) -> (tokio::task::JoinHandle<StatusCode>, tokio::sync::oneshot::Sender<()>) {
     let (body, release) = held_body();
-    let editor = format!("Bearer {}", app.editor());
     let held = Request::builder()
         .method(Method::POST)
         .uri("/api/v1/articles")
         .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, &editor)
+        .header(header::AUTHORIZATION, format!("Bearer {}", app.editor()))
         .body(body)
         .unwrap();
     let router = app.router.clone();
     let first = tokio::spawn(async move { tower::ServiceExt::oneshot(router, held).await.unwrap().status() });
-    // Wait until the held request occupies the only slot.
-    for _ in 0..200 {
+    for _ in 0..2000 {
         if app.state.guard.in_flight() == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert_eq!(app.state.guard.in_flight(), 1);
+    (first, release)
+}
+
+db_test!(load_is_shed_past_the_in_flight_limit);
+async fn load_is_shed_past_the_in_flight_limit(base: TestApp) {
+    let settings = ServerSettings { max_in_flight: 1, read_rate: None, ..Default::default() };
+    let app = base.configured(settings);
+    let (first, release) = occupy_the_only_slot(&app).await;
     let res = app.get("/api/v1/articles", None).await;
     assert_refused(&res, StatusCode::SERVICE_UNAVAILABLE, "overloaded");
     // Probes still answer: an overloaded server can say it is alive.
@@ -461,16 +468,6 @@ db_test!(the_front_ends_operations_fit_within_the_limits);
 /// The limits leave room for what the front end asks: each of its operations (with the
 /// fragments it uses) runs without meeting one.
 async fn the_front_ends_operations_fit_within_the_limits(app: TestApp) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/operations");
-    let fragments = std::fs::read_to_string(dir.join("fragments.graphql")).unwrap();
-    let blocks: Vec<(String, String)> = fragments
-        .split("\nfragment ")
-        .filter_map(|b| {
-            let b = b.trim_start_matches("fragment ");
-            let name = b.split_whitespace().next()?.to_string();
-            b.contains('{').then(|| (name, format!("fragment {b}")))
-        })
-        .collect();
     let cases = [
         ("ArticlePage", json!({ "slug": "x" })),
         ("HomePage", json!({})),
@@ -480,16 +477,7 @@ async fn the_front_ends_operations_fit_within_the_limits(app: TestApp) {
         ("TopicIndex", json!({})),
     ];
     for (name, vars) in cases {
-        let mut doc = std::fs::read_to_string(dir.join(format!("{name}.graphql"))).unwrap();
-        // The fragments it spreads, and those they spread, each once.
-        let mut used: Vec<&str> = Vec::new();
-        loop {
-            let next = blocks.iter().find(|(n, _)| !used.contains(&n.as_str()) && doc.contains(&format!("...{n}")));
-            let Some((n, text)) = next else { break };
-            used.push(n);
-            doc.push('\n');
-            doc.push_str(text);
-        }
+        let doc = crate::support::operation(name);
         let v = app.gql(&doc, vars, None).await;
         assert!(v.get("errors").is_none(), "{name}: {v}");
     }
@@ -520,4 +508,76 @@ async fn metrics_answer_this_host_or_the_holder_of_their_token(base: TestApp) {
     let res = app.send(right).await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.text.contains("colophon_http_requests_total"));
+}
+
+db_test!(graphql_names_overload_and_timeout_by_code);
+/// On `/graphql` the guard's refusals are GraphQL errors with the README's codes:
+/// `OVERLOADED` past the in-flight limit, `TIMEOUT` past the request timeout, both 503 with
+/// `Retry-After` (and `extensions.retryAfter`), and counted by reason in the metrics.
+async fn graphql_names_overload_and_timeout_by_code(base: TestApp) {
+    let graphql_refusal = |res: &Response, code: &str| {
+        assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.text);
+        let v = res.json();
+        assert_eq!(v["errors"][0]["extensions"]["code"], code, "{v}");
+        assert!(v["errors"][0]["extensions"]["retryAfter"].as_u64().is_some_and(|s| s >= 1), "{v}");
+        assert!(res.header("retry-after").is_some());
+    };
+    let query = json!({ "query": "{ site { title } }" });
+
+    let app = base.configured(ServerSettings { max_in_flight: 1, read_rate: None, ..Default::default() });
+    let (first, release) = occupy_the_only_slot(&app).await;
+    graphql_refusal(&app.call(Method::POST, "/graphql", None, Some(query.clone())).await, "OVERLOADED");
+    release.send(()).unwrap();
+    assert_eq!(first.await.unwrap(), StatusCode::CREATED);
+
+    let app = base.configured(ServerSettings {
+        request_timeout: Duration::from_millis(200),
+        read_rate: None,
+        ..Default::default()
+    });
+    let (body, _release) = held_body();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .unwrap();
+    graphql_refusal(&app.send(req).await, "TIMEOUT");
+    let metrics = app.get("/metrics", None).await.text;
+    assert!(metrics.contains("colophon_http_refused_total{reason=\"timeout\"} 1"), "{metrics}");
+}
+
+db_test!(cors_star_lets_every_origin_read);
+/// `COLOPHON_CORS_ORIGINS=*`: any origin may call, preflight included; without it, none.
+async fn cors_star_lets_every_origin_read(base: TestApp) {
+    let app = base.configured(ServerSettings { cors_origins: CorsOrigins::Any, ..Default::default() });
+    for origin in ["https://one.example", "http://localhost:5173"] {
+        let res = app
+            .send(with_header(from([203, 0, 113, 9], Method::GET, "/api/v1/articles", None), "origin", origin))
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.header("access-control-allow-origin"), Some("*"), "{origin}");
+        let mut preflight = from([203, 0, 113, 9], Method::OPTIONS, "/graphql", None);
+        for (k, v) in [
+            ("origin", origin),
+            ("access-control-request-method", "POST"),
+            ("access-control-request-headers", "content-type,authorization"),
+        ] {
+            preflight = with_header(preflight, k, v);
+        }
+        let res = app.send(preflight).await;
+        assert!(res.status.is_success(), "{}", res.status);
+        assert_eq!(res.header("access-control-allow-origin"), Some("*"));
+        let methods = res.header("access-control-allow-methods").unwrap_or_default().to_ascii_uppercase();
+        assert!(methods.contains("POST") || methods == "*", "{methods}");
+    }
+    let closed = base.configured(ServerSettings::default());
+    let res = closed
+        .send(with_header(
+            from([203, 0, 113, 9], Method::GET, "/api/v1/articles", None),
+            "origin",
+            "https://one.example",
+        ))
+        .await;
+    assert!(res.header("access-control-allow-origin").is_none());
 }

@@ -697,7 +697,7 @@ async fn an_import_beside_the_server_is_heard_and_silent_clients_are_dropped() {
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(files.join("imported.md"), "---\ntitle: Imported beside\ndate: 2024-01-15\n---\nFrom files.\n")
         .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_colophon"))
+    let out = crate::server::colophon()
         .args(["import", files.to_str().unwrap(), "--database-url", &url])
         .env_remove("DATABASE_URL")
         .output()

@@ -1,7 +1,11 @@
-//! The hot read queries stay on indexes: every SELECT the hot pages run is EXPLAINed on a
-//! seeded publication, and none may read `articles` or `article_tags` whole. On PostgreSQL
+//! The hot read queries stay on indexes: every SELECT the hot pages run (home, article,
+//! tag, category, topic index, series, search, sync, feeds, sitemap, on both faces) is
+//! EXPLAINed on a seeded publication of 1,500 articles, and none may read a content table
+//! whole, under any alias, nor walk a whole index past what a LIMIT stops. On PostgreSQL
 //! sequential scans are switched off for the EXPLAIN, so a sequential scan in the plan means
-//! no index could serve the query (at small sizes the planner would pick one anyway).
+//! no index could serve the query (at small sizes the planner would pick one anyway), and an
+//! index scan with no condition is a whole-index read. The test then drops the listing
+//! indexes and checks that it notices.
 //! At 100k, point it at the benchmark's database (see `given_database`); the plans of the
 //! last such run are in `bench/results/`.
 
@@ -72,6 +76,18 @@ async fn plans_stay_on_indexes(backend: Backend) {
         "/api/v1/archive".to_string(),
         "/api/v1/site".to_string(),
         format!("/api/v1/articles?tag={}&sort=published_at", tag.as_str().unwrap()),
+        format!("/api/v1/articles?category={}", category.as_str().unwrap()),
+        format!("/api/v1/articles?series={}", series.as_str().unwrap()),
+        "/api/v1/tags?limit=20".to_string(),
+        "/api/v1/series?limit=20".to_string(),
+        "/api/v1/sync?limit=100".to_string(),
+        "/feed.xml".to_string(),
+        "/atom.xml".to_string(),
+        "/feed.json".to_string(),
+        format!("/tags/{}/feed.xml", tag.as_str().unwrap()),
+        format!("/categories/{}/atom.xml", category.as_str().unwrap()),
+        format!("/series/{}/feed.json", series.as_str().unwrap()),
+        "/sitemap.xml".to_string(),
     ] {
         let res = app.get(&uri, None).await;
         assert_eq!(res.status, 200, "{uri}: {}", res.text);
@@ -86,41 +102,296 @@ async fn plans_stay_on_indexes(backend: Backend) {
         )
         .await;
     assert!(v.get("errors").is_none(), "{v}");
+    // The front end's own pages, as it asks for them.
+    for (name, vars) in [
+        ("HomePage", json!({})),
+        ("ArticlePage", json!({ "slug": slug })),
+        ("TagPage", json!({ "slug": tag })),
+        ("TopicIndex", json!({})),
+        ("SeriesPage", json!({ "slug": series })),
+        ("Search", json!({ "query": "latency" })),
+    ] {
+        let v = app.gql(&crate::support::operation(name), vars, None).await;
+        assert!(v.get("errors").is_none(), "{name}: {v}");
+    }
+    let v = app.gql("{ sync(first: 100) { nextToken items { slug tags { slug } } } }", json!({}), None).await;
+    assert!(v.get("errors").is_none(), "{v}");
 
     let statements: Vec<Statement> = std::mem::take(&mut *seen.lock().unwrap());
-    let selects: Vec<&Statement> =
-        statements.iter().filter(|s| s.sql.trim_start().to_ascii_uppercase().starts_with("SELECT")).collect();
-    assert!(selects.len() > 20, "captured {} SELECTs", selects.len());
-    let mut bad = Vec::new();
-    let mut report_all = String::new();
-    for stmt in selects {
-        let plan = explain(&db, stmt, given.is_none()).await;
-        report_all += &format!("{}\n{plan}\n\n", stmt.sql);
-        let scans_whole = |table: &str| match backend {
-            // A scan of the table, or of a whole index of it under an alias.
-            Backend::Sqlite => plan.lines().map(str::trim).any(|l| {
-                l == format!("SCAN {table}")
-                    || (l.starts_with("SCAN ")
-                        && (l.contains(&format!("idx_{table}_")) || l.contains(&format!("autoindex_{table}_"))))
-            }),
-            Backend::Postgres => {
-                plan.contains(&format!("Seq Scan on {table} ")) || plan.contains(&format!("Seq Scan on {table}\n"))
+    let selects: Vec<Statement> = statements
+        .into_iter()
+        .filter(|s| s.sql.trim_start().to_ascii_uppercase().starts_with("SELECT"))
+        .fold(Vec::new(), |mut seen, s| {
+            if !seen.iter().any(|t: &Statement| t.sql == s.sql) {
+                seen.push(s);
             }
-        };
-        let report = format!("{}\n{plan}", stmt.sql);
-        if (scans_whole("articles") || scans_whole("article_tags")) && !bad.contains(&report) {
-            bad.push(report);
+            seen
+        });
+    assert!(selects.len() > 20, "captured {} distinct SELECTs", selects.len());
+    let (found, report) = whole_reads(&db, &selects, given.is_none()).await;
+    if let Ok(path) = std::env::var("COLOPHON_PLANS_REPORT") {
+        std::fs::write(path, report).unwrap();
+    }
+    let bad = unexcused(&found, backend, given.is_none());
+    assert!(bad.is_empty(), "queries reading a table or a whole index:\n\n{}", bad.join("\n\n"));
+
+    // The check can fail: without the listing indexes, the same statements read whole.
+    if given.is_none() {
+        for index in
+            ["idx_articles_listed", "idx_article_tags_listed", "idx_article_tags_tag", "idx_articles_category_listed"]
+        {
+            db.execute_unprepared(&format!("DROP INDEX {index}")).await.unwrap();
+        }
+        db.execute_unprepared("ANALYZE").await.unwrap();
+        // A new pool: no connection keeps a statement prepared against the old schema. (The
+        // app, which owns the database's directory, lives on unused.)
+        db.close().await.unwrap();
+        let db = colophon::db::connect(&url).await.unwrap();
+        let (found, report) = whole_reads(&db, &selects, true).await;
+        let bad: Vec<String> = found.iter().filter(|f| excuse(f, backend).is_none()).map(|f| f.to_string()).collect();
+        assert!(bad.len() >= 3, "dropping the listing indexes went unnoticed:\n{report}");
+        for table in ["articles", "article_tags"] {
+            assert!(
+                found.iter().any(|f| f.table == table && excuse(f, backend).is_none()),
+                "no whole read of {table} seen:\n{}",
+                bad.join("\n\n")
+            );
         }
     }
-    if let Ok(path) = std::env::var("COLOPHON_PLANS_REPORT") {
-        std::fs::write(path, report_all).unwrap();
+}
+
+/// More rows than a page of the hot pages needs, on the seed of 1,500 articles (a page is
+/// at most 100 articles, each with a few tags).
+const MANY_ROWS: f64 = 500.0;
+
+/// Content tables: a read of any of them whole is flagged, whatever its alias.
+const CONTENT_TABLES: &[&str] = &[
+    "articles",
+    "article_tags",
+    "tags",
+    "categories",
+    "series",
+    "users",
+    "article_revisions",
+    "article_slug_history",
+    "tag_slug_history",
+    "events",
+    "article_search",
+];
+
+/// The statements whose plans read a content table whole (or the whole of one of its
+/// indexes, past what a LIMIT stops), each with its plan; and every plan, for the report.
+async fn whole_reads(
+    db: &sea_orm::DatabaseConnection,
+    selects: &[Statement],
+    no_seqscan: bool,
+) -> (Vec<WholeRead>, String) {
+    let mut bad = Vec::new();
+    let mut report = String::new();
+    for stmt in selects {
+        let (plan, found) = match db.get_database_backend() {
+            DbBackend::Postgres => {
+                let json = explain(db, stmt, no_seqscan).await;
+                let plan: Value = serde_json::from_str(&json).unwrap();
+                let mut found = Vec::new();
+                pg_whole_reads(&plan[0]["Plan"], false, &mut found);
+                (serde_json::to_string_pretty(&plan[0]["Plan"]).unwrap(), found)
+            }
+            _ => {
+                let plan = explain(db, stmt, no_seqscan).await;
+                let found = sqlite_whole_reads(&stmt.sql, &plan);
+                (plan, found)
+            }
+        };
+        report += &format!("{}\n{plan}\n\n", stmt.sql);
+        for (table, how) in found {
+            bad.push(WholeRead { sql: stmt.sql.clone(), table, how, plan: plan.clone() });
+        }
     }
-    assert!(bad.is_empty(), "queries reading a table whole:\n\n{}", bad.join("\n\n"));
+    (bad, report)
+}
+
+/// One content table read whole by one statement.
+struct WholeRead {
+    sql: String,
+    table: String,
+    how: String,
+    plan: String,
+}
+
+impl std::fmt::Display for WholeRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n  reads {} whole: {}\n{}", self.sql, self.table, self.how, self.plan)
+    }
+}
+
+/// The whole reads known today, each with why it stays for now: (backend, table, a piece of
+/// the statement, why). Anything else fails the test, and an entry no statement needs any
+/// more fails it too, so the list only shrinks as the read path improves (#21).
+const KNOWN: &[(Option<Backend>, &str, &str, &str)] = &[
+    (
+        None,
+        "categories",
+        "FROM \"categories\"",
+        "the category tree is the answer: every category, read whole by design",
+    ),
+    (None, "categories", "FROM categories c", "the topic index and category counts read the (small) tree whole"),
+    (None, "tags", "FROM tags t) x", "tag lists compute every tag's live count to order by it (#21: from counters)"),
+    (None, "tags", "FROM tags WHERE listed_articles > 0", "site counts count the tags in use (#21: from counters)"),
+    (
+        None,
+        "series",
+        "FROM series WHERE listed_articles > 0",
+        "site counts count the series in use (#21: from counters)",
+    ),
+    (None, "series", "FROM series s WHERE EXISTS", "the series list checks every series for a published part (#21)"),
+    (Some(Backend::Postgres), "articles", "FROM series s WHERE EXISTS", "the same, joined from articles' side"),
+    (
+        Some(Backend::Sqlite),
+        "series",
+        "FROM \"series\" WHERE \"series\".\"id\" IN",
+        "SQLite reads a small table rather than look most of its rows up",
+    ),
+    (Some(Backend::Sqlite), "series", "FROM series c WHERE c.id IN", "the same, for series' counts"),
+    (
+        Some(Backend::Postgres),
+        "articles",
+        "GROUP BY ym",
+        "the archive counts every published article by month (#21: from counters)",
+    ),
+    (
+        Some(Backend::Postgres),
+        "article_tags",
+        "COUNT(*) AS shared",
+        "related articles read every link of the article's tags (README: related is not flat)",
+    ),
+    (
+        Some(Backend::Postgres),
+        "article_search",
+        "FROM article_search s JOIN articles a",
+        "search reads every document when most match (README: search is not flat)",
+    ),
+    (Some(Backend::Postgres), "articles", "FROM article_search s JOIN articles a", "the same search"),
+];
+
+/// The KNOWN entry that excuses a whole read, if any.
+fn excuse(found: &WholeRead, backend: Backend) -> Option<usize> {
+    KNOWN.iter().position(|(only, table, piece, _)| {
+        only.is_none_or(|b| b == backend) && *table == found.table && found.sql.contains(piece)
+    })
+}
+
+/// The whole reads KNOWN does not excuse, and (on the test's own seed) the KNOWN entries of
+/// this backend no statement needed.
+fn unexcused(found: &[WholeRead], backend: Backend, own_seed: bool) -> Vec<String> {
+    let mut used = vec![false; KNOWN.len()];
+    let mut bad = Vec::new();
+    for f in found {
+        match excuse(f, backend) {
+            Some(i) => used[i] = true,
+            None => bad.push(f.to_string()),
+        }
+    }
+    if own_seed {
+        for (i, (only, table, piece, _)) in KNOWN.iter().enumerate() {
+            if !used[i] && only.is_none_or(|b| b == backend) {
+                bad.push(format!("KNOWN excuses `{piece}` reading {table} whole, and nothing does: remove it"));
+            }
+        }
+    }
+    bad
+}
+
+/// Which table each name in a statement's FROM and JOIN clauses stands for: `articles a`,
+/// `"articles" AS "a"` and `articles` itself all map to `articles`.
+fn aliases(sql: &str) -> std::collections::HashMap<String, String> {
+    let words: Vec<String> =
+        sql.replace(['(', ')', ','], " ").split_whitespace().map(|w| w.trim_matches('"').to_string()).collect();
+    let mut map = std::collections::HashMap::new();
+    for (i, w) in words.iter().enumerate() {
+        if !(w.eq_ignore_ascii_case("FROM") || w.eq_ignore_ascii_case("JOIN")) {
+            continue;
+        }
+        let Some(table) = words.get(i + 1) else { continue };
+        map.insert(table.clone(), table.clone());
+        let mut next = i + 2;
+        if words.get(next).is_some_and(|w| w.eq_ignore_ascii_case("AS")) {
+            next += 1;
+        }
+        if let Some(alias) = words.get(next).filter(|w| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+            const KEYWORDS: &[&str] =
+                &["WHERE", "ON", "LEFT", "INNER", "JOIN", "ORDER", "GROUP", "LIMIT", "USING", "UNION", "CROSS"];
+            if !KEYWORDS.iter().any(|k| alias.eq_ignore_ascii_case(k)) {
+                map.insert(alias.clone(), table.clone());
+            }
+        }
+    }
+    map
+}
+
+/// SQLite: `SCAN x` of a content table (whatever `x` aliases) reads it whole, in rowid order;
+/// `SCAN x USING [COVERING] INDEX i` reads the whole index. Either is stopped early only by a
+/// LIMIT on rows in that order (no temporary B-tree re-sorting them, and the scan the
+/// outermost loop), as the newest change log entry is read.
+fn sqlite_whole_reads(sql: &str, plan: &str) -> Vec<(String, String)> {
+    let names = aliases(sql);
+    let limited = sql.to_ascii_uppercase().contains(" LIMIT ") && !plan.contains("USE TEMP B-TREE FOR ORDER BY");
+    let mut found = Vec::new();
+    let mut first_loop = true;
+    for line in plan.lines().map(str::trim) {
+        let is_loop = line.starts_with("SCAN ") || line.starts_with("SEARCH ");
+        if let Some(rest) = line.strip_prefix("SCAN ") {
+            let name = rest.split_whitespace().next().unwrap_or_default();
+            let table = names.get(name).map(String::as_str).unwrap_or(name);
+            let content = CONTENT_TABLES.contains(&table) && !rest.contains("VIRTUAL TABLE");
+            if content && !(limited && first_loop) {
+                found.push((table.to_string(), line.to_string()));
+            }
+        }
+        if is_loop {
+            first_loop = false;
+        }
+    }
+    found
+}
+
+/// PostgreSQL: a sequential scan of a content table, or an index scan with no condition
+/// (the whole index), unless a LIMIT above it stops it: only through nodes that pass rows
+/// on as they come (not a sort, a hash or an aggregate), and on a join's outer side.
+fn pg_whole_reads(node: &Value, limited: bool, found: &mut Vec<(String, String)>) {
+    let kind = node["Node Type"].as_str().unwrap_or_default();
+    let relation = node["Relation Name"].as_str().unwrap_or_default();
+    let content = CONTENT_TABLES.contains(&relation);
+    let rows = node["Plan Rows"].as_f64().unwrap_or(0.0);
+    match kind {
+        "Seq Scan" if content => found.push((relation.to_string(), "Seq Scan".into())),
+        "Index Scan" | "Index Only Scan" if content && node.get("Index Cond").is_none() && !limited => found.push((
+            relation.to_string(),
+            format!("{kind} using {}, no condition", node["Index Name"].as_str().unwrap_or("?")),
+        )),
+        // A condition on an index's second column still walks all of it: judged by the rows
+        // the planner expects to read for a page (of 1,500 articles) with no LIMIT to stop it.
+        "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" if content && !limited && rows > MANY_ROWS => {
+            found.push((relation.to_string(), format!("{kind}, {rows} rows expected with nothing to stop it early")))
+        }
+        _ => {}
+    }
+    let children = node["Plans"].as_array().cloned().unwrap_or_default();
+    for (i, child) in children.iter().enumerate() {
+        let passes = match kind {
+            "Limit" => true,
+            "Nested Loop" | "Hash Join" => limited && i == 0,
+            "Merge Join" | "Subquery Scan" | "Result" | "Append" | "Merge Append" | "Unique" | "Gather Merge"
+            | "Materialize" => limited,
+            _ => false,
+        };
+        pg_whole_reads(child, passes, found);
+    }
 }
 
 async fn explain(db: &sea_orm::DatabaseConnection, stmt: &Statement, no_seqscan: bool) -> String {
     let backend = db.get_database_backend();
-    let prefix = if backend == DbBackend::Sqlite { "EXPLAIN QUERY PLAN " } else { "EXPLAIN " };
+    let prefix = if backend == DbBackend::Sqlite { "EXPLAIN QUERY PLAN " } else { "EXPLAIN (FORMAT JSON) " };
     let sql = format!("{prefix}{}", stmt.sql);
     let query = match &stmt.values {
         Some(values) => Statement::from_sql_and_values(backend, sql, values.clone()),
@@ -134,7 +405,8 @@ async fn explain(db: &sea_orm::DatabaseConnection, stmt: &Statement, no_seqscan:
         }
         let rows = txn.query_all_raw(query).await.unwrap();
         txn.rollback().await.unwrap();
-        rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect::<Vec<_>>().join("\n") + "\n"
+        // One row: the plan as JSON.
+        rows.iter().map(|r| r.try_get_by_index::<Value>(0).unwrap().to_string()).collect::<Vec<_>>().join("")
     } else {
         let rows = db.query_all_raw(query).await.unwrap();
         rows.iter().map(|r| r.try_get_by_index::<String>(3).unwrap()).collect::<Vec<_>>().join("\n")

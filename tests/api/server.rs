@@ -11,6 +11,24 @@ use crate::support::{Backend, fresh_database};
 
 const BIN: &str = env!("CARGO_BIN_EXE_colophon");
 
+/// A real-server test `async fn name(backend: Backend)` run on SQLite and on PostgreSQL, as
+/// `name::sqlite` and `name::postgres` (the in-process tests' `db_test!` does the same).
+macro_rules! on_both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(crate::support::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(crate::support::Backend::Postgres).await;
+            }
+        }
+    };
+}
+
 pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) base: String,
@@ -21,6 +39,20 @@ pub(crate) struct Server {
     pub(crate) log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
+impl Server {
+    /// How the process ended, once it has (waited for up to a minute, a bound only a hung
+    /// process reaches).
+    pub(crate) async fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        for _ in 0..600 {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return Some(s);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        None
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -28,17 +60,42 @@ impl Drop for Server {
     }
 }
 
+/// The `colophon` binary, with none of this environment's settings: a developer's
+/// `DATABASE_URL` or `COLOPHON_*` must not point a test at their own database or change
+/// what it checks. (Tests name what they set.)
+pub(crate) fn colophon() -> Command {
+    let mut cmd = Command::new(BIN);
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let test_only = key.starts_with("COLOPHON_TEST_") || key.starts_with("COLOPHON_REQUIRE_");
+        if key == "DATABASE_URL" || (key.starts_with("COLOPHON_") && !test_only) {
+            cmd.env_remove(&*key);
+        }
+    }
+    cmd
+}
+
 /// Starts `colophon serve` on a free port and waits for it to say where it listens.
 pub(crate) fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path) -> Server {
-    let mut cmd = Command::new(BIN);
+    let mut cmd = colophon();
     cmd.arg("serve").args(["--addr", "127.0.0.1:0"]).args(args).current_dir(dir);
-    cmd.env_remove("DATABASE_URL").env_remove("COLOPHON_JWT_SECRET").env_remove("COLOPHON_ADDR");
     for (k, v) in envs {
         cmd.env(k, v);
     }
     let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start colophon");
-    // The banner and the demo token are on stdout; logs on stderr.
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The banner and the demo token are on stdout; logs on stderr. Stdout is read on a
+    // thread that keeps draining it (so the server never blocks on a full pipe), and waited
+    // for with a bound: a server that hangs before its banner fails the test, not CI.
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in out.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut lines =
+        std::iter::from_fn(|| rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).ok());
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = log.clone();
     let errors = BufReader::new(child.stderr.take().unwrap()).lines();
@@ -52,7 +109,7 @@ pub(crate) fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path)
     let mut studio = None;
     let mut seen = Vec::new();
     let demo = args.contains(&"--demo");
-    while let Some(Ok(line)) = lines.next() {
+    while let Some(line) = lines.next() {
         seen.push(line.clone());
         if let Some(rest) = line.strip_prefix("colophon listening on ") {
             base = Some(rest.split_whitespace().next().unwrap().to_string());
@@ -64,17 +121,41 @@ pub(crate) fn start(args: &[&str], envs: &[(&str, &str)], dir: &std::path::Path)
             }
         }
         if line.contains("editor token") {
-            token = lines.next().and_then(Result::ok).map(|t| t.trim().to_string());
+            token = lines.next().map(|t| t.trim().to_string());
             break;
         }
         if base.is_some() && !demo && line.contains("OpenAPI") {
             break;
         }
     }
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
     let base = base.unwrap_or_else(|| panic!("server did not start: {seen:?} {:?}", log.lock().unwrap()));
     Server { child, base, token, studio, log }
+}
+
+/// Creates an article over HTTP as `token` and publishes it (at `at`, or now); its id and
+/// the status the publication answered.
+async fn publish_over_http(base: &str, token: &str, article: Value, at: Option<&str>) -> (String, String) {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let res = client.post(format!("{base}/api/v1/articles")).bearer_auth(token).json(&article).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["data"]["id"].as_str().unwrap().to_string();
+    let body = at.map_or(json!({}), |at| json!({ "published_at": at }));
+    let res = client
+        .post(format!("{base}/api/v1/articles/{id}/publish"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let status = res.json::<Value>().await.unwrap()["data"]["status"].as_str().unwrap().to_string();
+    (id, status)
+}
+
+/// `GET base + path` as `token`, read as JSON.
+async fn get_json(base: &str, path: &str, token: &str) -> Value {
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    client.get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap().json().await.unwrap()
 }
 
 async fn gql(client: &reqwest::Client, base: &str, query: &str, vars: Value, token: Option<&str>) -> Value {
@@ -152,7 +233,7 @@ async fn demo_server_on_postgres() {
 async fn tokens_from_the_cli_authorize_writes() {
     let dir = tempfile::tempdir().unwrap();
     let secret = "cli-secret-cli-secret-cli-secret-cli";
-    let out = Command::new(BIN)
+    let out = colophon()
         .args(["token", "--sub", "ci", "--role", "editor", "--ttl", "10m"])
         .env("COLOPHON_JWT_SECRET", secret)
         .output()
@@ -177,8 +258,8 @@ async fn tokens_from_the_cli_authorize_writes() {
 fn bad_settings_exit_2_naming_the_setting() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str], envs: &[(&str, &str)]| {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args).current_dir(dir.path()).env_remove("COLOPHON_JWT_SECRET").env_remove("DATABASE_URL");
+        let mut cmd = colophon();
+        cmd.args(args).current_dir(dir.path());
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -217,7 +298,7 @@ fn bad_settings_exit_2_naming_the_setting() {
 #[test]
 fn migrate_applies_and_exits() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(BIN)
+    let out = colophon()
         .args(["migrate", "--database-url", "sqlite://m.db?mode=rwc"])
         .current_dir(dir.path())
         .output()
@@ -231,7 +312,7 @@ async fn accounts_from_the_cli_sign_in_and_the_scheduler_publishes() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     let secret = "cli-secret-cli-secret-cli-secret-cli";
-    let mut child = Command::new(BIN)
+    let mut child = colophon()
         .args(["user", "create", "--email", "eve@example.com", "--name", "Eve", "--role", "admin", "--password-stdin"])
         .current_dir(dir.path())
         .stdin(Stdio::piped())
@@ -242,7 +323,7 @@ async fn accounts_from_the_cli_sign_in_and_the_scheduler_publishes() {
     child.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let list = Command::new(BIN).args(["user", "list"]).current_dir(dir.path()).output().unwrap();
+    let list = colophon().args(["user", "list"]).current_dir(dir.path()).output().unwrap();
     assert!(String::from_utf8_lossy(&list.stdout).contains("eve@example.com"));
 
     let server = start(&[], &[("COLOPHON_JWT_SECRET", secret), ("COLOPHON_SCHEDULER_INTERVAL", "1")], dir.path());
@@ -256,26 +337,9 @@ async fn accounts_from_the_cli_sign_in_and_the_scheduler_publishes() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
-    let created: Value = client
-        .post(format!("{base}/api/v1/articles"))
-        .bearer_auth(&token)
-        .json(&json!({ "title": "Scheduled by Eve" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["data"]["id"].as_str().unwrap().to_string();
     let soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
-    let res = client
-        .post(format!("{base}/api/v1/articles/{id}/publish"))
-        .bearer_auth(&token)
-        .json(&json!({ "published_at": soon }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.json::<Value>().await.unwrap()["data"]["status"], "scheduled");
+    let (_, status) = publish_over_http(base, &token, json!({ "title": "Scheduled by Eve" }), Some(&soon)).await;
+    assert_eq!(status, "scheduled");
     // The worker inside the server publishes it and records it as the system's doing.
     let mut published = false;
     for _ in 0..50 {
@@ -288,11 +352,8 @@ async fn accounts_from_the_cli_sign_in_and_the_scheduler_publishes() {
         }
     }
     assert!(published, "the scheduler did not publish the article");
-    let disable = Command::new(BIN)
-        .args(["user", "disable", "--email", "eve@example.com"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let disable =
+        colophon().args(["user", "disable", "--email", "eve@example.com"]).current_dir(dir.path()).output().unwrap();
     assert!(disable.status.success());
     let res = client
         .post(format!("{base}/api/v1/auth/token"))
@@ -306,7 +367,9 @@ async fn accounts_from_the_cli_sign_in_and_the_scheduler_publishes() {
 /// Two instances on one database: a write through one is seen through the other at once,
 /// though the other had the page in its response cache (PostgreSQL: LISTEN/NOTIFY; SQLite:
 /// `PRAGMA data_version`).
-async fn two_instances_share_writes(url: &str) {
+async fn two_instances_share_writes(backend: Backend) {
+    let Some((url, _keep)) = fresh_database(backend).await else { return };
+    let url = url.as_str();
     let secret = "two-instances-secret-two-instances-secret";
     let dir = tempfile::tempdir().unwrap();
     let env = [("COLOPHON_JWT_SECRET", secret)];
@@ -336,9 +399,10 @@ async fn two_instances_share_writes(url: &str) {
         let res =
             client.post(format!("{}/api/v1/articles/{id}/publish", b.base)).bearer_auth(&token).send().await.unwrap();
         assert_eq!(res.status(), 200);
-        // NOTIFY travels after the commit; allow it the time of a round trip or two.
+        // NOTIFY travels after the commit: wait for it, with a bound only a broken server
+        // reaches (a loaded machine may take a while; the write must be heard at all).
         let mut seen = 0;
-        for _ in 0..20 {
+        for _ in 0..1000 {
             seen = list(&a.base).await.unwrap().json::<Value>().await.unwrap()["meta"]["total"].as_u64().unwrap();
             if seen == n as u64 + 1 {
                 break;
@@ -349,28 +413,78 @@ async fn two_instances_share_writes(url: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_on_sqlite_share_writes() {
+on_both!(two_instances_share_writes);
+
+/// An article scheduled while the server was down (or that fell due then) is published when
+/// it starts again, by its scheduler, recorded as the system's doing; a later one is not.
+async fn scheduled_articles_publish_after_a_restart(backend: Backend) {
+    let Some((url, _keep)) = fresh_database(backend).await else { return };
+    let url = url.as_str();
+    let secret = "restart-secret-restart-secret-restart";
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/shared.db?mode=rwc", dir.path().display());
-    two_instances_share_writes(&url).await;
+    let env = [("COLOPHON_JWT_SECRET", secret), ("COLOPHON_SCHEDULER_INTERVAL", "1")];
+    let token = colophon::auth::Jwt::hs256(secret.as_bytes(), None, None).issue(
+        "restart",
+        colophon::content::Role::Editor,
+        Duration::from_secs(600),
+    );
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let server = start(&["--database-url", url], &env, dir.path());
+    let schedule = |title: &'static str, at: chrono::DateTime<chrono::Utc>| {
+        let (base, token) = (server.base.clone(), token.clone());
+        async move {
+            let (id, status) =
+                publish_over_http(&base, &token, json!({ "title": title }), Some(&at.to_rfc3339())).await;
+            assert_eq!(status, "scheduled");
+            id
+        }
+    };
+    let due_at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let soon = schedule("Due while down", due_at).await;
+    let later = schedule("Next week", chrono::Utc::now() + chrono::Duration::days(7)).await;
+    drop(server);
+    // Down until the first one's time has passed (a wait for a time, not a race with one).
+    while chrono::Utc::now() <= due_at + chrono::Duration::milliseconds(200) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let again = start(&["--database-url", url], &env, dir.path());
+    let status = |id: String| {
+        let (base, token) = (again.base.clone(), token.clone());
+        async move {
+            let v = get_json(&base, &format!("/api/v1/articles/{id}"), &token).await;
+            (v["data"]["status"].as_str().unwrap().to_string(), v["data"]["version"].as_i64().unwrap())
+        }
+    };
+    // Readers see a due article at once; the scheduler then writes it published (a new
+    // version), within a bound only a stopped scheduler reaches.
+    let mut written = false;
+    for _ in 0..300 {
+        if status(soon.clone()).await.1 == 3 {
+            written = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(written, "the scheduler did not publish what fell due while the server was down");
+    assert_eq!(status(soon).await.0, "published");
+    assert_eq!(status(later).await, ("scheduled".to_string(), 2));
+    let list: Value = client.get(format!("{}/api/v1/articles", again.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["meta"]["total"], 1, "{list}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_on_postgres_share_writes() {
-    let Some((url, _keep)) = fresh_database(Backend::Postgres).await else { return };
-    two_instances_share_writes(&url).await;
-}
+on_both!(scheduled_articles_publish_after_a_restart);
 
 /// SIGTERM: `/readyz` turns 503 while requests are still served for the drain delay, a
 /// request already in flight completes, the listener closes, and the process exits 0.
 /// Logs are JSON lines carrying the request id the client sent.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_drains_finishes_in_flight_requests_and_exits_0() {
+async fn sigterm_drains_finishes_in_flight_requests_and_exits_0(backend: Backend) {
     use std::io::{Read, Write};
+    let Some((url, _keep)) = fresh_database(backend).await else { return };
     let dir = tempfile::tempdir().unwrap();
-    let envs = [("COLOPHON_SHUTDOWN_DELAY", "1.5"), ("COLOPHON_LOG_FORMAT", "json"), ("RUST_LOG", "colophon=debug")];
-    let mut server = start(&["--demo"], &envs, dir.path());
+    let args = ["--demo", "--database-url", url.as_str()];
+    // A drain delay no loaded machine outlasts between the signal and the checks below.
+    let envs = [("COLOPHON_SHUTDOWN_DELAY", "8"), ("COLOPHON_LOG_FORMAT", "json"), ("RUST_LOG", "colophon=debug")];
+    let mut server = start(&args, &envs, dir.path());
     let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let res = client
         .get(format!("{}/api/v1/articles", server.base))
@@ -398,7 +512,15 @@ async fn sigterm_drains_finishes_in_flight_requests_and_exits_0() {
 
     let pid = server.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once the server says it heard the signal (no guess at how long that takes):
+    let heard = || server.log.lock().unwrap().iter().any(|l| l.contains("shutting down"));
+    for _ in 0..300 {
+        if heard() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(heard(), "the server never logged the signal: {:?}", server.log.lock().unwrap());
     // Draining: not ready, but still answering.
     let ready = client.get(format!("{}/readyz", server.base)).send().await.unwrap();
     assert_eq!(ready.status(), 503);
@@ -421,28 +543,12 @@ async fn sigterm_drains_finishes_in_flight_requests_and_exits_0() {
     drop(conn);
 
     // Then the process stops by itself, cleanly.
-    let mut status = None;
-    for _ in 0..100 {
-        if let Some(s) = server.child.try_wait().unwrap() {
-            status = Some(s);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let status = status.expect("the server exits after SIGTERM");
+    let status = server.exit_status().await.expect("the server exits after SIGTERM");
     assert!(status.success(), "{status:?}");
 
     // The acknowledged write is there after a restart on the same database.
-    let again = start(&["--demo"], &[], dir.path());
-    let list: Value = client
-        .get(format!("{}/api/v1/articles?status=draft", again.base))
-        .bearer_auth(again.token.clone().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again = start(&args, &[], dir.path());
+    let list = get_json(&again.base, "/api/v1/articles?status=draft", again.token.as_deref().unwrap()).await;
     assert!(list.to_string().contains("Sent across a shutdown"), "{list}");
 
     // JSON log lines, with the client's request id on its request's lines.
@@ -452,6 +558,8 @@ async fn sigterm_drains_finishes_in_flight_requests_and_exits_0() {
     assert!(!json_lines.is_empty(), "{lines:?}");
     assert!(json_lines.iter().any(|l| l["span"]["id"] == "e2e-trace-42" && l["fields"]["status"] == 200), "{lines:?}");
 }
+
+on_both!(sigterm_drains_finishes_in_flight_requests_and_exits_0);
 
 /// kill -9 in the middle of a write load, then a restart on the same database: every write
 /// the server acknowledged is there, and the database checks clean (SQLite's integrity and
@@ -463,7 +571,7 @@ async fn acknowledged_writes_survive_kill_9(backend: Backend) {
     let secret = "crash-test-secret-crash-test-secret!!";
     let envs = [("COLOPHON_JWT_SECRET", secret), ("COLOPHON_RATE_LIMIT_READS", "off")];
     let mut server = start(&["--database-url", &url], &envs, work.path());
-    let out = Command::new(BIN)
+    let out = colophon()
         .args(["token", "--sub", "crash", "--role", "editor"])
         .env("COLOPHON_JWT_SECRET", secret)
         .output()
@@ -565,15 +673,7 @@ async fn acknowledged_writes_survive_kill_9(backend: Backend) {
     drop(dir);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_writes_survive_kill_9_on_sqlite() {
-    acknowledged_writes_survive_kill_9(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_writes_survive_kill_9_on_postgres() {
-    acknowledged_writes_survive_kill_9(Backend::Postgres).await;
-}
+on_both!(acknowledged_writes_survive_kill_9);
 
 /// The demo front end at `/demo/`, driven in headless Chromium by `tests/e2e/demo.mjs`
 /// (Node and playwright-core): what a reader sees on home, tag, topic index, series,
@@ -601,6 +701,17 @@ async fn the_demo_site_shows_readers_every_page_in_a_browser() {
     }
     let dir = tempfile::tempdir().unwrap();
     let server = start(&["--demo"], &[], dir.path());
+    // More than a page of articles (the demo has 11), so "Older" has somewhere to go.
+    let token = server.token.clone().expect("the demo prints a token");
+    for i in 1..=15 {
+        let body = json!({
+            "title": format!("Field notes, part {i}"),
+            "body": format!("Notes from week {i}: what we measured, and what it taught us."),
+            "tags": ["Field notes", "Rust"],
+            "category": "Engineering",
+        });
+        assert_eq!(publish_over_http(&server.base, &token, body, None).await.1, "published");
+    }
     let script = root.join("tests/e2e/demo.mjs");
     let base = server.base.clone();
     let out = tokio::task::spawn_blocking(move || {
@@ -612,6 +723,7 @@ async fn the_demo_site_shows_readers_every_page_in_a_browser() {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the demo site failed in the browser:\n{text}");
     assert!(text.contains("checks passed"), "{text}");
+    assert!(text.contains("page 2 shows articles 21–"), "the pagination check did not run:\n{text}");
 }
 
 /// The studio at `/admin/`, driven in headless Chromium by `tests/e2e/studio.mjs`: a whole
@@ -661,17 +773,14 @@ async fn the_studio_carries_a_whole_editor_session_in_a_browser() {
 
 /// `colophon import DIR` and `colophon export DIR` as a user runs them: a bad file is
 /// named and makes the exit status 1 while the good ones go in; export writes them back.
-#[test]
-fn import_and_export_from_the_command_line() {
+/// `url` and `copy` are two empty databases.
+fn import_and_export_with(url: &str, copy: &str) {
     let dir = tempfile::tempdir().unwrap();
     let content = dir.path().join("content");
     std::fs::create_dir_all(&content).unwrap();
     std::fs::write(content.join("hello.md"), "---\ntitle: Hello\ndate: 2024-01-15\ntags: [Go]\n---\nHi.\n").unwrap();
     std::fs::write(content.join("bad.md"), "no front matter here\n").unwrap();
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("c.db").display());
-    let run = |args: &[&str]| {
-        Command::new(BIN).args(args).args(["--database-url", &url]).env_remove("DATABASE_URL").output().unwrap()
-    };
+    let run = |args: &[&str]| colophon().args(args).args(["--database-url", url]).output().unwrap();
     let out = run(&["import", content.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -688,19 +797,24 @@ fn import_and_export_from_the_command_line() {
     let backup = dir.path().join("backup.json");
     let out = run(&["export", backup.to_str().unwrap(), "--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let copy = format!("sqlite://{}?mode=rwc", dir.path().join("copy.db").display());
-    let with = |args: &[&str], url: &str| {
-        Command::new(BIN).args(args).args(["--database-url", url]).env_remove("DATABASE_URL").output().unwrap()
-    };
-    let out = with(&["import", backup.to_str().unwrap(), "--json"], &copy);
+    let with = |args: &[&str], url: &str| colophon().args(args).args(["--database-url", url]).output().unwrap();
+    let out = with(&["import", backup.to_str().unwrap(), "--json"], copy);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let again = dir.path().join("again");
-    assert!(with(&["export", again.to_str().unwrap(), "--toml"], &copy).status.success());
+    assert!(with(&["export", again.to_str().unwrap(), "--toml"], copy).status.success());
     assert_eq!(std::fs::read_to_string(again.join("hello.md")).unwrap(), file);
-    let out = with(&["import", backup.to_str().unwrap(), "--json"], &copy);
+    let out = with(&["import", backup.to_str().unwrap(), "--json"], copy);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+async fn import_and_export_from_the_command_line(backend: Backend) {
+    let Some((url, _keep)) = fresh_database(backend).await else { return };
+    let (copy, _keep_copy) = fresh_database(backend).await.expect("a second database");
+    tokio::task::spawn_blocking(move || import_and_export_with(&url, &copy)).await.unwrap();
+}
+
+on_both!(import_and_export_from_the_command_line);
 
 /// A test's PostgreSQL database is dropped when the test ends, its connections with it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -722,4 +836,78 @@ async fn scratch_databases_are_dropped() {
     assert_eq!(exists(name.clone()).await, 1);
     drop(scratch);
     assert_eq!(exists(name).await, 0, "the database outlived its test");
+}
+
+/// `/metrics` of a real server carries every series the README lists, each with what was
+/// done to it: requests by route and status, their durations, requests in flight, refusals
+/// by reason, database statements, pool connections, and response cache hits and misses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_carry_every_series_the_readme_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&["--demo"], &[("COLOPHON_RATE_LIMIT_READS", "2/min")], dir.path());
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let get = |path: &str| client.get(format!("{}{path}", server.base)).send();
+    assert_eq!(get("/api/v1/articles").await.unwrap().status(), 200); // a miss: 1 unit
+    let hit = get("/api/v1/articles").await.unwrap(); // a hit: free
+    assert_eq!(hit.headers()["x-cache"], "hit");
+    assert_eq!(get("/api/v1/tags").await.unwrap().status(), 200); // a miss: the 2nd unit
+    assert_eq!(get("/api/v1/series").await.unwrap().status(), 429); // spent
+    let m = get("/metrics").await.unwrap().text().await.unwrap();
+    let value = |series: &str| -> f64 {
+        let line = m.lines().find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '));
+        let line = line.unwrap_or_else(|| panic!("no `{series}` in /metrics:\n{m}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(value("colophon_http_requests_total{method=\"GET\",route=\"/api/v1/articles\",status=\"200\"}"), 2.0);
+    assert_eq!(
+        value("colophon_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/tags\",status=\"200\"}"),
+        1.0
+    );
+    assert_eq!(value("colophon_http_in_flight"), 0.0);
+    assert_eq!(value("colophon_http_refused_total{reason=\"rate_limited\"}"), 1.0);
+    assert!(value("colophon_db_statement_duration_seconds_count") >= 2.0, "{m}");
+    assert!(
+        value("colophon_db_pool_connections{state=\"idle\"}") + value("colophon_db_pool_connections{state=\"in_use\"}")
+            >= 1.0
+    );
+    assert_eq!(value("colophon_response_cache_total{result=\"hit\"}"), 1.0);
+    assert!(value("colophon_response_cache_total{result=\"miss\"}") >= 2.0, "{m}");
+}
+
+/// `COLOPHON_SHUTDOWN_GRACE`: after SIGTERM, a request that never finishes gets the grace
+/// period, and then the process exits anyway (0, saying so), rather than hanging.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shutdown_grace_ends_requests_that_never_finish() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let envs = [("COLOPHON_SHUTDOWN_DELAY", "0"), ("COLOPHON_SHUTDOWN_GRACE", "1")];
+    let mut server = start(&["--demo"], &envs, dir.path());
+    let token = server.token.clone().unwrap();
+    let mut conn = std::net::TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
+    write!(
+        conn,
+        "POST /api/v1/articles HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"title\": \"Never fin"
+    )
+    .unwrap();
+    conn.flush().unwrap();
+    // The request is in flight once the server counts it (its /metrics say so).
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    let mut counted = false;
+    for _ in 0..400 {
+        let m = client.get(format!("{}/metrics", server.base)).send().await.unwrap().text().await.unwrap();
+        if m.lines().any(|l| l == "colophon_http_in_flight 1") {
+            counted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(counted, "the held request never showed as in flight");
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = server.exit_status().await.expect("the server still runs a minute after SIGTERM with a 1 s grace");
+    assert!(status.success(), "{status:?}");
+    let log = server.log.lock().unwrap().join("\n");
+    assert!(log.contains("requests still running after the grace period"), "{log}");
+    drop(conn);
 }

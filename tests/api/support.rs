@@ -163,7 +163,8 @@ impl TestApp {
         let _ = tracing_subscriber::fmt().with_env_filter("colophon=warn").with_test_writer().try_init();
         let (url, dir) = fresh_database(backend).await?;
         let db = connect_migrated(&url).await;
-        let content = Content::new(db);
+        // A clock the test moves forward, rather than sleeping until a time comes.
+        let content = Content::new(db).with_clock(colophon::content::clock::Clock::adjustable());
         let jwt = Jwt::hs256(SECRET, None, None);
         let state = AppState::new(content.clone(), jwt.clone());
         let router = router(state.clone());
@@ -195,6 +196,11 @@ impl TestApp {
             url: self.url.clone(),
             _dir: None,
         }
+    }
+
+    /// Moves the service's clock forward: what was scheduled for then is due now.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.content.clock().advance(by);
     }
 
     pub fn token(&self, role: Role) -> String {
@@ -315,4 +321,29 @@ pub fn gql_article_as_rest(v: &Value) -> Value {
         a["status"] = Value::String(s.to_ascii_lowercase());
     }
     a
+}
+
+/// One of the front end's operations (`examples/operations/{name}.graphql`) as a client
+/// sends it: with the fragments it spreads, and those they spread, each once.
+pub fn operation(name: &str) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/operations");
+    let fragments = std::fs::read_to_string(dir.join("fragments.graphql")).unwrap();
+    let blocks: Vec<(String, String)> = fragments
+        .split("\nfragment ")
+        .filter_map(|b| {
+            let b = b.trim_start_matches("fragment ");
+            let name = b.split_whitespace().next()?.to_string();
+            b.contains('{').then(|| (name, format!("fragment {b}")))
+        })
+        .collect();
+    let mut doc = std::fs::read_to_string(dir.join(format!("{name}.graphql"))).unwrap();
+    let mut used: Vec<&str> = Vec::new();
+    loop {
+        let next = blocks.iter().find(|(n, _)| !used.contains(&n.as_str()) && doc.contains(&format!("...{n}")));
+        let Some((n, text)) = next else { break };
+        used.push(n);
+        doc.push('\n');
+        doc.push_str(text);
+    }
+    doc
 }

@@ -150,12 +150,12 @@ db_test!(scheduled_articles_sync_when_published);
 async fn scheduled_articles_sync_when_published(app: TestApp) {
     let a = app.create(json!({ "title": "Later" })).await;
     let id = a["id"].as_str().unwrap().to_string();
-    let at =
-        (chrono::Utc::now() + chrono::Duration::milliseconds(600)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     app.publish(&id, Some(&at)).await;
     let (items, _, token) = rest_pages(&app, None, 10).await;
     assert!(items.is_empty(), "not yet published: {items:?}");
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(app.content.publish_due().await.unwrap().is_empty(), "not yet due");
+    app.advance(chrono::Duration::hours(2));
     assert_eq!(app.content.publish_due().await.unwrap(), vec![id.parse::<i32>().unwrap()]);
     let (items, deleted, _) = rest_pages(&app, Some(&token), 10).await;
     assert_eq!(ids(&items), [id].into());
@@ -184,10 +184,11 @@ db_test!(a_due_article_that_leaves_before_the_scheduler_runs_is_deleted);
 async fn a_due_article_that_leaves_before_the_scheduler_runs_is_deleted(app: TestApp) {
     let a = app.create(json!({ "title": "Briefly" })).await;
     let id = a["id"].as_str().unwrap().to_string();
-    let at =
-        (chrono::Utc::now() + chrono::Duration::milliseconds(400)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     app.publish(&id, Some(&at)).await;
-    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let (items, _, _) = rest_pages(&app, None, 10).await;
+    assert!(items.is_empty(), "not yet due: {items:?}");
+    app.advance(chrono::Duration::hours(2));
     let (items, _, token) = rest_pages(&app, None, 10).await;
     assert_eq!(ids(&items), [id.clone()].into(), "due, so readers (and the first walk) see it");
     let res = app.call(Method::POST, &format!("/api/v1/articles/{id}/unpublish"), Some(&app.editor()), None).await;
@@ -216,4 +217,35 @@ async fn renaming_an_author_re_sends_their_articles(app: TestApp) {
     let (items, _, _) = rest_pages(&app, Some(&token), 10).await;
     assert_eq!(ids(&items), [mine].into());
     assert_eq!(items[0]["author"]["name"], "Edith");
+}
+
+db_test!(archived_and_purged_articles_are_deleted_for_sync_clients);
+/// The README lists what leaves public view: unpublished, archived, trashed, purged. An
+/// archived article, and one purged from the trash (its row gone), reach a client that had
+/// them as `deleted`; one purged that the client never saw, and a draft's purge, do not.
+async fn archived_and_purged_articles_are_deleted_for_sync_clients(app: TestApp) {
+    let (editor, admin) = (app.editor(), app.token(colophon::content::Role::Admin));
+    let archived = published(&app, "Archived", &[]).await;
+    let purged = published(&app, "Purged", &[]).await;
+    let draft = app.create(json!({ "title": "Never public" })).await["id"].as_str().unwrap().to_string();
+    let (items, _, token) = rest_pages(&app, None, 10).await;
+    assert_eq!(ids(&items), [archived.clone(), purged.clone()].into());
+    let res = app.call(Method::POST, &format!("/api/v1/articles/{archived}/archive"), Some(&editor), None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    for id in [&purged, &draft] {
+        let res = app.call(Method::DELETE, &format!("/api/v1/articles/{id}"), Some(&editor), None).await;
+        assert!(res.status.is_success(), "{}", res.text);
+        let res = app.call(Method::DELETE, &format!("/api/v1/trash/{id}"), Some(&admin), None).await;
+        assert!(res.status.is_success(), "{}", res.text);
+    }
+    assert_eq!(app.get(&format!("/api/v1/articles/{purged}"), Some(&editor)).await.status, StatusCode::NOT_FOUND);
+    let (items, deleted, _) = rest_pages(&app, Some(&token), 10).await;
+    assert!(items.is_empty(), "{items:?}");
+    assert_eq!(deleted, [archived.clone(), purged.clone()].into());
+    // The same on GraphQL.
+    let v =
+        app.gql_ok("query($t: String) { sync(token: $t) { deleted items { id } } }", json!({ "t": token }), None).await;
+    let g: BTreeSet<String> =
+        v["sync"]["deleted"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_string()).collect();
+    assert_eq!(g, [archived, purged].into());
 }

@@ -90,11 +90,14 @@ impl Receiver {
     }
 }
 
+/// Quick retries, and a send timeout no loaded machine reaches: the tests count exact
+/// deliveries, and a send that timed out would be sent again. (Only the dead-endpoint test
+/// shortens it, and it counts nothing the timeout could change.)
 fn quick() -> WebhookSettings {
     WebhookSettings {
         retry_base: Duration::from_millis(100),
         poll: Duration::from_millis(20),
-        timeout: Duration::from_millis(700),
+        timeout: Duration::from_secs(15),
         ..Default::default()
     }
 }
@@ -306,7 +309,9 @@ async fn a_dead_endpoint_holds_up_neither_writes_nor_other_endpoints(app: TestAp
     let (closed_id, _) = create_rest(&app, &admin, "http://127.0.0.1:9/".into(), json!(["article.published"])).await;
     create_rest(&app, &admin, format!("{base}/ok"), json!(["article.published"])).await;
     // The worker is running while the writes happen.
-    let settings = WebhookSettings { window: Duration::from_millis(1500), ..quick() };
+    // `/hang` must time out within the window; `/ok` is counted as "at least".
+    let settings =
+        WebhookSettings { window: Duration::from_millis(1500), timeout: Duration::from_millis(700), ..quick() };
     let worker = tokio::spawn(colophon::webhooks::run(app.content.clone(), settings));
     for i in 0..5 {
         published(&app, &format!("Post {i}")).await;
@@ -505,4 +510,96 @@ async fn webhook_urls_are_read_as_networks_read_them(app: TestApp) {
     assert_eq!(log[0]["state"], "failed", "{log}");
     assert!(log[0]["last_error"].as_str().unwrap().contains("private"), "{log}");
     assert!(recv.at("/ok").is_empty(), "the local receiver was called");
+}
+
+db_test!(every_event_kind_the_readme_lists_is_sent);
+/// Each kind of event the README names reaches a `*` endpoint, with the subject it is about:
+/// an article published, updated (also by renaming its tag, category, series or author),
+/// unpublished and deleted; tags, categories and series created, updated and deleted.
+async fn every_event_kind_the_readme_lists_is_sent(app: TestApp) {
+    let (recv, base) = Receiver::start().await;
+    let admin = app.token(Role::Admin);
+    let editor = app.editor();
+    create_rest(&app, &admin, format!("{base}/ok"), json!(["*"])).await;
+    let call = |method: Method, uri: String, body: Option<Value>| {
+        let (app, editor) = (&app, editor.clone());
+        async move {
+            let res = app.call(method, &uri, Some(&editor), body).await;
+            assert!(res.status.is_success(), "{uri}: {} {}", res.status, res.text);
+            res.json()
+        }
+    };
+    // Made by naming them on an article: created (the article is a draft: nothing else).
+    let a = app.create(json!({ "title": "Kinds", "tags": ["Kinds"], "category": "Sorts", "series": "Run" })).await;
+    let a = a["id"].as_str().unwrap().to_string();
+    app.publish(&a, None).await;
+    // Their ids, which renames do not change.
+    let mut groups = Vec::new();
+    for uri in ["/api/v1/tags/kinds", "/api/v1/categories/sorts", "/api/v1/series/run"] {
+        let v = call(Method::GET, uri.to_string(), None).await;
+        groups.push(format!("{}/{}", uri.rsplit_once('/').unwrap().0, v["data"]["id"].as_str().unwrap()));
+    }
+    call(Method::PATCH, format!("/api/v1/articles/{a}"), Some(json!({ "title": "Kinds, again" }))).await;
+    // Renames: the group's own event, and article.updated for the article that shows it.
+    call(Method::PATCH, "/api/v1/tags/kinds".into(), Some(json!({ "name": "Sorts of kinds" }))).await;
+    call(Method::PATCH, "/api/v1/categories/sorts".into(), Some(json!({ "name": "Classes" }))).await;
+    call(Method::PATCH, "/api/v1/series/run".into(), Some(json!({ "title": "Sequence" }))).await;
+    let users = app.get("/api/v1/users", Some(&admin)).await.json();
+    let author = users["data"][0]["id"].as_str().unwrap().to_string();
+    let res = app
+        .call(Method::PATCH, &format!("/api/v1/users/{author}"), Some(&admin), Some(json!({ "name": "Renamed" })))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    call(Method::POST, format!("/api/v1/articles/{a}/unpublish"), None).await;
+    let b = published(&app, "Short-lived").await;
+    let res = app.call(Method::DELETE, &format!("/api/v1/articles/{b}"), Some(&editor), None).await;
+    assert!(res.status.is_success(), "{}", res.text);
+    // Deleting the groups, once the (unpublished) article that used them is gone for good:
+    // readers never see that go.
+    let res = app.call(Method::DELETE, &format!("/api/v1/articles/{a}"), Some(&editor), None).await;
+    assert!(res.status.is_success(), "{}", res.text);
+    let res = app.call(Method::DELETE, &format!("/api/v1/trash/{a}"), Some(&admin), None).await;
+    assert!(res.status.is_success(), "{}", res.text);
+    for uri in &groups {
+        let res = app.call(Method::DELETE, uri, Some(&editor), None).await;
+        assert!(res.status.is_success(), "{uri}: {}", res.text);
+    }
+
+    let expected: Vec<(&str, String)> = vec![
+        ("tag.created", "tag".into()),
+        ("category.created", "category".into()),
+        ("series.created", "series".into()),
+        ("article.published", format!("article {a}")),
+        ("article.updated", format!("article {a}")), // the title
+        ("tag.updated", "tag".into()),
+        ("article.updated", format!("article {a}")), // the tag's name
+        ("category.updated", "category".into()),
+        ("article.updated", format!("article {a}")),
+        ("series.updated", "series".into()),
+        ("article.updated", format!("article {a}")),
+        ("article.updated", format!("article {a}")), // the author's name
+        ("article.unpublished", format!("article {a}")),
+        ("article.published", format!("article {b}")),
+        ("article.deleted", format!("article {b}")),
+        ("tag.deleted", "tag".into()),
+        ("category.deleted", "category".into()),
+        ("series.deleted", "series".into()),
+    ];
+    let worker = tokio::spawn(colophon::webhooks::run(app.content.clone(), quick()));
+    let got = recv.wait_for("/ok", expected.len()).await;
+    worker.abort();
+    let mut seen: Vec<(String, String)> = got
+        .iter()
+        .map(|r| {
+            let b: Value = serde_json::from_str(&r.body).unwrap();
+            let object = b["data"]["object"].as_str().unwrap().to_string();
+            let about =
+                if object == "article" { format!("article {}", b["data"]["id"].as_str().unwrap()) } else { object };
+            (b["type"].as_str().unwrap().to_string(), about)
+        })
+        .collect();
+    let mut want: Vec<(String, String)> = expected.into_iter().map(|(t, o)| (t.to_string(), o)).collect();
+    seen.sort();
+    want.sort();
+    assert_eq!(seen, want);
 }
