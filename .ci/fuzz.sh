@@ -12,10 +12,18 @@ CARGO_FUZZ_VERSION=0.13.2
 run_fuzz() {
   local seconds=${1:-20} root rc=0
   root=$(pwd)
-  local bin="$root/.ci/tools/cargo-fuzz"
-  if [ ! -x "$bin/bin/cargo-fuzz" ]; then
-    echo "== installing cargo-fuzz $CARGO_FUZZ_VERSION"
-    cargo install --quiet --locked --root "$bin" cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  # Built once per machine and version, outside the clone: a fresh clone would otherwise
+  # spend minutes compiling it on every run. (The clone's old place is still used if there.)
+  local cache=${COLOPHON_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/colophon-ci}
+  local bin="$cache/cargo-fuzz-$CARGO_FUZZ_VERSION"
+  if [ -x "$root/.ci/tools/cargo-fuzz/bin/cargo-fuzz" ]; then
+    bin="$root/.ci/tools/cargo-fuzz"
+  elif [ -x "$bin/bin/cargo-fuzz" ]; then
+    echo "== cargo-fuzz $CARGO_FUZZ_VERSION from the cache ($bin)"
+  else
+    echo "== installing cargo-fuzz $CARGO_FUZZ_VERSION into the cache ($bin)"
+    cargo install --quiet --locked --root "$bin.partial" cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+    rm -rf "$bin" && mv "$bin.partial" "$bin"
   fi
   export PATH="$bin/bin:$PATH"
   echo "== fuzz: building the targets"
