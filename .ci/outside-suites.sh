@@ -16,7 +16,10 @@ run_outside_suites() {
   echo "== installing pinned outside suites (npm ci, pip)"
   npm ci --prefix .ci/tools --no-audit --no-fund --loglevel=error
   python_tools
-  cargo build --locked --quiet
+  # .ci/run has the binary from `cargo test`; by hand, build it.
+  if [ -z "${COLOPHON_BINARY_BUILT:-}" ] || [ ! -x target/debug/colophon ]; then
+    cargo build --locked --quiet
+  fi
   suite_dir=$(mktemp -d /tmp/colophon-suites.XXXXXX)
   if [ -n "${PG_URL:-}" ]; then
     local db="colophon_suites_$$"
