@@ -175,6 +175,7 @@ impl Content {
             let shown = super::changes::announced_by(&txn, current.id, self.now()).await?;
             super::changes::record(
                 &txn,
+                self.now(),
                 super::changes::names::ARTICLE_UPDATED,
                 super::changes::Subject::Article,
                 &shown,

@@ -659,7 +659,7 @@ impl Content {
         super::search::index_articles(&txn, &[inserted.id]).await?;
         super::audit::record(&txn, &principal.subject, "article.create", format!("article:{}", inserted.id)).await?;
         let view = load_views(&txn, vec![inserted]).await?.pop().expect("one view");
-        made.record(&txn).await?;
+        made.record(&txn, self.now()).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -702,11 +702,11 @@ impl Content {
                 return Err(ContentError::VersionConflict { expected, current: current.version });
             }
             let mut made = taxonomy::NewGroups::for_role(principal.role);
-            match apply_patch(&txn, &current, &patch, rendered.as_ref(), principal, &mut made).await? {
+            match apply_patch(&txn, &current, &patch, rendered.as_ref(), principal, &mut made, self.now()).await? {
                 Some(updated) => {
                     super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
                     let view = load_views(&txn, vec![updated]).await?.pop().expect("one view");
-                    made.record(&txn).await?;
+                    made.record(&txn, self.now()).await?;
                     super::changes::article(&txn, self.now(), Some(&current), Some(&view.row)).await?;
                     txn.commit().await?;
                     return Ok(view);
@@ -1017,7 +1017,7 @@ async fn set_tags(
 }
 
 /// Applies a patch with a compare-and-swap on the version. `None` when another writer
-/// changed the article since `current` was read.
+/// changed the article since `current` was read. `now` is the writer's clock.
 async fn apply_patch(
     txn: &DatabaseTransaction,
     current: &article::Model,
@@ -1025,6 +1025,7 @@ async fn apply_patch(
     rendered: Option<&text::Rendered>,
     principal: &Principal,
     made: &mut taxonomy::NewGroups,
+    now: DateTime<Utc>,
 ) -> Result<Option<article::Model>> {
     let mut next = current.clone();
     if let Some(title) = &patch.title {
@@ -1099,7 +1100,7 @@ async fn apply_patch(
         }
     }
     next.version = current.version + 1;
-    next.updated_at = std::cmp::max(super::now(), current.updated_at);
+    next.updated_at = std::cmp::max(now, current.updated_at);
 
     let am = article::ActiveModel {
         id: NotSet,

@@ -153,7 +153,7 @@ impl Content {
         .await
         .map_err(|e| ContentError::from_db(e, || format!("category slug `{slug}` is already taken")))?;
         super::audit::record(&txn, &principal.subject, "category.create", format!("category:{}", created.slug)).await?;
-        changes::group(&txn, names::CATEGORY_CREATED, Subject::Category, created.id, &[]).await?;
+        changes::group(&txn, self.now(), names::CATEGORY_CREATED, Subject::Category, created.id, &[]).await?;
         txn.commit().await?;
         Ok(created)
     }
@@ -221,7 +221,7 @@ impl Content {
         } else {
             Vec::new()
         };
-        changes::group(&txn, names::CATEGORY_UPDATED, Subject::Category, current.id, &members).await?;
+        changes::group(&txn, self.now(), names::CATEGORY_UPDATED, Subject::Category, current.id, &members).await?;
         txn.commit().await?;
         Ok(updated)
     }
@@ -268,7 +268,7 @@ impl Content {
         }
         category::Entity::delete_by_id(current.id).exec(&txn).await?;
         super::audit::record(&txn, &principal.subject, "category.delete", format!("category:{}", current.slug)).await?;
-        changes::group(&txn, names::CATEGORY_DELETED, Subject::Category, current.id, &members).await?;
+        changes::group(&txn, self.now(), names::CATEGORY_DELETED, Subject::Category, current.id, &members).await?;
         txn.commit().await?;
         Ok(())
     }

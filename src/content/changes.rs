@@ -106,17 +106,30 @@ pub async fn article(
         (true, false) => names::ARTICLE_UNPUBLISHED,
         (false, false) => return Ok(()),
     };
-    record(txn, event, Subject::Article, &[id]).await
+    // The epoch's triggers judge "not yet due" by the database's clock; by the writer's, the
+    // article is in view. Where the two disagree (a host clock ahead of the database's), an
+    // edit of an article that just fell due would otherwise leave response caches stale.
+    if was && is && before.is_some_and(|b| b.listed_at == after.and_then(|a| a.listed_at)) {
+        txn.execute_unprepared(migration::public_epoch::bump(txn.get_database_backend())).await?;
+    }
+    record(txn, now, event, Subject::Article, &[id]).await
 }
 
 /// Records a change to a tag, category or series, and `article.updated` for each
 /// announced article that shows it (their public form carries its name and slug).
 /// `members` are the articles that showed it before the change (a deleted group's links
 /// are gone after).
-pub async fn group(txn: &DatabaseTransaction, event: &str, subject: Subject, id: i32, members: &[i32]) -> Result<()> {
-    record(txn, event, subject, &[id]).await?;
+pub async fn group(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    event: &str,
+    subject: Subject,
+    id: i32,
+    members: &[i32],
+) -> Result<()> {
+    record(txn, now, event, subject, &[id]).await?;
     if !members.is_empty() {
-        record(txn, names::ARTICLE_UPDATED, Subject::Article, members).await?;
+        record(txn, now, names::ARTICLE_UPDATED, Subject::Article, members).await?;
     }
     Ok(())
 }
@@ -166,14 +179,21 @@ pub async fn announced_by(db: &impl ConnectionTrait, author_id: i32, now: DateTi
         .await?)
 }
 
-/// Inserts one event per subject id, after taking the change log's lock (see above).
-pub async fn record(txn: &DatabaseTransaction, event: &str, subject: Subject, ids: &[i32]) -> Result<()> {
+/// Inserts one event per subject id, after taking the change log's lock (see above), as
+/// occurring at `now` (the writer's clock, which its rows' times also come from).
+pub async fn record(
+    txn: &DatabaseTransaction,
+    now: DateTime<Utc>,
+    event: &str,
+    subject: Subject,
+    ids: &[i32],
+) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
     super::lock_for_txn(txn, "colophon.events").await?;
     let before = horizon(txn).await?;
-    let at = super::now();
+    let at = now;
     // Batches keep each INSERT's bind count far below SQLite's and PostgreSQL's limits.
     for chunk in ids.chunks(1000) {
         event::Entity::insert_many(chunk.iter().map(|&subject_id| event::ActiveModel {
@@ -186,7 +206,7 @@ pub async fn record(txn: &DatabaseTransaction, event: &str, subject: Subject, id
         .exec_without_returning(txn)
         .await?;
     }
-    super::webhooks::fan_out(txn, before).await
+    super::webhooks::fan_out(txn, before, now).await
 }
 
 /// The newest event id (0 before any): everything up to it is committed.

@@ -158,7 +158,7 @@ impl Content {
         .await
         .map_err(|e| ContentError::from_db(e, || format!("series slug `{slug}` is already taken")))?;
         super::audit::record(&txn, &principal.subject, "series.create", format!("series:{}", created.slug)).await?;
-        changes::group(&txn, names::SERIES_CREATED, Subject::Series, created.id, &[]).await?;
+        changes::group(&txn, self.now(), names::SERIES_CREATED, Subject::Series, created.id, &[]).await?;
         txn.commit().await?;
         Ok(created)
     }
@@ -193,7 +193,7 @@ impl Content {
         } else {
             Vec::new()
         };
-        changes::group(&txn, names::SERIES_UPDATED, Subject::Series, current.id, &members).await?;
+        changes::group(&txn, self.now(), names::SERIES_UPDATED, Subject::Series, current.id, &members).await?;
         txn.commit().await?;
         Ok(updated)
     }
@@ -212,7 +212,7 @@ impl Content {
         }
         series::Entity::delete_by_id(s.id).exec(&txn).await?;
         super::audit::record(&txn, &principal.subject, "series.delete", format!("series:{}", s.slug)).await?;
-        changes::group(&txn, names::SERIES_DELETED, Subject::Series, s.id, &[]).await?;
+        changes::group(&txn, self.now(), names::SERIES_DELETED, Subject::Series, s.id, &[]).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -292,7 +292,7 @@ impl Content {
         }
         super::audit::record(&txn, &principal.subject, "series.reorder", format!("series:{}", s.slug)).await?;
         let members = changes::announced_members(&txn, Grouping::Series, s.id, self.now()).await?;
-        changes::group(&txn, names::SERIES_UPDATED, Subject::Series, s.id, &members).await?;
+        changes::group(&txn, self.now(), names::SERIES_UPDATED, Subject::Series, s.id, &members).await?;
         txn.commit().await?;
         Ok(s)
     }

@@ -208,7 +208,7 @@ impl Content {
         .await
         .map_err(|e| ContentError::from_db(e, || format!("tag slug `{slug}` is already taken")))?;
         super::audit::record(&txn, &principal.subject, "tag.create", format!("tag:{}", created.slug)).await?;
-        changes::group(&txn, names::TAG_CREATED, Subject::Tag, created.id, &[]).await?;
+        changes::group(&txn, self.now(), names::TAG_CREATED, Subject::Tag, created.id, &[]).await?;
         txn.commit().await?;
         Ok(created)
     }
@@ -257,7 +257,7 @@ impl Content {
         } else {
             Vec::new()
         };
-        changes::group(&txn, names::TAG_UPDATED, Subject::Tag, current.id, &members).await?;
+        changes::group(&txn, self.now(), names::TAG_UPDATED, Subject::Tag, current.id, &members).await?;
         txn.commit().await?;
         Ok(updated)
     }
@@ -301,8 +301,8 @@ impl Content {
         remember_tag_slug(&txn, &from.slug, into.id, &into.slug).await?;
         search::index_articles(&txn, &affected).await?;
         super::audit::record(&txn, &principal.subject, "tag.merge", format!("tag:{}", from.slug)).await?;
-        changes::group(&txn, names::TAG_DELETED, Subject::Tag, from.id, &members).await?;
-        changes::group(&txn, names::TAG_UPDATED, Subject::Tag, into.id, &[]).await?;
+        changes::group(&txn, self.now(), names::TAG_DELETED, Subject::Tag, from.id, &members).await?;
+        changes::group(&txn, self.now(), names::TAG_UPDATED, Subject::Tag, into.id, &[]).await?;
         txn.commit().await?;
         Ok(into)
     }
@@ -317,7 +317,7 @@ impl Content {
         tag::Entity::delete_by_id(t.id).exec(&txn).await?;
         search::index_articles(&txn, &affected).await?;
         super::audit::record(&txn, &principal.subject, "tag.delete", format!("tag:{}", t.slug)).await?;
-        changes::group(&txn, names::TAG_DELETED, Subject::Tag, t.id, &members).await?;
+        changes::group(&txn, self.now(), names::TAG_DELETED, Subject::Tag, t.id, &members).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -31,13 +31,13 @@ impl NewGroups {
     }
 
     /// Records their `*.created` events; call it where the write records its others.
-    pub async fn record(&self, txn: &sea_orm::DatabaseTransaction) -> Result<()> {
+    pub async fn record(&self, txn: &sea_orm::DatabaseTransaction, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
         for (event, subject, ids) in [
             (names::TAG_CREATED, Subject::Tag, &self.tags),
             (names::CATEGORY_CREATED, Subject::Category, &self.categories),
             (names::SERIES_CREATED, Subject::Series, &self.series),
         ] {
-            changes::record(txn, event, subject, ids).await?;
+            changes::record(txn, now, event, subject, ids).await?;
         }
         Ok(())
     }

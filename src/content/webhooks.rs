@@ -127,7 +127,7 @@ fn new_secret() -> String {
 
 /// Makes the deliveries for events just recorded (ids after `before`), one per matching
 /// active endpoint. Called by `changes::record` in the writing transaction.
-pub(crate) async fn fan_out(txn: &DatabaseTransaction, before: i32) -> Result<()> {
+pub(crate) async fn fan_out(txn: &DatabaseTransaction, before: i32, now: DateTime<Utc>) -> Result<()> {
     let mut hooks = webhook::Entity::find().filter(webhook::Column::Active.eq(true));
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         // Now, not at the delivery inserts: a webhook deleted meanwhile waits for this write
@@ -145,7 +145,6 @@ pub(crate) async fn fan_out(txn: &DatabaseTransaction, before: i32) -> Result<()
         .into_tuple()
         .all(txn)
         .await?;
-    let now = super::now();
     let mut rows = Vec::new();
     for (event_id, name) in &events {
         for h in &hooks {

@@ -288,7 +288,7 @@ impl Content {
                 audit::record(&txn, audit::SYSTEM, "article.publish", format!("article:{id}")).await?;
                 // Readers have seen it since its time: the event says it is published now.
                 let event = super::changes::names::ARTICLE_PUBLISHED;
-                super::changes::record(&txn, event, super::changes::Subject::Article, &[id]).await?;
+                super::changes::record(&txn, now, event, super::changes::Subject::Article, &[id]).await?;
                 txn.commit().await?;
                 published.push(id);
             } else {
