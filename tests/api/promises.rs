@@ -38,7 +38,6 @@ async fn refresh_tokens_last_30_days(app: TestApp) {
     app.advance(chrono::Duration::days(2));
     let res = refresh(&app, &second).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "on day 31: {}", res.text);
-    assert!(res.text.contains("expired"), "{}", res.text);
     // The token the day-29 refresh gave counts its own 30 days from then.
     assert_eq!(refresh(&app, &renewed).await.status, StatusCode::OK);
 }

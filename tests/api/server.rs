@@ -337,12 +337,14 @@ async fn accounts_from_the_cli_sign_in_and_the_scheduler_publishes() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let token = res.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
-    let soon = (chrono::Utc::now() + chrono::Duration::seconds(1)).to_rfc3339();
+    // Far enough ahead that it is still to come when the publication answers, however
+    // loaded the machine (it is then waited for, with a bound only a stopped scheduler hits).
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(5)).to_rfc3339();
     let (_, status) = publish_over_http(base, &token, json!({ "title": "Scheduled by Eve" }), Some(&soon)).await;
     assert_eq!(status, "scheduled");
     // The worker inside the server publishes it and records it as the system's doing.
     let mut published = false;
-    for _ in 0..50 {
+    for _ in 0..300 {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let log: Value =
             client.get(format!("{base}/api/v1/audit")).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
@@ -422,14 +424,17 @@ async fn scheduled_articles_publish_after_a_restart(backend: Backend) {
     let url = url.as_str();
     let secret = "restart-secret-restart-secret-restart";
     let dir = tempfile::tempdir().unwrap();
-    let env = [("COLOPHON_JWT_SECRET", secret), ("COLOPHON_SCHEDULER_INTERVAL", "1")];
+    // The first server's scheduler runs once as it starts, then not for an hour: only the
+    // second can publish what falls due.
+    let first_env = [("COLOPHON_JWT_SECRET", secret), ("COLOPHON_SCHEDULER_INTERVAL", "3600")];
+    let env = [("COLOPHON_JWT_SECRET", secret), ("COLOPHON_SCHEDULER_INTERVAL", "1"), ("RUST_LOG", "colophon=info")];
     let token = colophon::auth::Jwt::hs256(secret.as_bytes(), None, None).issue(
         "restart",
         colophon::content::Role::Editor,
         Duration::from_secs(600),
     );
     let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-    let server = start(&["--database-url", url], &env, dir.path());
+    let server = start(&["--database-url", url], &first_env, dir.path());
     let schedule = |title: &'static str, at: chrono::DateTime<chrono::Utc>| {
         let (base, token) = (server.base.clone(), token.clone());
         async move {
@@ -439,7 +444,7 @@ async fn scheduled_articles_publish_after_a_restart(backend: Backend) {
             id
         }
     };
-    let due_at = chrono::Utc::now() + chrono::Duration::seconds(2);
+    let due_at = chrono::Utc::now() + chrono::Duration::seconds(5);
     let soon = schedule("Due while down", due_at).await;
     let later = schedule("Next week", chrono::Utc::now() + chrono::Duration::days(7)).await;
     drop(server);
@@ -466,6 +471,8 @@ async fn scheduled_articles_publish_after_a_restart(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(written, "the scheduler did not publish what fell due while the server was down");
+    let log = again.log.lock().unwrap().join("\n");
+    assert!(log.contains("published scheduled articles"), "not the restarted server's doing:\n{log}");
     assert_eq!(status(soon).await.0, "published");
     assert_eq!(status(later).await, ("scheduled".to_string(), 2));
     let list: Value = client.get(format!("{}/api/v1/articles", again.base)).send().await.unwrap().json().await.unwrap();
