@@ -13,17 +13,19 @@ run_fuzz() {
   local seconds=${1:-20} root rc=0
   root=$(pwd)
   # Built once per machine and version, outside the clone: a fresh clone would otherwise
-  # spend minutes compiling it on every run. (The clone's old place is still used if there.)
-  local cache=${COLOPHON_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/colophon-ci}
+  # spend minutes compiling it on every run. Installed into a directory of its own, then
+  # renamed into place, so a run stopped half-way leaves nothing that looks finished.
+  local cache=${COLOPHON_CI_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/colophon-ci}
   local bin="$cache/cargo-fuzz-$CARGO_FUZZ_VERSION"
-  if [ -x "$root/.ci/tools/cargo-fuzz/bin/cargo-fuzz" ]; then
-    bin="$root/.ci/tools/cargo-fuzz"
-  elif [ -x "$bin/bin/cargo-fuzz" ]; then
+  if [ -x "$bin/bin/cargo-fuzz" ]; then
     echo "== cargo-fuzz $CARGO_FUZZ_VERSION from the cache ($bin)"
   else
     echo "== installing cargo-fuzz $CARGO_FUZZ_VERSION into the cache ($bin)"
-    cargo install --quiet --locked --root "$bin.partial" cargo-fuzz --version "$CARGO_FUZZ_VERSION"
-    rm -rf "$bin" && mv "$bin.partial" "$bin"
+    mkdir -p "$cache"
+    local partial
+    partial=$(mktemp -d "$cache/cargo-fuzz.XXXXXX")
+    cargo install --quiet --locked --root "$partial" cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+    mv -T "$partial" "$bin" 2>/dev/null || rm -rf "$partial" # another run got there first
   fi
   export PATH="$bin/bin:$PATH"
   echo "== fuzz: building the targets"

@@ -17,7 +17,7 @@ run_outside_suites() {
   npm ci --prefix .ci/tools --no-audit --no-fund --loglevel=error
   python_tools
   # .ci/run has the binary from `cargo test`; by hand, build it.
-  if [ -z "${COLOPHON_BINARY_BUILT:-}" ] || [ ! -x target/debug/colophon ]; then
+  if [ -z "${COLOPHON_BINARY_BUILT:-}" ] || [ ! -x "$root/target/debug/colophon" ]; then
     cargo build --locked --quiet
   fi
   suite_dir=$(mktemp -d /tmp/colophon-suites.XXXXXX)
