@@ -259,7 +259,11 @@ await check('someone else saves while this editor is offline with changes: a con
   await theirs.getByLabel('SEO title').fill('Their SEO title');
   await theirBody.press('End');
   await theirBody.type('\n\nTheir paragraph.');
-  await until('their save', () => theirs.locator('.save-state').textContent(), (s) => / saved at /.test(s || ''));
+  // Both of their changes on the server: their tab autosaves as they go, so "saved at" can
+  // show for the SEO title while the paragraph is still being typed (on a loaded machine).
+  await until('their save', async () => (await gql('query($id: ID!) { article(id: $id) { body seoTitle } }', { id })).article,
+    (x) => x.body.includes('Their paragraph.') && x.seoTitle === 'Their SEO title');
+  await until('their tab saved', () => theirs.locator('.save-state').textContent(), (s) => / saved at /.test(s || ''));
   await context.setOffline(false);
   await page.locator('.conflict').waitFor();
   const onServer = await article(id);
