@@ -193,14 +193,13 @@ pub async fn record(
     }
     super::lock_for_txn(txn, "colophon.events").await?;
     let before = horizon(txn).await?;
-    let at = now;
     // Batches keep each INSERT's bind count far below SQLite's and PostgreSQL's limits.
     for chunk in ids.chunks(1000) {
         event::Entity::insert_many(chunk.iter().map(|&subject_id| event::ActiveModel {
             event: Set(event.to_string()),
             subject: Set(subject.as_str().to_string()),
             subject_id: Set(subject_id),
-            occurred_at: Set(at),
+            occurred_at: Set(now),
             ..Default::default()
         }))
         .exec_without_returning(txn)

@@ -34,8 +34,39 @@ pub enum ContentError {
     /// Too many attempts from one client; `retry_after` is when the next is allowed.
     #[error("too many attempts; try again in {} s", crate::rate_limit::retry_after_secs(*.retry_after))]
     RateLimited { retry_after: std::time::Duration },
+    /// The database could not be reached (down, restarting, refusing connections, the pool
+    /// exhausted past its wait): the request may work shortly, so the faces answer 503 with
+    /// `Retry-After`, not 500. Sorted from `Database` once, where a `DbErr` becomes ours.
+    #[error("the database cannot be reached: {0}")]
+    Unavailable(sea_orm::DbErr),
     #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    Database(sea_orm::DbErr),
+}
+
+impl From<sea_orm::DbErr> for ContentError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        if unreachable(&err) { Self::Unavailable(err) } else { Self::Database(err) }
+    }
+}
+
+/// Whether a database error says the database could not be reached, rather than that the
+/// statement failed.
+fn unreachable(err: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, sqlx};
+    let sqlx_err = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match sqlx_err.as_ref() {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        // PostgreSQL: connection exceptions (08…), the server shutting down or refusing
+        // connections (57P01–57P03), a database not accepting connections (55000).
+        sqlx::Error::Database(e) => {
+            e.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "55000")
+        }
+        _ => false,
+    }
 }
 
 fn describe_expected(expected: i32) -> String {
@@ -59,31 +90,7 @@ impl ContentError {
     pub fn from_db(err: sea_orm::DbErr, conflict: impl FnOnce() -> String) -> Self {
         match err.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(conflict()),
-            _ => Self::Database(err),
-        }
-    }
-
-    /// Whether the database could not be reached (down, restarting, refusing connections,
-    /// the pool exhausted past its wait): the request may work shortly, so the faces answer
-    /// 503 with `Retry-After`, not 500.
-    pub fn is_unavailable(&self) -> bool {
-        use sea_orm::{DbErr, RuntimeErr, sqlx};
-        let Self::Database(err) = self else { return false };
-        let sqlx_err = match err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
-            DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => e,
-            _ => return false,
-        };
-        match sqlx_err.as_ref() {
-            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
-                true
-            }
-            // PostgreSQL: connection exceptions (08…), the server shutting down or refusing
-            // connections (57P01–57P03), a database not accepting connections (55000).
-            sqlx::Error::Database(e) => {
-                e.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "55000")
-            }
-            _ => false,
+            _ => err.into(),
         }
     }
 }

@@ -65,7 +65,7 @@ pub fn to_graphql_ref(err: &ContentError) -> async_graphql::Error {
                 e.set("retryAfter", secs);
             })
         }
-        e @ ContentError::Database(_) if e.is_unavailable() => {
+        e @ ContentError::Unavailable(_) => {
             tracing::warn!(error = %e, "the database cannot be reached");
             async_graphql::Error::new("the database cannot be reached; try again shortly").extend_with(|_, e| {
                 e.set("code", "UNAVAILABLE");

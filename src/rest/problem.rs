@@ -82,7 +82,7 @@ impl From<ContentError> for Problem {
                     Some(u32::try_from(crate::rate_limit::retry_after_secs(retry_after)).unwrap_or(u32::MAX));
                 p
             }
-            e @ ContentError::Database(_) if e.is_unavailable() => {
+            e @ ContentError::Unavailable(_) => {
                 tracing::warn!(error = %e, "the database cannot be reached");
                 let mut p = Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,

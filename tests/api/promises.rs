@@ -142,6 +142,12 @@ async fn readyz_answers_503_while_the_database_is_down() {
     let read = app.get("/api/v1/articles", None).await;
     assert_eq!(read.status, StatusCode::SERVICE_UNAVAILABLE, "{}", read.text);
     assert_eq!(read.header("content-type"), Some("application/problem+json"));
+    assert!(read.text.contains("/problems/database-unavailable"), "{}", read.text);
+    assert!(read.header("retry-after").is_some(), "no Retry-After: {}", read.text);
+    // The GraphQL face says the same with its own vocabulary.
+    let body = app.gql("{ articles(first: 1) { nodes { slug } } }", serde_json::json!({}), None).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{body}");
+    assert!(body["errors"][0]["extensions"]["retryAfter"].as_u64().is_some(), "{body}");
     admin.execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS true")).await.unwrap();
     let mut up = false;
     for _ in 0..200 {
