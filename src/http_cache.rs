@@ -26,27 +26,8 @@ pub const PRIVATE: &str = "private, no-store";
 #[derive(Clone, Debug, Default)]
 pub struct SurrogateKeys(pub Vec<String>);
 
-/// Key names, in one place for the handlers that set them and whoever purges.
-pub mod keys {
-    pub fn article(id: impl std::fmt::Display) -> String {
-        format!("article-{id}")
-    }
-    pub fn tag(id: impl std::fmt::Display) -> String {
-        format!("tag-{id}")
-    }
-    pub fn category(id: impl std::fmt::Display) -> String {
-        format!("category-{id}")
-    }
-    pub fn series(id: impl std::fmt::Display) -> String {
-        format!("series-{id}")
-    }
-    /// Every list of articles (home, archive, search, feeds): any publication changes them.
-    pub const ARTICLES: &str = "articles";
-    /// Lists of tags, categories and series, and the site's counts.
-    pub const TAXONOMY: &str = "taxonomy";
-    /// Every GraphQL response: a query may touch anything.
-    pub const GRAPHQL: &str = "graphql";
-}
+/// Key names: the service layer owns them, since it writes what each change purges.
+pub use crate::content::purges::keys;
 
 /// Responses bigger than this are passed through without an ETag rather than buffered.
 const MAX_BUFFERED: usize = 8 * 1024 * 1024;

@@ -496,7 +496,8 @@ async fn scheduler(
     loop {
         match content.publish_due().await {
             Ok(ids) if !ids.is_empty() => {
-                cache.invalidate();
+                // The purges the scheduler wrote, before subscribers hear of it.
+                cache.sync().await;
                 live.wake();
                 tracing::info!(?ids, "published scheduled articles")
             }

@@ -1,20 +1,21 @@
 //! The in-process response cache for anonymous reads (`COLOPHON_RESPONSE_CACHE=off` turns
-//! it off). Correctness before hit rate: it empties whenever the public epoch moves, and
-//! the database moves that on every change readers can see, and only then (migration
-//! 0012): a draft saved every few seconds leaves it alone.
+//! it off): GETs of the API, the feeds and GraphQL, and GraphQL queries sent by POST.
+//! Correctness before hit rate: every write readers can see names the keys it changed in
+//! the purge log (`content::purges`), and the entries that carry one of those keys are
+//! dropped. The keys are the ones `Surrogate-Key` gives CDNs. A draft saved every few
+//! seconds purges nothing.
 //!
-//! - Writes through this process: the epoch is read as their response leaves (any
-//!   successful request other than GET or HEAD, except those marked [`ReadOnly`]).
-//! - Writes by other processes: on PostgreSQL the epoch's triggers `NOTIFY colophon_changes`
-//!   and every instance LISTENs; on SQLite the epoch is read on the request path, at most
-//!   every 2 ms.
-//! - A scheduled article becomes visible at its time with no write at all, so the cache also
+//! - Writes through this process: the log is read as their response leaves (any successful
+//!   request other than GET or HEAD, except those marked [`ReadOnly`]).
+//! - Writes by other processes: on PostgreSQL the log's inserts `NOTIFY colophon_changes`
+//!   with their keys, and every instance LISTENs; on SQLite the log is read on the request
+//!   path, at most every 2 ms.
+//! - A scheduled article becomes visible at its time with no write at all, so the cache
 //!   empties when the next publication time comes.
 //!
-//! Entries carry the generation they were made in; emptying bumps the generation. An
-//! answer computed while a write landed is not stored.
+//! Every purge bumps a generation; an answer computed while one landed is not stored.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -24,14 +25,21 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::DbBackend;
 
 use crate::content::Content;
+use crate::content::purges::{self, Since, keys};
+use crate::http_cache::SurrogateKeys;
 
 /// Bodies kept in memory at most; past it the cache starts over.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// A single answer larger than this is not kept.
 const MAX_ENTRY: usize = 2 * 1024 * 1024;
+/// Purges read from the log at once; further behind than that, the cache starts over.
+const MAX_PURGES: u64 = 256;
+/// A GraphQL request sent by POST is answered from the cache only up to this size (a
+/// document may have 32 KiB; variables beside it). Larger ones pass straight through.
+const MAX_POST: usize = 64 * 1024;
 
 #[derive(Clone)]
 pub struct ResponseCache(Arc<Inner>);
@@ -47,17 +55,30 @@ struct Inner {
     due_generation: AtomicU64,
     due_at: AtomicI64,
     due_lock: tokio::sync::Mutex<()>,
-    /// Reads the epoch and the next scheduled publication, and says what time it is.
+    /// Reads the purge log and the next scheduled publication, and says what time it is.
     content: Content,
-    /// The public epoch last seen (`i64::MIN`: not yet read), and when it was read.
-    epoch: AtomicI64,
-    epoch_read: tokio::sync::Mutex<Option<Instant>>,
+    /// The last purge read or heard (-1: none yet), and when the log was last read.
+    seen: AtomicI64,
+    log_read: tokio::sync::Mutex<Option<Instant>>,
 }
 
 struct Entry {
-    generation: u64,
+    /// What the answer shows (its `Surrogate-Key`s); none: it may show anything.
+    keys: Vec<String>,
     headers: HeaderMap,
     body: Bytes,
+}
+
+impl Entry {
+    fn size(&self, key: &str) -> usize {
+        self.body.len() + key.len()
+    }
+
+    /// Whether a purge of these keys drops it. GraphQL answers name no finer keys than
+    /// `graphql`, and an answer with no keys could show anything: every purge drops both.
+    fn purged_by(&self, purged: &HashSet<&str>) -> bool {
+        self.keys.is_empty() || self.keys.iter().any(|k| k == keys::GRAPHQL || purged.contains(k.as_str()))
+    }
 }
 
 impl ResponseCache {
@@ -71,8 +92,8 @@ impl ResponseCache {
             due_at: AtomicI64::new(i64::MAX),
             due_lock: tokio::sync::Mutex::new(()),
             content,
-            epoch: AtomicI64::new(i64::MIN),
-            epoch_read: tokio::sync::Mutex::new(None),
+            seen: AtomicI64::new(-1),
+            log_read: tokio::sync::Mutex::new(None),
         }))
     }
 
@@ -80,12 +101,59 @@ impl ResponseCache {
         self.0.enabled.load(Ordering::Acquire)
     }
 
-    /// Forget everything: content changed.
+    /// Forget everything.
     pub fn invalidate(&self) {
         self.0.generation.fetch_add(1, Ordering::AcqRel);
         let mut entries = self.0.entries.write().unwrap_or_else(|e| e.into_inner());
         entries.clear();
         self.0.bytes.store(0, Ordering::Release);
+    }
+
+    /// Drops the answers that show any of `purged` (one purge's keys; see `content::purges`).
+    pub fn purge<'a>(&self, purged: impl IntoIterator<Item = &'a str>) {
+        let purged: HashSet<&str> = purged.into_iter().filter(|k| !k.is_empty()).collect();
+        if purged.contains(keys::EVERYTHING) {
+            return self.invalidate();
+        }
+        // Even a purge that drops nothing (a schedule moved) makes the next request ask for
+        // the next publication time again.
+        self.0.generation.fetch_add(1, Ordering::AcqRel);
+        if purged.iter().all(|k| *k == keys::SCHEDULE) {
+            return;
+        }
+        let mut entries = self.0.entries.write().unwrap_or_else(|e| e.into_inner());
+        let mut freed = 0;
+        entries.retain(|key, entry| {
+            let drop = entry.purged_by(&purged);
+            if drop {
+                freed += entry.size(key);
+            }
+            !drop
+        });
+        self.0.bytes.fetch_sub(freed, Ordering::AcqRel);
+    }
+
+    /// Reads the purge log past the last purge seen, and drops what those purges name.
+    pub async fn sync(&self) {
+        let seen = self.0.seen.load(Ordering::Acquire);
+        let seen = i32::try_from(seen).unwrap_or(-1);
+        match purges::since(self.0.content.db(), seen, MAX_PURGES).await {
+            Ok(Since::Purges(list, last)) => {
+                for purge in &list {
+                    self.purge(purge.split(' '));
+                }
+                self.0.seen.fetch_max(i64::from(last), Ordering::AcqRel);
+            }
+            Ok(Since::TooFar(last)) => {
+                self.invalidate();
+                self.0.seen.fetch_max(i64::from(last), Ordering::AcqRel);
+            }
+            // Unknown means "anything may have changed": keep nothing.
+            Err(e) => {
+                tracing::warn!(error = %e, "response cache: cannot read the purge log; emptied");
+                self.invalidate();
+            }
+        }
     }
 
     /// Hears other processes' writes for as long as the server runs: LISTEN on PostgreSQL
@@ -101,15 +169,26 @@ impl ResponseCache {
             let pool = cache.0.content.db().get_postgres_connection_pool().clone();
             loop {
                 let listening = match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
-                    Ok(mut listener) => listener.listen("colophon_changes").await.map(|()| listener),
+                    Ok(mut listener) => listener.listen(migration::PURGE_CHANNEL).await.map(|()| listener),
                     Err(e) => Err(e),
                 };
                 match listening {
                     Ok(mut listener) => {
-                        cache.invalidate();
+                        // Whatever was missed while not listening: start over from the newest.
+                        cache.0.seen.store(-1, Ordering::Release);
+                        cache.sync().await;
                         cache.0.enabled.store(true, Ordering::Release);
-                        while listener.recv().await.is_ok() {
-                            cache.invalidate();
+                        // `recv` would reconnect by itself and drop what was sent meanwhile;
+                        // `try_recv` says when the connection was lost, and the log has it all.
+                        loop {
+                            match listener.try_recv().await {
+                                Ok(Some(note)) => cache.heard(note.payload()).await,
+                                Ok(None) => {
+                                    tracing::warn!("response cache: the LISTEN connection dropped; reading the log");
+                                    cache.sync().await;
+                                }
+                                Err(_) => break,
+                            }
                         }
                         tracing::warn!("response cache: lost the LISTEN connection; caching paused");
                     }
@@ -122,15 +201,28 @@ impl ResponseCache {
         });
     }
 
-    /// Empties the cache when another process made a change readers can see (SQLite; on
-    /// PostgreSQL the LISTEN hears it), or when a scheduled article's time has come since
-    /// the cache was filled.
+    /// A purge announced on PostgreSQL: `<id> <keys>`. Purges arrive in commit order,
+    /// which is their ids' order, so the id is the last one seen; one past the next
+    /// expected means some went unheard, and the log has them.
+    async fn heard(&self, payload: &str) {
+        let (id, purged) = payload.split_once(' ').unwrap_or((payload, keys::EVERYTHING));
+        let Ok(id) = id.parse::<i64>() else { return self.invalidate() };
+        let seen = self.0.seen.load(Ordering::Acquire);
+        if seen >= 0 && id > seen + 1 {
+            return self.sync().await;
+        }
+        self.purge(purged.split(' '));
+        self.0.seen.fetch_max(id, Ordering::AcqRel);
+    }
+
+    /// Hears another process's writes (SQLite; on PostgreSQL the LISTEN hears them), and
+    /// empties the cache when a scheduled article's time has come since it was filled.
     async fn freshen(&self) {
         if self.0.content.db().get_database_backend() == DbBackend::Sqlite {
-            let mut read = self.0.epoch_read.lock().await;
+            let mut read = self.0.log_read.lock().await;
             if read.is_none_or(|at| at.elapsed() >= Duration::from_millis(2)) {
                 *read = Some(Instant::now());
-                self.check_epoch().await;
+                self.sync().await;
             }
         }
         let generation = self.0.generation.load(Ordering::Acquire);
@@ -152,39 +244,20 @@ impl ResponseCache {
         }
     }
 
-    /// Reads the public epoch and empties the cache if it moved (or cannot be read).
-    pub async fn check_epoch(&self) {
-        let db = self.0.content.db();
-        let backend = db.get_database_backend();
-        let sql = migration::public_epoch::read(backend);
-        let epoch = match db.query_one_raw(sea_orm::Statement::from_string(backend, sql)).await {
-            Ok(Some(row)) => row.try_get::<i64>("", "epoch").ok(),
-            _ => None,
-        };
-        match epoch {
-            Some(e) if self.0.epoch.swap(e, Ordering::AcqRel) == e => {}
-            Some(_) => self.invalidate(),
-            None => {
-                self.0.epoch.store(i64::MIN, Ordering::Release);
-                self.invalidate();
-            }
-        }
-    }
-
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
-        let generation = self.0.generation.load(Ordering::Acquire);
         let entries = self.0.entries.read().unwrap_or_else(|e| e.into_inner());
-        entries.get(key).filter(|e| e.generation == generation).cloned()
+        entries.get(key).cloned()
     }
 
-    fn put(&self, key: String, entry: Entry) {
-        let size = entry.body.len() + key.len();
+    /// Keeps an answer computed in `generation`, unless anything was purged since.
+    fn put(&self, key: String, generation: u64, entry: Entry) {
+        let size = entry.size(&key);
         if size > MAX_ENTRY {
             return;
         }
         let mut entries = self.0.entries.write().unwrap_or_else(|e| e.into_inner());
-        // Stored only if nothing was written while the answer was computed.
-        if entry.generation != self.0.generation.load(Ordering::Acquire) {
+        // Stored only if nothing was purged while the answer was computed.
+        if generation != self.0.generation.load(Ordering::Acquire) {
             return;
         }
         if self.0.bytes.load(Ordering::Acquire) + size > MAX_BYTES {
@@ -192,12 +265,15 @@ impl ResponseCache {
             self.0.bytes.store(0, Ordering::Release);
         }
         self.0.bytes.fetch_add(size, Ordering::AcqRel);
-        entries.insert(key, Arc::new(entry));
+        if let Some(old) = entries.insert(key.clone(), Arc::new(entry)) {
+            self.0.bytes.fetch_sub(old.size(&key), Ordering::AcqRel);
+        }
     }
 }
 
-/// Anonymous GETs of the API; never anything answered with credentials or a preview token.
-fn cache_key(req: &Request) -> Option<String> {
+/// Anonymous GETs of the API, the feeds and GraphQL; never anything asked with credentials
+/// or a preview token.
+fn get_key(req: &Request) -> Option<String> {
     let uri = req.uri();
     let path = uri.path();
     let api = path.starts_with("/api/v1/") && path != "/api/v1/openapi.yaml";
@@ -207,46 +283,229 @@ fn cache_key(req: &Request) -> Option<String> {
     if crate::http_cache::with_credentials(req) || req.headers().contains_key(header::UPGRADE) {
         return None;
     }
-    let accept = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
     // GraphiQL (text/html) and the two JSON media types are different answers.
-    Some(format!("{}\n{accept}", uri))
+    Some(format!("{}\n{}", uri, accept(req.headers())))
 }
 
-pub async fn layer(State(cache): State<ResponseCache>, mut req: Request, next: Next) -> Response {
+fn accept(headers: &HeaderMap) -> &str {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("")
+}
+
+/// An anonymous GraphQL request sent by POST, small enough to read here: its key (the
+/// normalised document, the operation name and the variables), and the request again with
+/// its body. Anything else comes back as it was, without a key.
+async fn post_key(req: Request) -> (Request, Option<String>) {
+    // Known to be small: a `Content-Length` within the bound (a chunked body is not read).
+    let small = axum::body::HttpBody::size_hint(req.body()).upper().is_some_and(|n| n <= MAX_POST as u64);
+    if req.method() != Method::POST
+        || req.uri().path() != "/graphql"
+        || !small
+        || crate::http_cache::with_credentials(&req)
+    {
+        return (req, None);
+    }
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_POST).await else {
+        // Shorter than it said; the handler would not have read it either.
+        return (Request::from_parts(parts, Body::empty()), None);
+    };
+    let key = graphql_key(&bytes).map(|k| {
+        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        format!("POST /graphql\n{}\n{content_type}\n{k}", accept(&parts.headers))
+    });
+    (Request::from_parts(parts, Body::from(bytes)), key)
+}
+
+/// `document \n operation name \n variables` of a GraphQL request body, or `None` when it is
+/// not one this cache can key: not a JSON object of those fields, or carrying
+/// `extensions` (an automatic persisted query registers itself when it runs, so it must).
+fn graphql_key(body: &[u8]) -> Option<String> {
+    let serde_json::Value::Object(mut params) = serde_json::from_slice(body).ok()? else { return None };
+    let query = match params.remove("query")? {
+        // Over the limit it is refused by its length, which its key would not show.
+        serde_json::Value::String(q) if q.len() <= crate::graphql::limits::MAX_QUERY_BYTES => q,
+        _ => return None,
+    };
+    let name = match params.remove("operationName") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(n)) => Some(n),
+        Some(_) => return None,
+    };
+    let variables = match params.remove("variables") {
+        None | Some(serde_json::Value::Null) => serde_json::Value::Object(Default::default()),
+        Some(v @ serde_json::Value::Object(_)) => v,
+        Some(_) => return None,
+    };
+    match params.remove("extensions") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::Object(m)) if m.is_empty() => {}
+        Some(_) => return None,
+    }
+    if !params.is_empty() {
+        return None;
+    }
+    // As JSON, so no part can run into the next; an empty name is not an absent one.
+    Some(serde_json::json!([normalise(&query)?, name, canonical(&variables)]).to_string())
+}
+
+/// JSON with object keys sorted, whatever order the client wrote them in.
+fn canonical(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut fields: Vec<_> = map.iter().collect();
+            fields.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = fields
+                .into_iter()
+                .map(|(k, v)| format!("{}:{}", serde_json::Value::from(k.as_str()), canonical(v)))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        serde_json::Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        other => other.to_string(),
+    }
+}
+
+/// A GraphQL document with its insignificant characters (whitespace, commas, comments)
+/// reduced to the single spaces that keep two names or numbers apart: two documents that
+/// differ only in layout get one key. Strings are kept byte for byte, and a space stays
+/// wherever joining would make another token (`. . .` is not `...`, nor `- 1` `-1`), so an
+/// invalid document never shares a valid one's key. `None` for a document whose strings do
+/// not end (validation refuses it anyway).
+fn normalise(doc: &str) -> Option<String> {
+    let bytes = doc.as_bytes();
+    let mut out = String::with_capacity(doc.len());
+    let mut gap = false;
+    let mut i = 0;
+    let word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => {
+                gap = true;
+                i += 1;
+            }
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+                gap = true;
+            }
+            b'"' => {
+                let start = i;
+                if bytes[i..].starts_with(b"\"\"\"") {
+                    // A block string ends at the first `"""` not escaped as `\"""`.
+                    i += 3;
+                    loop {
+                        if i >= bytes.len() {
+                            return None;
+                        }
+                        if bytes[i..].starts_with(b"\\\"\"\"") {
+                            i += 4;
+                        } else if bytes[i..].starts_with(b"\"\"\"") {
+                            i += 3;
+                            break;
+                        } else {
+                            i += 1;
+                        }
+                    }
+                } else {
+                    i += 1;
+                    loop {
+                        match bytes.get(i)? {
+                            b'\\' => i += 2,
+                            b'"' => {
+                                i += 1;
+                                break;
+                            }
+                            b'\n' | b'\r' => return None,
+                            _ => i += 1,
+                        }
+                    }
+                }
+                out.push_str(doc.get(start..i)?);
+                gap = false;
+            }
+            _ => {
+                // The BOM is ignored like whitespace; everything else is kept.
+                if doc[i..].starts_with('\u{feff}') {
+                    gap = true;
+                    i += 3;
+                    continue;
+                }
+                if gap && out.as_bytes().last().is_some_and(|&l| word(l)) && word(b) {
+                    out.push(' ');
+                }
+                gap = false;
+                let len = doc[i..].chars().next().map_or(1, char::len_utf8);
+                out.push_str(&doc[i..i + len]);
+                i += len;
+            }
+        }
+    }
+    Some(out)
+}
+
+pub async fn layer(State(cache): State<ResponseCache>, req: Request, next: Next) -> Response {
     if !cache.enabled() {
         return next.run(req).await;
     }
-    let Some(key) = cache_key(&req) else {
+    let (mut req, key) = match get_key(&req) {
+        Some(key) => (req, Some(key)),
+        None => post_key(req).await,
+    };
+    let Some(key) = key else {
         let write = req.method() != Method::GET && req.method() != Method::HEAD;
         let res = next.run(req).await;
         // A refused write changed nothing; a GraphQL query sent by POST says so. A write that
-        // readers cannot see (a draft) leaves the epoch, and so the cache, alone.
+        // readers cannot see (a draft) purges nothing, and reading the log says so.
         if write && res.status().is_success() && res.extensions().get::<ReadOnly>().is_none() {
-            cache.check_epoch().await;
+            cache.sync().await;
         }
         return res;
     };
     cache.freshen().await;
     let if_none_match = req.headers_mut().remove(header::IF_NONE_MATCH);
     if let Some(hit) = cache.get(&key) {
-        return answer(&hit.headers, hit.body.clone(), if_none_match.as_ref(), "hit");
-    }
-    let generation = cache.0.generation.load(Ordering::Acquire);
-    let res = next.run(req).await;
-    if !crate::http_cache::cacheable(&res) {
+        let mut res = answer(&hit.headers, hit.body.clone(), if_none_match.as_ref(), "hit");
+        // Nothing was written (a query sent by POST looks like a write to what follows).
+        res.extensions_mut().insert(ReadOnly);
         return res;
     }
+    let generation = cache.0.generation.load(Ordering::Acquire);
+    let post = req.method() == Method::POST;
+    let res = next.run(req).await;
+    if post && res.extensions().get::<ReadOnly>().is_none() {
+        // A mutation sent without credentials (a sign-in): never kept, and it may have written.
+        if res.status().is_success() {
+            cache.sync().await;
+        }
+        return res;
+    }
+    let keep = if post { res.extensions().get::<Shareable>().is_some() } else { crate::http_cache::cacheable(&res) };
+    if !keep {
+        return res;
+    }
+    // Too big to keep: passed on as it is, never buffered here.
+    if axum::body::HttpBody::size_hint(res.body()).upper().is_none_or(|n| n > MAX_ENTRY as u64) {
+        return res;
+    }
+    let shows = res.extensions().get::<SurrogateKeys>().map(|k| k.0.clone()).unwrap_or_default();
     let (parts, body) = res.into_parts();
-    let Ok(body) = to_bytes(body, MAX_ENTRY * 4).await else {
+    let Ok(body) = to_bytes(body, MAX_ENTRY).await else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "response too large to buffer").into_response();
     };
-    cache.put(key, Entry { generation, headers: parts.headers.clone(), body: body.clone() });
+    cache.put(key, generation, Entry { keys: shows, headers: parts.headers.clone(), body: body.clone() });
     answer(&parts.headers, body, if_none_match.as_ref(), "miss")
 }
 
 /// Marks a non-GET answer that changed nothing (a GraphQL query sent by POST).
 #[derive(Clone, Copy, Debug)]
 pub struct ReadOnly;
+
+/// Marks a GraphQL answer to a POST that any anonymous client may be given: a query that
+/// ran without errors and opened no draft.
+#[derive(Clone, Copy, Debug)]
+pub struct Shareable;
 
 fn answer(headers: &HeaderMap, body: Bytes, if_none_match: Option<&HeaderValue>, state: &'static str) -> Response {
     let not_modified = match (if_none_match, headers.get(header::ETAG)) {
@@ -272,12 +531,16 @@ mod tests {
         ResponseCache::new(Content::new(db), true)
     }
 
-    fn entry(cache: &ResponseCache, bytes: usize) -> Entry {
+    fn entry(bytes: usize, shows: &[&str]) -> Entry {
         Entry {
-            generation: cache.0.generation.load(Ordering::Acquire),
+            keys: shows.iter().map(|k| k.to_string()).collect(),
             headers: HeaderMap::new(),
             body: Bytes::from(vec![b'x'; bytes]),
         }
+    }
+
+    fn generation(cache: &ResponseCache) -> u64 {
+        cache.0.generation.load(Ordering::Acquire)
     }
 
     /// The README's promise: "At most 64 MB of answers are kept."
@@ -288,7 +551,7 @@ mod tests {
         let mut kept = 0;
         for i in 0..100 {
             let key = format!("/api/v1/articles?i={i}");
-            cache.put(key.clone(), entry(&cache, 1024 * 1024));
+            cache.put(key.clone(), generation(&cache), entry(1024 * 1024, &["articles"]));
             assert!(cache.0.bytes.load(Ordering::Acquire) <= README, "over 64 MB after {i} answers");
             assert!(cache.get(&key).is_some(), "the newest answer is kept");
             kept = kept.max(cache.0.entries.read().unwrap().len());
@@ -296,7 +559,83 @@ mod tests {
         // It fills up to the cap before starting over.
         assert!(kept >= 63, "kept at most {kept} answers of 1 MiB");
         // One answer past the size of an entry is never kept.
-        cache.put("big".into(), entry(&cache, MAX_ENTRY + 1));
+        cache.put("big".into(), generation(&cache), entry(MAX_ENTRY + 1, &[]));
         assert!(cache.get("big").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_purge_drops_what_shows_its_keys_and_counts_the_bytes_freed() {
+        let cache = cache().await;
+        let g = generation(&cache);
+        cache.put("home".into(), g, entry(10, &["articles", "article-1"]));
+        cache.put("tag-a".into(), g, entry(10, &["tag-1", "article-1"]));
+        cache.put("tag-b".into(), g, entry(10, &["tag-2", "article-2"]));
+        cache.put("graphql".into(), g, entry(10, &["graphql"]));
+        cache.put("unkeyed".into(), g, entry(10, &[]));
+        // A schedule moved: nothing dropped.
+        cache.purge(["schedule"]);
+        assert_eq!(cache.0.entries.read().unwrap().len(), 5);
+        cache.purge(["tag-1"]);
+        for (key, kept) in [("home", true), ("tag-a", false), ("tag-b", true), ("graphql", false), ("unkeyed", false)] {
+            assert_eq!(cache.get(key).is_some(), kept, "{key}");
+        }
+        assert_eq!(cache.0.bytes.load(Ordering::Acquire), "home".len() + "tag-b".len() + 20);
+        // An answer computed across a purge is not kept.
+        cache.purge(["article-9"]);
+        cache.put("late".into(), g, entry(10, &["tag-2"]));
+        assert!(cache.get("late").is_none());
+        cache.purge(["*"]);
+        assert_eq!(cache.0.bytes.load(Ordering::Acquire), 0);
+        assert!(cache.get("home").is_none());
+    }
+
+    #[test]
+    fn documents_that_differ_only_in_layout_share_a_key() {
+        let a = "query Home($n: Int) {\n  articles(first: $n) { nodes { slug, title } }\n} # trailing";
+        let b = "query Home($n:Int){articles(first:$n){nodes{slug title}}}";
+        assert_eq!(normalise(a), normalise(b));
+        assert_eq!(normalise(b).unwrap(), b);
+        // Names and numbers stay apart; strings are kept as written.
+        assert_eq!(normalise("{ a(x: 1 , y: 2) @skip(if: false) }").unwrap(), "{a(x:1 y:2)@skip(if:false)}");
+        assert_eq!(normalise("{ a(s: \"x,  # y\") }").unwrap(), "{a(s:\"x,  # y\")}");
+        assert_eq!(normalise("{ a(s: \"\"\"b \\\"\"\" ,c\"\"\") }").unwrap(), "{a(s:\"\"\"b \\\"\"\" ,c\"\"\")}");
+        assert_ne!(normalise("{ a(s: \"x y\") }"), normalise("{ a(s: \"x  y\") }"));
+        assert_eq!(normalise("{ a(s: \"open) }"), None);
+        assert_eq!(normalise("{ ...on A { b } }").unwrap(), "{...on A{b}}");
+        assert_eq!(normalise("{ ... on A { b } }").unwrap(), "{... on A{b}}");
+        assert_ne!(normalise("{ a(x: - 1) }"), normalise("{ a(x: -1) }"));
+        assert_ne!(normalise("{ . . . F }"), normalise("{ ...F }"));
+    }
+
+    #[test]
+    fn requests_are_keyed_by_document_name_and_variables() {
+        let key = |v: serde_json::Value| graphql_key(v.to_string().as_bytes());
+        let a = key(serde_json::json!({ "query": "{ a }", "variables": { "x": 1, "y": [1, { "b": 2, "a": 1 }] } }));
+        let b = key(serde_json::json!({ "query": "{a}", "variables": { "y": [1, { "a": 1, "b": 2 }], "x": 1 } }));
+        assert!(a.is_some());
+        assert_eq!(a, b);
+        assert_ne!(a, key(serde_json::json!({ "query": "{ a }", "variables": { "x": 2 } })));
+        assert_ne!(
+            key(serde_json::json!({ "query": "query A { a } query B { b }", "operationName": "A" })),
+            key(serde_json::json!({ "query": "query A { a } query B { b }", "operationName": "B" }))
+        );
+        assert_eq!(
+            key(serde_json::json!({ "query": "{ a }" })),
+            key(serde_json::json!({ "query": "{ a }", "variables": null, "extensions": {} }))
+        );
+        assert_ne!(
+            key(serde_json::json!({ "query": "{ a }" })),
+            key(serde_json::json!({ "query": "{ a }", "operationName": "" }))
+        );
+        for not_keyed in [
+            serde_json::json!({ "query": "{ a }", "extensions": { "persistedQuery": { "version": 1 } } }),
+            serde_json::json!({ "extensions": { "persistedQuery": { "version": 1 } } }),
+            serde_json::json!({ "query": 1 }),
+            serde_json::json!({ "query": "{ a }", "variables": [] }),
+            serde_json::json!({ "query": "{ a }", "other": 1 }),
+            serde_json::json!([{ "query": "{ a }" }]),
+        ] {
+            assert_eq!(key(not_keyed.clone()), None, "{not_keyed}");
+        }
     }
 }

@@ -484,7 +484,7 @@ pub async fn synthetic(
     }
     let txn = crate::content::Content::new(db.clone()).begin_write().await.map_err(|e| e.to_string())?;
     if backend == DbBackend::Postgres {
-        for (table, trigger) in migration::LISTING_TRIGGERS_PG.iter().chain(migration::public_epoch::TRIGGERS_PG) {
+        for (table, trigger) in migration::LISTING_TRIGGERS_PG {
             txn.execute_unprepared(&format!("ALTER TABLE {table} DISABLE TRIGGER {trigger}")).await.map_err(err)?;
         }
     }
@@ -601,12 +601,13 @@ pub async fn synthetic(
         }
     }
     if backend == DbBackend::Postgres {
-        for (table, trigger) in migration::LISTING_TRIGGERS_PG.iter().chain(migration::public_epoch::TRIGGERS_PG) {
+        for (table, trigger) in migration::LISTING_TRIGGERS_PG {
             txn.execute_unprepared(&format!("ALTER TABLE {table} ENABLE TRIGGER {trigger}")).await.map_err(err)?;
         }
         txn.execute_unprepared(migration::LISTING_FILL).await.map_err(err)?;
-        txn.execute_unprepared(migration::public_epoch::bump(backend)).await.map_err(err)?;
     }
+    // Written around the service layer: every cache forgets everything.
+    crate::content::purges::Purge::everything().record(&txn).await.map_err(|e| e.to_string())?;
     txn.commit().await.map_err(err)?;
     let analyze = if backend == DbBackend::Postgres {
         "ANALYZE"

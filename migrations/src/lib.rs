@@ -19,6 +19,7 @@ mod m20261123_000010_webhooks;
 mod m20261128_000011_no_digit_slugs;
 mod m20261128_000012_public_epoch;
 mod m20261128_000013_live_notifications;
+mod m20261128_000014_purges;
 
 /// Recomputes the listing columns and counters (migration 0008) from the rows.
 pub use m20261123_000008_listing::FILL as LISTING_FILL;
@@ -29,10 +30,8 @@ pub use m20261123_000008_listing::FILL as LISTING_FILL;
 pub const LISTING_TRIGGERS_PG: &[(&str, &str)] =
     &[("articles", "listing_article"), ("article_tags", "listing_tag_link")];
 
-/// The public epoch (migration 0012): raised by every change readers can see.
-pub mod public_epoch {
-    pub use crate::m20261128_000012_public_epoch::{TRIGGERS_PG, bump, read};
-}
+/// The PostgreSQL channel new `purges` rows are announced on, as `<id> <keys>`.
+pub use m20261128_000014_purges::CHANNEL as PURGE_CHANNEL;
 
 /// The PostgreSQL channel new `events` and `article_revisions` rows are announced on.
 pub use m20261128_000013_live_notifications::CHANNEL as LIVE_CHANNEL;
@@ -56,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000011_no_digit_slugs::Migration),
             Box::new(m20261128_000012_public_epoch::Migration),
             Box::new(m20261128_000013_live_notifications::Migration),
+            Box::new(m20261128_000014_purges::Migration),
         ]
     }
 }

@@ -19,28 +19,11 @@
 //! writers taking the two in different orders would deadlock); other instances learn of it
 //! from `NOTIFY colophon_changes`, which PostgreSQL delivers at commit and folds to one per
 //! transaction. This replaces migration 0005's notification on every write.
+//!
+//! Migration 0014 replaced the epoch with the purge log, which says what changed.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DatabaseBackend;
-
-/// Raises the epoch by one, for a bulk load that ran with the triggers off.
-pub fn bump(backend: DatabaseBackend) -> &'static str {
-    match backend {
-        DatabaseBackend::Postgres => "SELECT nextval('public_epoch'), pg_notify('colophon_changes', 'public')",
-        _ => "UPDATE public_epoch SET epoch = epoch + 1 WHERE id = 1",
-    }
-}
-
-/// Reads the epoch (column `epoch`).
-pub fn read(backend: DatabaseBackend) -> &'static str {
-    match backend {
-        DatabaseBackend::Postgres => "SELECT last_value AS epoch FROM public_epoch",
-        _ => "SELECT epoch FROM public_epoch WHERE id = 1",
-    }
-}
-
-/// The PostgreSQL triggers a bulk load turns off (with the listing triggers), by table.
-pub const TRIGGERS_PG: &[(&str, &str)] = &[("articles", "public_article"), ("article_tags", "public_tag_link")];
 
 const SQLITE: &str = "\
 CREATE TABLE public_epoch (id integer PRIMARY KEY, epoch bigint NOT NULL);

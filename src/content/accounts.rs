@@ -173,6 +173,14 @@ impl Content {
         if updated.display_name != current.display_name {
             // Articles show their author's name.
             let shown = super::changes::announced_by(&txn, current.id, self.now()).await?;
+            let mut purge = super::purges::Purge::default();
+            purge.key(super::purges::keys::ARTICLES);
+            for &id in &shown {
+                purge.key(super::purges::keys::article(id));
+            }
+            if !shown.is_empty() {
+                purge.record(&txn).await?;
+            }
             super::changes::record(
                 &txn,
                 self.now(),

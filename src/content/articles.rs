@@ -702,12 +702,20 @@ impl Content {
                 return Err(ContentError::VersionConflict { expected, current: current.version });
             }
             let mut made = taxonomy::NewGroups::for_role(principal.role);
+            // Tag pages the article leaves are purged too: read them while it is on them.
+            let tags_before = match &patch.tags {
+                Some(_) if super::changes::announced(&current, self.now()) => {
+                    Some(super::purges::tag_ids(&txn, &[id]).await?)
+                }
+                _ => None,
+            };
             match apply_patch(&txn, &current, &patch, rendered.as_ref(), principal, &mut made, self.now()).await? {
                 Some(updated) => {
                     super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
                     let view = load_views(&txn, vec![updated]).await?.pop().expect("one view");
                     made.record(&txn, self.now()).await?;
-                    super::changes::article(&txn, self.now(), Some(&current), Some(&view.row)).await?;
+                    super::changes::article(&txn, self.now(), Some(&current), Some(&view.row), tags_before.as_deref())
+                        .await?;
                     txn.commit().await?;
                     return Ok(view);
                 }
@@ -806,7 +814,7 @@ impl Content {
         let action = if status == ArticleStatus::Scheduled { "article.schedule" } else { action };
         super::audit::record(&txn, &principal.subject, action, format!("article:{id}")).await?;
         let view = load_views(&txn, vec![model]).await?.pop().expect("one view");
-        super::changes::article(&txn, self.now(), Some(&current), Some(&view.row)).await?;
+        super::changes::article(&txn, self.now(), Some(&current), Some(&view.row), None).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -832,7 +840,7 @@ impl Content {
             .await?;
         // Every version has its revision: this one tells the article's editors it was trashed.
         record_revision(&txn, &trashed, principal).await?;
-        super::changes::article(&txn, self.now(), Some(&current), None).await?;
+        super::changes::article(&txn, self.now(), Some(&current), None, None).await?;
         txn.commit().await?;
         Ok(())
     }

@@ -147,6 +147,7 @@ impl Content {
         // The counters behind public counts, from the rows.
         txn.execute_unprepared(migration::LISTING_FILL).await?;
         super::audit::record(&txn, &viewer.require_admin()?.subject, "backup.restore", "site").await?;
+        super::purges::Purge::everything().record(&txn).await?;
         txn.commit().await?;
         Ok(Restored {
             articles: b.articles.len(),

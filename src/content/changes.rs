@@ -18,7 +18,11 @@ use chrono::{DateTime, Utc};
 
 use super::Result;
 use super::groups::Grouping;
+use super::purges::Purge;
 use crate::entities::{article, article_tag, event};
+
+/// The change log's lock (and the purge log's, which shares its order).
+pub const LOCK: &str = "colophon.events";
 
 /// Event names, as webhooks filter on them and sync readers see them.
 pub mod names {
@@ -85,12 +89,17 @@ pub fn announced(row: &article::Model, now: DateTime<Utc>) -> bool {
 /// Records what a write did to an article as readers see it: published (it came into
 /// view), updated (changed while in view), unpublished (left view), deleted (trashed or
 /// purged while in view). Changes readers never saw record nothing. `after` is `None`
-/// when the article was trashed or purged. `now` is the writer's clock.
+/// when the article was trashed or purged. `now` is the writer's clock. `tags_before` are
+/// the article's tags before the write, when the write may have changed them (read with
+/// [`super::purges::tag_ids`] before it); `None` when it left them alone.
+///
+/// Also writes what the change purges from response caches (see `purges`).
 pub async fn article(
     txn: &DatabaseTransaction,
     now: DateTime<Utc>,
     before: Option<&article::Model>,
     after: Option<&article::Model>,
+    tags_before: Option<&[i32]>,
 ) -> Result<()> {
     let was = before.is_some_and(|a| announced(a, now));
     let is = after.is_some_and(|a| announced(a, now));
@@ -104,14 +113,28 @@ pub async fn article(
         (true, true) => names::ARTICLE_UPDATED,
         (true, false) if after.is_none() => names::ARTICLE_DELETED,
         (true, false) => names::ARTICLE_UNPUBLISHED,
-        (false, false) => return Ok(()),
+        (false, false) => {
+            // Unseen, but a scheduled article written (its time set, moved or dropped, or
+            // trashed and restored) may move the next moment caches must forget what they
+            // hold. By status: callers pass rows whose trigger-kept `listed_at` is stale.
+            if scheduled(before) || scheduled(after) {
+                let mut purge = Purge::default();
+                purge.key(super::purges::keys::SCHEDULE);
+                purge.record(txn).await?;
+            }
+            return Ok(());
+        }
     };
-    // The epoch's triggers judge "not yet due" by the database's clock; by the writer's, the
-    // article is in view. Where the two disagree (a host clock ahead of the database's), an
-    // edit of an article that just fell due would otherwise leave response caches stale.
-    if was && is && before.is_some_and(|b| b.listed_at == after.and_then(|a| a.listed_at)) {
-        txn.execute_unprepared(migration::public_epoch::bump(txn.get_database_backend())).await?;
+    let mut purge = Purge::default();
+    for row in [before, after].into_iter().flatten() {
+        purge.article(row);
     }
+    if let Some(tags) = tags_before.filter(|_| was) {
+        purge.tags(tags.iter().copied());
+    }
+    // After the write; a trashed article keeps its links.
+    purge.tags_of(txn, &[id]).await?;
+    purge.record(txn).await?;
     record(txn, now, event, Subject::Article, &[id]).await
 }
 
@@ -127,6 +150,31 @@ pub async fn group(
     id: i32,
     members: &[i32],
 ) -> Result<()> {
+    // A group no article readers see uses yet is not shown anywhere: made, it purges nothing.
+    if !event.ends_with(".created") {
+        let mut purge = Purge::default();
+        match subject {
+            Subject::Tag => purge.key(super::purges::keys::tag(id)),
+            Subject::Category => {
+                // Article lists filtered by a category take in its descendants: a move
+                // changes them without any article changing.
+                purge.key(super::purges::keys::category(id));
+                purge.key(super::purges::keys::ARTICLES);
+                purge.every_category();
+            }
+            Subject::Series => purge.key(super::purges::keys::series(id)),
+            Subject::Article => unreachable!("articles are recorded by `article`"),
+        }
+        purge.key(super::purges::keys::TAXONOMY);
+        if !members.is_empty() {
+            // Their cards and pages show its name.
+            purge.key(super::purges::keys::ARTICLES);
+            for &m in members {
+                purge.key(super::purges::keys::article(m));
+            }
+        }
+        purge.record(txn).await?;
+    }
     record(txn, now, event, subject, &[id]).await?;
     if !members.is_empty() {
         record(txn, now, names::ARTICLE_UPDATED, Subject::Article, members).await?;
@@ -191,7 +239,7 @@ pub async fn record(
     if ids.is_empty() {
         return Ok(());
     }
-    super::lock_for_txn(txn, "colophon.events").await?;
+    super::lock_for_txn(txn, LOCK).await?;
     let before = horizon(txn).await?;
     // Batches keep each INSERT's bind count far below SQLite's and PostgreSQL's limits.
     for chunk in ids.chunks(1000) {

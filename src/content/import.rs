@@ -94,12 +94,21 @@ impl Content {
             && updated != view.row.updated_at
         {
             // The source's own date of the last change, not the moment of the import.
+            let txn = self.begin_write().await?;
             article::Entity::update_many()
                 .set(article::ActiveModel { updated_at: Set(updated), ..Default::default() })
                 .filter(article::Column::Id.eq(view.row.id))
-                .exec(self.db())
+                .exec(&txn)
                 .await?;
             view.row.updated_at = updated;
+            if super::changes::announced(&view.row, now) {
+                // Readers see the date: their caches must too.
+                let mut purge = super::purges::Purge::default();
+                purge.article(&view.row);
+                purge.tags_of(&txn, &[view.row.id]).await?;
+                purge.record(&txn).await?;
+            }
+            txn.commit().await?;
         }
         Ok((outcome, view))
     }

@@ -20,6 +20,7 @@ pub mod lookup;
 pub mod model;
 pub mod nesting;
 pub mod principal;
+pub mod purges;
 pub mod render;
 pub mod search;
 pub mod series;

@@ -120,6 +120,8 @@ impl Content {
             .exec_without_returning(&txn)
             .await?;
         super::audit::record(&txn, &principal.subject, "site.update", "site").await?;
+        // The site's name and address are on every page that has a site at all.
+        super::purges::Purge::everything().record(&txn).await?;
         txn.commit().await?;
         self.site().await
     }

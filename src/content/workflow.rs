@@ -130,7 +130,7 @@ impl Content {
         record_revision(&txn, &restored, principal).await?;
         audit::record(&txn, &principal.subject, "article.restore", format!("article:{id}")).await?;
         let view = load_views(&txn, vec![restored]).await?.pop().expect("one view");
-        super::changes::article(&txn, self.now(), Some(&row), Some(&view.row)).await?;
+        super::changes::article(&txn, self.now(), Some(&row), Some(&view.row), None).await?;
         txn.commit().await?;
         Ok(view)
     }
@@ -288,6 +288,9 @@ impl Content {
                 audit::record(&txn, audit::SYSTEM, "article.publish", format!("article:{id}")).await?;
                 // Readers have seen it since its time: the event says it is published now.
                 let event = super::changes::names::ARTICLE_PUBLISHED;
+                let mut purge = super::purges::Purge::default();
+                purge.articles(&txn, &[id]).await?;
+                purge.record(&txn).await?;
                 super::changes::record(&txn, now, event, super::changes::Subject::Article, &[id]).await?;
                 txn.commit().await?;
                 published.push(id);

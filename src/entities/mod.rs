@@ -8,6 +8,7 @@ pub mod article_tag;
 pub mod audit_entry;
 pub mod category;
 pub mod event;
+pub mod purge;
 pub mod refresh_token;
 pub mod series;
 pub mod site_setting;

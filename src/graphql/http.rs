@@ -293,8 +293,14 @@ pub async fn graphql_post(
             let read_only = !is_mutation(&mut req);
             let mut res = execute(&state, &headers, client, media, req, nodes).await;
             if read_only {
-                // A query changes nothing: the response cache keeps what it has.
+                // A query changes nothing: the response cache keeps what it has, and may keep
+                // this answer for every anonymous client (it never sees credentialed ones)
+                // when it ran cleanly and opened no draft (`answer` then said `no-store`).
                 res.extensions_mut().insert(crate::response_cache::ReadOnly);
+                if res.status() == StatusCode::OK && !res.headers().contains_key(header::CACHE_CONTROL) {
+                    res.extensions_mut().insert(crate::response_cache::Shareable);
+                    res.extensions_mut().insert(graphql_keys());
+                }
             }
             res
         }
@@ -352,9 +358,13 @@ pub async fn graphql_get(
         return res;
     }
     let mut res = execute(&state, &headers, client, media, req, nodes).await;
-    // A query may touch anything; CDNs purge GraphQL answers together.
-    res.extensions_mut().insert(crate::http_cache::SurrogateKeys(vec![crate::http_cache::keys::GRAPHQL.into()]));
+    res.extensions_mut().insert(graphql_keys());
     res
+}
+
+/// A query may touch anything: CDNs and the response cache purge GraphQL answers together.
+fn graphql_keys() -> crate::http_cache::SurrogateKeys {
+    crate::http_cache::SurrogateKeys(vec![crate::http_cache::keys::GRAPHQL.into()])
 }
 
 fn is_mutation(req: &mut async_graphql::Request) -> bool {

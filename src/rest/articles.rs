@@ -108,6 +108,9 @@ pub struct ArticleSummary {
     pub canonical_url: Option<String>,
     pub seo_title: Option<String>,
     pub seo_description: Option<String>,
+    // Not sent: the purge key of the series whose neighbours the card shows.
+    #[serde(skip)]
+    pub series_id: Option<i32>,
 }
 
 /// An article as REST clients see it (GraphQL's `Article`, in snake_case), with its text.
@@ -194,6 +197,7 @@ impl ArticleSummary {
             canonical_url: r.canonical_url,
             seo_title: r.seo_title,
             seo_description: r.seo_description,
+            series_id: r.series_id,
         }
     }
 }
@@ -389,11 +393,9 @@ pub async fn get_article(
 
 async fn article_response(content: &Content, status: StatusCode, view: ArticleView) -> Result<Response, Problem> {
     let etag = format!("\"{}\"", view.row.version);
-    let names = std::iter::once(keys::article(view.row.id))
-        .chain(view.tags.iter().map(|t| keys::tag(t.id)))
-        .chain(view.category.iter().map(|c| keys::category(c.id)))
-        .chain(view.series.iter().map(|s| keys::series(s.id)))
-        .collect();
+    // Its tags' and category's names change with a purge of the articles that show them;
+    // its series neighbours change with any article of the series.
+    let names = std::iter::once(keys::article(view.row.id)).chain(view.row.series_id.map(keys::series)).collect();
     let mut res = (status, super::keyed(names, axum::Json(ArticleData { data: article_dto(content, view).await? })))
         .into_response();
     if let Ok(v) = HeaderValue::from_str(&etag) {

@@ -115,6 +115,8 @@ pub async fn list_categories(
     let tree = state.content.category_tree_for(&viewer).await?;
     let gs = groups(&tree, tree.ordered().iter().map(|c| c.id), descendants);
     let mut data: Vec<CategoryEntry>;
+    // With articles, the cards show what their articles' keys purge (an author's name).
+    let mut names = vec![keys::TAXONOMY.to_string()];
     if n > 0 {
         let page = PageArgs { first: Some(n), names: LIST_NAMES, ..Default::default() };
         let pages = state.content.grouped_articles(Grouping::Category, &gs, ArticleOrder::PublishedDesc, &page).await?;
@@ -133,6 +135,7 @@ pub async fn list_categories(
         for (owner, a) in owners.into_iter().zip(article_dtos(&state.content, all).await?) {
             per.entry(owner).or_default().push(a);
         }
+        names = super::list_keys([keys::TAXONOMY.to_string()], per.values().flatten());
         data = tree
             .ordered()
             .iter()
@@ -150,7 +153,7 @@ pub async fn list_categories(
             .collect();
     }
     data.shrink_to_fit();
-    Ok(super::keyed(vec![keys::TAXONOMY.to_string()], axum::Json(CategoryArray { data })))
+    Ok(super::keyed(names, axum::Json(CategoryArray { data })))
 }
 
 /// A category page: the category, its breadcrumbs and children, and its articles.

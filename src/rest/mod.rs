@@ -25,12 +25,22 @@ pub fn keyed<T: axum::response::IntoResponse>(names: Vec<String>, body: T) -> ax
     (axum::Extension(SurrogateKeys(names)), body).into_response()
 }
 
-/// Keys of a list of articles: every article list, plus each article shown.
+/// Keys of a list of articles: what the list is, plus each article shown and the series
+/// whose neighbours its card links to.
 pub fn list_keys<'a>(
     first: impl IntoIterator<Item = String>,
     shown: impl IntoIterator<Item = &'a articles::ArticleSummary>,
 ) -> Vec<String> {
-    first.into_iter().chain(shown.into_iter().map(|a| keys::article(&a.id))).collect()
+    let mut names: Vec<String> = first.into_iter().collect();
+    for a in shown {
+        names.push(keys::article(&a.id));
+        if let Some(series) = a.series_id.map(keys::series)
+            && !names.contains(&series)
+        {
+            names.push(series);
+        }
+    }
+    names
 }
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};

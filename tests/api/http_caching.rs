@@ -29,10 +29,11 @@ async fn anonymous_reads_are_cacheable_and_revalidate_with_304(app: TestApp) {
     let version = first.json()["data"]["version"].as_i64().unwrap();
     assert!(etag.starts_with(&format!("\"{version}.")), "{etag}");
     assert_eq!(first.header("cache-control"), Some(crate_public()));
+    // The article, and its series (whose neighbours it links to). Its tags' and category's
+    // names need no keys of theirs: renaming one purges the articles that show it.
     let keys = first.header("surrogate-key").unwrap().to_string();
-    assert!(keys.split(' ').any(|k| k == format!("article-{id}")), "{keys}");
-    assert_eq!(keys.split(' ').filter(|k| k.starts_with("tag-")).count(), 2, "{keys}");
-    assert!(keys.contains("category-") && keys.contains("series-"), "{keys}");
+    let series = app.get("/api/v1/series/s", None).await.json()["data"]["id"].as_str().unwrap().to_string();
+    assert_eq!(keys, format!("article-{id} series-{series}"));
     assert_eq!(first.header("cache-tag").unwrap(), keys.replace(' ', ","));
 
     // Unchanged: 304 without a body, strong or weak tag, or in a list.

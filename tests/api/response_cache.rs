@@ -1,4 +1,4 @@
-//! The in-process response cache: anonymous reads come from memory until anything changes.
+//! The in-process response cache: anonymous reads come from memory until a change touches them.
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
@@ -53,11 +53,14 @@ async fn cached_reads_end_with_every_kind_of_write(app: TestApp) {
 db_test!(a_scheduled_article_appears_at_its_time_without_a_write);
 async fn a_scheduled_article_appears_at_its_time_without_a_write(app: TestApp) {
     let a = app.create(json!({ "title": "Soon" })).await;
+    let list = "/api/v1/articles";
+    // Cached while nothing was scheduled: scheduling must tell the cache of the new time.
+    app.get(list, None).await;
+    assert_eq!(app.get(list, None).await.header("x-cache"), Some("hit"));
     let at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     app.publish(a["id"].as_str().unwrap(), Some(&at)).await;
-    let list = "/api/v1/articles";
-    assert_eq!(app.get(list, None).await.json()["meta"]["total"], 0);
-    assert_eq!(app.get(list, None).await.header("x-cache"), Some("hit"));
+    let res = app.get(list, None).await;
+    assert_eq!((res.header("x-cache"), res.json()["meta"]["total"].clone()), (Some("hit"), json!(0)));
     app.advance(chrono::Duration::hours(2));
     let res = app.get(list, None).await;
     assert_eq!(res.json()["meta"]["total"], 1, "{}", res.text);
@@ -141,15 +144,18 @@ async fn another_process_is_heard_only_when_readers_would_see_it(app: TestApp) {
     let other = Content::new(colophon::db::connect(app.url.as_deref().unwrap()).await.unwrap());
     let editor = Viewer(Some(Principal { subject: "other".into(), role: Role::Editor }));
     let list = "/api/v1/articles";
-    app.get(list, None).await;
-    assert_eq!(app.get(list, None).await.header("x-cache"), Some("hit"));
+    let unrelated = "/api/v1/articles/public";
+    for page in [list, unrelated] {
+        app.get(page, None).await;
+        assert_eq!(app.get(page, None).await.header("x-cache"), Some("hit"));
+    }
     let draft =
         other.create_article(&editor, NewArticle { title: "Elsewhere".into(), ..Default::default() }).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert_eq!(app.get(list, None).await.header("x-cache"), Some("hit"), "a draft saved elsewhere emptied the cache");
     other.publish_article(&editor, &draft.row.id.to_string(), None).await.unwrap();
-    // Heard through the database (SQLite: the epoch read on the request path; PostgreSQL:
-    // NOTIFY, delivered at commit): waited for, with a bound only a broken server reaches.
+    // Heard through the database (SQLite: the purge log read on the request path; PostgreSQL:
+    // NOTIFY with the keys, delivered at commit): waited for, with a bound only a broken server reaches.
     let mut seen = false;
     for _ in 0..500 {
         let res = app.get(list, None).await;
@@ -160,4 +166,206 @@ async fn another_process_is_heard_only_when_readers_would_see_it(app: TestApp) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(seen, "another process's publication was never heard");
+    // Heard with its keys: a page that does not show the new article is still kept.
+    assert_eq!(
+        app.get(unrelated, None).await.header("x-cache"),
+        Some("hit"),
+        "another process's write purged too much"
+    );
+}
+
+/// The pages a reader has open, and whether each came from the cache on its next read.
+struct Pages<'a> {
+    app: &'a TestApp,
+    pages: Vec<(&'static str, String)>,
+}
+
+const HOME_QUERY: &str = "query Home { articles(first: 10) { nodes { slug title } } }";
+
+impl Pages<'_> {
+    async fn read(&self, path: &str) -> crate::support::Response {
+        if path == "graphql-post" {
+            let body = json!({ "query": HOME_QUERY, "operationName": "Home" });
+            return self.app.call(Method::POST, "/graphql", None, Some(body)).await;
+        }
+        self.app.get(path, None).await
+    }
+
+    /// Reads every page twice: each is then in the cache.
+    async fn fill(&self) {
+        for (_, path) in &self.pages {
+            self.read(path).await;
+            let res = self.read(path).await;
+            assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.text);
+            assert_eq!(res.header("x-cache"), Some("hit"), "{path} is not cached");
+        }
+    }
+
+    /// After `what`, the pages named in `purged` are read afresh and the others still come
+    /// from the cache.
+    async fn after(&self, what: &str, purged: &[&str]) {
+        for name in purged {
+            assert!(self.pages.iter().any(|(n, _)| n == name), "no page {name}");
+        }
+        let mut wrong = Vec::new();
+        for (name, path) in &self.pages {
+            // A page gone (404) is not cached at all: not a hit is what matters.
+            let state = self.read(path).await.header("x-cache").unwrap_or("none").to_string();
+            let purged = purged.contains(name);
+            if (state == "hit") == purged {
+                wrong.push(format!(
+                    "{name}: {state}, when it should{} have been purged",
+                    if purged { "" } else { " not" }
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "after {what}: {wrong:?}");
+    }
+}
+
+db_test!(a_write_purges_exactly_the_pages_that_show_what_it_changed);
+async fn a_write_purges_exactly_the_pages_that_show_what_it_changed(app: TestApp) {
+    let editor = app.editor();
+    let admin = app.token(colophon::content::Role::Admin);
+    let a = app.create(json!({ "title": "Alpha one", "tags": ["Alpha"], "category": "Web", "series": "Saga" })).await;
+    let b = app.create(json!({ "title": "Beta one", "tags": ["Beta"], "category": "Data" })).await;
+    let c = app.create(json!({ "title": "Saga two", "tags": ["Gamma"], "series": "Saga" })).await;
+    let d = app.create(json!({ "title": "Beta two", "tags": ["Beta"] })).await;
+    for x in [&a, &b, &c, &d] {
+        app.publish(x["id"].as_str().unwrap(), None).await;
+    }
+    let id = |x: &serde_json::Value| x["id"].as_str().unwrap().to_string();
+    let (a_id, b_id) = (id(&a), id(&b));
+    let pages = Pages {
+        app: &app,
+        pages: vec![
+            ("home", "/api/v1/articles".into()),
+            ("a", "/api/v1/articles/alpha-one".into()),
+            ("b", "/api/v1/articles/beta-one".into()),
+            ("c", "/api/v1/articles/saga-two".into()),
+            ("tag alpha", "/api/v1/tags/alpha".into()),
+            ("tag beta", "/api/v1/tags/beta".into()),
+            // Newest first: d alone, b on the next page.
+            ("tag beta, first", "/api/v1/tags/beta?limit=1".into()),
+            ("tag gamma", "/api/v1/tags/gamma".into()),
+            ("category web", "/api/v1/categories/web".into()),
+            ("category data", "/api/v1/categories/data".into()),
+            ("series", "/api/v1/series/saga".into()),
+            ("tags", "/api/v1/tags".into()),
+            ("site", "/api/v1/site".into()),
+            ("feed", "/feed.xml".into()),
+            ("graphql-get", format!("/graphql?query={}", urlencode(HOME_QUERY))),
+            ("graphql-post", "graphql-post".into()),
+        ],
+    };
+    pages.fill().await;
+
+    // Writes readers cannot see purge nothing.
+    let draft = app.create(json!({ "title": "Draft", "tags": ["Alpha", "Brand new"], "category": "Web" })).await;
+    let res = app
+        .call(Method::PATCH, &format!("/api/v1/articles/{}", id(&draft)), Some(&editor), Some(json!({ "body": "x" })))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let user =
+        json!({ "email": "new@example.com", "name": "New", "role": "author", "password": "correct horse battery" });
+    let res = app.call(Method::POST, "/api/v1/users", Some(&admin), Some(user)).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let res = app.call(Method::POST, &format!("/api/v1/articles/{a_id}/preview"), Some(&editor), None).await;
+    assert!(res.status.is_success(), "{}", res.text);
+    assert!(!app.get("/api/v1/audit", Some(&admin)).await.json()["data"].as_array().unwrap().is_empty());
+    pages.after("a draft, an account and the audit log", &[]).await;
+
+    // An article edited: its pages, its groups' and the lists of every article.
+    let res = app
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/articles/{b_id}"),
+            Some(&editor),
+            Some(json!({ "title": "Beta renamed" })),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let every_list = ["home", "tags", "site", "feed", "graphql-get", "graphql-post"];
+    pages
+        .after("an edit of b", &[&every_list[..], &["b", "tag beta", "tag beta, first", "category data"]].concat())
+        .await;
+    assert!(pages.read("/api/v1/articles").await.text.contains("Beta renamed"));
+
+    // Moved to another tag: the tag it left too, even its pages that did not show it (the
+    // count on them changed).
+    let res = app
+        .call(Method::PATCH, &format!("/api/v1/articles/{b_id}"), Some(&editor), Some(json!({ "tags": ["Gamma"] })))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let moved = ["b", "tag beta", "tag beta, first", "tag gamma", "category data"];
+    pages.after("b moving from beta to gamma", &[&every_list[..], &moved[..]].concat()).await;
+    assert_eq!(pages.read("/api/v1/tags/gamma").await.json()["data"]["articles"]["meta"]["total"], 2);
+    assert_eq!(pages.read("/api/v1/tags/beta?limit=1").await.json()["data"]["articles"]["meta"]["total"], 1);
+
+    // A tag renamed: its page and the articles that show its name.
+    app.gql_ok(
+        "mutation { updateTag(id: \"gamma\", input: { name: \"Gamma ray\" }) { slug } }",
+        json!({}),
+        Some(&editor),
+    )
+    .await;
+    pages
+        .after("a tag renamed", &[&every_list[..], &["b", "c", "tag gamma", "series", "category data"]].concat())
+        .await;
+    assert!(pages.read("/api/v1/articles/saga-two").await.text.contains("Gamma ray"));
+
+    // Unpublished: its pages, its groups' pages, and its neighbour in the series.
+    let res = app.call(Method::POST, &format!("/api/v1/articles/{a_id}/unpublish"), Some(&editor), None).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    // The card of c on gamma's page links to a as the part before it.
+    let shown_with_a = ["a", "tag alpha", "category web", "series", "c", "tag gamma"];
+    pages.after("a unpublished", &[&every_list[..], &shown_with_a[..]].concat()).await;
+    assert_eq!(pages.read("/api/v1/articles/alpha-one").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        pages.read("/api/v1/articles/saga-two").await.json()["data"]["previous_in_series"],
+        serde_json::Value::Null
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+db_test!(graphql_queries_sent_by_post_are_answered_from_the_cache);
+async fn graphql_queries_sent_by_post_are_answered_from_the_cache(app: TestApp) {
+    let editor = app.editor();
+    let a = app.create(json!({ "title": "Posted", "tags": ["Cache"] })).await;
+    app.publish(a["id"].as_str().unwrap(), None).await;
+    let post = |body: serde_json::Value, token: Option<String>| {
+        let app = &app;
+        async move { app.call(Method::POST, "/graphql", token.as_deref(), Some(body)).await }
+    };
+    let query = "query List($n: Int) { articles(first: $n) { nodes { title } } }";
+    let first = post(json!({ "query": query, "variables": { "n": 5 } }), None).await;
+    assert_eq!(first.header("x-cache"), Some("miss"), "{}", first.text);
+    // The same query laid out differently, its variables in another order: one answer.
+    let again = post(json!({ "variables": { "n": 5 }, "query": format!("  {query}  # the list") }), None).await;
+    assert_eq!(again.header("x-cache"), Some("hit"));
+    assert_eq!(again.text, first.text);
+    // HTTP caching stays as it is for POST: nobody else keeps it.
+    assert_eq!(again.header("cache-control"), Some("no-store"));
+    // Other variables are another answer.
+    assert_eq!(post(json!({ "query": query, "variables": { "n": 1 } }), None).await.header("x-cache"), Some("miss"));
+    // Credentials, errors and mutations are never kept.
+    for _ in 0..2 {
+        let res = post(json!({ "query": query, "variables": { "n": 5 } }), Some(editor.clone())).await;
+        assert_eq!(res.header("x-cache"), None);
+        let res = post(json!({ "query": "{ article(slug: \"posted\") { nope } }" }), None).await;
+        assert_ne!(res.header("x-cache"), Some("hit"), "{}", res.text);
+    }
+    // A mutation sent by POST changes what the cached query shows, and it is seen at once.
+    app.gql_ok(
+        "mutation($id: ID!) { updateArticle(id: $id, input: { title: \"Posted again\" }) { version } }",
+        json!({ "id": a["id"] }),
+        Some(&editor),
+    )
+    .await;
+    let res = post(json!({ "query": query, "variables": { "n": 5 } }), None).await;
+    assert_eq!(res.header("x-cache"), Some("miss"));
+    assert!(res.text.contains("Posted again"), "{}", res.text);
 }
