@@ -120,7 +120,19 @@ def lua_script(path, method="GET", body=None, headers=None, mixed=None):
         lines.append("wrk.body = " + json.dumps(body.decode() if isinstance(body, bytes) else body))
     for k, v in (headers or {}).items():
         lines.append(f'wrk.headers["{k}"] = "{v}"')
-    if mixed:
+    if mixed and mixed.get("reads_only"):
+        lines.append(
+            """
+local reads = {%s}
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", reads[(counter %% #reads) + 1])
+end
+"""
+            % ", ".join(json.dumps(r) for r in mixed["reads"])
+        )
+    elif mixed:
         # 95% reads (cycling over `reads`), 5% writes (new drafts) with an editor token.
         lines.append(
             """
@@ -140,6 +152,52 @@ end
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return path
+
+
+def editors_at_work(base, token, seconds, editors=4, autosave=2.0, publish_every=60.0):
+    """Editors in the studio beside the readers: each keeps a draft open and autosaves it
+    every `autosave` seconds, and publishes once every `publish_every` seconds (staggered),
+    then starts a new draft. Runs in threads until `seconds` are up; returns what they did."""
+    import threading
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    done = {"saves": 0, "publishes": 0, "errors": 0}
+    lock = threading.Lock()
+
+    def call(method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return json.loads(res.read() or b"null")
+
+    def editor(i):
+        end = time.time() + seconds
+        # Staggered, so the publications spread over the minute.
+        next_publish = time.time() + publish_every * (i + 1) / editors
+        n = 0
+        draft = None
+        while time.time() < end:
+            try:
+                if draft is None:
+                    draft = call("POST", "/api/v1/articles", {"title": f"Editor {i} at work {time.time_ns()}", "tags": ["Bench"]})["data"]["id"]
+                n += 1
+                call("PATCH", f"/api/v1/articles/{draft}", {"body": f"Autosave {n}: " + "words " * 200})
+                with lock:
+                    done["saves"] += 1
+                if time.time() >= next_publish:
+                    call("POST", f"/api/v1/articles/{draft}/publish")
+                    draft = None
+                    next_publish += publish_every
+                    with lock:
+                        done["publishes"] += 1
+            except Exception:
+                with lock:
+                    done["errors"] += 1
+            time.sleep(autosave)
+
+    threads = [threading.Thread(target=editor, args=(i,), daemon=True) for i in range(editors)]
+    for t in threads:
+        t.start()
+    return threads, done
 
 
 def start(cmd, env=None, log=None):
@@ -286,6 +344,21 @@ def run_size(size, args, run_dir):
         peak_rss = max(peak_rss, rss)
         rows.append({"scenario": "mixed 95% read / 5% write", "bytes": plan[0][4], **got, "ceiling_rps": top["rps"], "ratio": got["rps"] / top["rps"], "rss_mb": rss})
         print(f"  {size:>6} {'mixed 95% read / 5% write':<28} {got['rps']:>9.0f} req/s  p50 {ms(got['p50_ms'])} ms  p99 {ms(got['p99_ms'])} ms  errors {got['non_2xx']} {got['socket_errors']}", flush=True)
+        if args.cache:
+            # Readers on every public GET page while four editors autosave and publish: the
+            # response cache must keep serving what their writes did not touch.
+            reads = [path for name, path, lua, key, size_bytes in plan if not path.startswith("/graphql") or "?" in path]
+            editors_lua = lua_script(os.path.join(bodies, "editors.lua"), mixed={"token": token, "reads": reads, "reads_only": True})
+            seconds = max(args.duration, args.editors_duration)
+            threads, done = editors_at_work(base, token, seconds)
+            got = wrk(base + reads[0], editors_lua, argparse.Namespace(**{**vars(args), "duration": seconds}))
+            for t in threads:
+                t.join()
+            top = wrk(f"{ceiling_base}/s/s0", plan[0][2], args)
+            rss = rss_mb(server.pid) or 0
+            name = f"editors at work ({done['saves']} saves, {done['publishes']} publishes, {done['errors']} errors)"
+            rows.append({"scenario": name, "bytes": plan[0][4], **got, "ceiling_rps": top["rps"], "ratio": got["rps"] / top["rps"], "rss_mb": rss})
+            print(f"  {size:>6} {name:<28} {got['rps']:>9.0f} req/s  p50 {ms(got['p50_ms'])} ms  p99 {ms(got['p99_ms'])} ms  ratio {got['rps'] / top['rps']:.2f}", flush=True)
         return {"size": size, "seed_seconds": seeded, "database": url.split(":")[0], "peak_rss_mb": peak_rss, "found": found, "rows": rows}
     finally:
         stop(ceiling)
@@ -397,6 +470,7 @@ def main():
     p.add_argument("--reseed", action="store_true", help="seed again even if bench/work has the database")
     p.add_argument("--cache", action="store_true", help="with the in-process response cache on")
     p.add_argument("--skip-build", action="store_true")
+    p.add_argument("--editors-duration", type=int, default=60, help="seconds of the 'editors at work' scenario (with --cache)")
     p.add_argument("--soak", type=int, metavar="SECONDS", help="instead of the scenarios: one long mixed run on the first size, sampling RSS")
     args = p.parse_args()
     if not shutil.which("wrk"):
