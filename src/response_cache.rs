@@ -35,6 +35,8 @@ use crate::http_cache::SurrogateKeys;
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// A single answer larger than this is not kept.
 const MAX_ENTRY: usize = 2 * 1024 * 1024;
+/// SQLite: how often the purge log is read for other processes' writes, at most (µs).
+const LOG_EVERY_US: u64 = 2_000;
 /// Purges read from the log at once; further behind than that, the cache starts over.
 const MAX_PURGES: u64 = 256;
 /// A GraphQL request sent by POST is answered from the cache only up to this size (a
@@ -57,9 +59,14 @@ struct Inner {
     due_lock: tokio::sync::Mutex<()>,
     /// Reads the purge log and the next scheduled publication, and says what time it is.
     content: Content,
-    /// The last purge read or heard (-1: none yet), and when the log was last read.
+    /// The last purge read or heard (-1: none yet).
     seen: AtomicI64,
-    log_read: tokio::sync::Mutex<Option<Instant>>,
+    /// SQLite: when the log was last read (µs after `started`), and whether a read is under
+    /// way. Requests never wait for it: the one that finds the log due starts a read in the
+    /// background and is answered at once, as are the others meanwhile.
+    log_read_at: AtomicU64,
+    log_reading: Arc<AtomicBool>,
+    started: Instant,
 }
 
 struct Entry {
@@ -93,7 +100,9 @@ impl ResponseCache {
             due_lock: tokio::sync::Mutex::new(()),
             content,
             seen: AtomicI64::new(-1),
-            log_read: tokio::sync::Mutex::new(None),
+            log_read_at: AtomicU64::new(0),
+            log_reading: Arc::new(AtomicBool::new(false)),
+            started: Instant::now(),
         }))
     }
 
@@ -219,10 +228,23 @@ impl ResponseCache {
     /// empties the cache when a scheduled article's time has come since it was filled.
     async fn freshen(&self) {
         if self.0.content.db().get_database_backend() == DbBackend::Sqlite {
-            let mut read = self.0.log_read.lock().await;
-            if read.is_none_or(|at| at.elapsed() >= Duration::from_millis(2)) {
-                *read = Some(Instant::now());
-                self.sync().await;
+            let now = self.0.started.elapsed().as_micros() as u64;
+            let due = now.saturating_sub(self.0.log_read_at.load(Ordering::Acquire)) >= LOG_EVERY_US;
+            if due && !self.0.log_reading.swap(true, Ordering::AcqRel) {
+                self.0.log_read_at.store(now, Ordering::Release);
+                // Cleared however the read ends, so reading never stops for good.
+                struct Reading(Arc<AtomicBool>);
+                impl Drop for Reading {
+                    fn drop(&mut self) {
+                        self.0.store(false, Ordering::Release);
+                    }
+                }
+                let reading = Reading(self.0.log_reading.clone());
+                let cache = self.clone();
+                tokio::spawn(async move {
+                    let _reading = reading;
+                    cache.sync().await;
+                });
             }
         }
         let generation = self.0.generation.load(Ordering::Acquire);
