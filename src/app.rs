@@ -23,7 +23,9 @@ use crate::rest::{self, problem::Problem};
 #[derive(Clone)]
 pub struct AppState {
     pub content: Content,
-    pub jwt: Jwt,
+    /// Behind an `Arc`: the state is cloned for every request, and keys and validation
+    /// settings are not cheap to copy.
+    pub jwt: Arc<Jwt>,
     pub schema: AppSchema,
     pub cache: ResponseCache,
     pub persisted: crate::graphql::persisted::PersistedQueries,
@@ -54,6 +56,7 @@ impl AppState {
         let feeds = Arc::new(settings.feeds.clone());
         let guard = Arc::new(Guard::new(settings));
         let sockets = Arc::default();
+        let jwt = Arc::new(jwt);
         Self { content, jwt, schema, cache, persisted: Default::default(), guard, metrics, feeds, live, sockets }
     }
 }

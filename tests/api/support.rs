@@ -176,7 +176,7 @@ impl TestApp {
         TestApp {
             router: router(state.clone()),
             content: state.content.clone(),
-            jwt: state.jwt.clone(),
+            jwt: (*state.jwt).clone(),
             state,
             url: None,
             _dir: dir,
