@@ -67,6 +67,8 @@ struct Inner {
     log_read_at: AtomicU64,
     log_reading: Arc<AtomicBool>,
     started: Instant,
+    /// Keys being computed now, and how their waiters learn it is done (the sender drops).
+    inflight: std::sync::Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
 }
 
 struct Entry {
@@ -103,6 +105,7 @@ impl ResponseCache {
             log_read_at: AtomicU64::new(0),
             log_reading: Arc::new(AtomicBool::new(false)),
             started: Instant::now(),
+            inflight: Default::default(),
         }))
     }
 
@@ -230,7 +233,11 @@ impl ResponseCache {
         if self.0.content.db().get_database_backend() == DbBackend::Sqlite {
             let now = self.0.started.elapsed().as_micros() as u64;
             let due = now.saturating_sub(self.0.log_read_at.load(Ordering::Acquire)) >= LOG_EVERY_US;
-            if due && !self.0.log_reading.swap(true, Ordering::AcqRel) {
+            if self.0.seen.load(Ordering::Acquire) < 0 {
+                // Never read: what this request computes must come after a read, or a
+                // purge from before it could be taken as heard without being applied.
+                self.sync().await;
+            } else if due && !self.0.log_reading.swap(true, Ordering::AcqRel) {
                 self.0.log_read_at.store(now, Ordering::Release);
                 // Cleared however the read ends, so reading never stops for good.
                 struct Reading(Arc<AtomicBool>);
@@ -264,6 +271,17 @@ impl ResponseCache {
             // A new generation: the next request computes the next publication time again.
             self.invalidate();
         }
+    }
+
+    /// The first miss of a key computes it; the others at the same moment wait for it.
+    fn lead(&self, key: &str) -> Lead {
+        let mut inflight = self.0.inflight.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(done) = inflight.get(key) {
+            return Lead::Follow(done.clone());
+        }
+        let (tx, rx) = tokio::sync::watch::channel(());
+        inflight.insert(key.to_string(), rx);
+        Lead::First(Leading { cache: self.clone(), key: key.to_string(), _done: tx })
     }
 
     fn get(&self, key: &str) -> Option<Arc<Entry>> {
@@ -493,6 +511,21 @@ pub async fn layer(State(cache): State<ResponseCache>, req: Request, next: Next)
         res.extensions_mut().insert(ReadOnly);
         return res;
     }
+    // Misses of one key at once compute it once: the others wait for the first and take its
+    // answer from the cache. A publication would otherwise send every reader of a page down
+    // the uncached path together. Whoever finds nothing kept after waiting computes its own.
+    let _leading = match cache.lead(&key) {
+        Lead::First(leading) => Some(leading),
+        Lead::Follow(mut done) => {
+            let _ = done.changed().await;
+            if let Some(hit) = cache.get(&key) {
+                let mut res = answer(&hit.headers, hit.body.clone(), if_none_match.as_ref(), "hit");
+                res.extensions_mut().insert(ReadOnly);
+                return res;
+            }
+            None
+        }
+    };
     let generation = cache.0.generation.load(Ordering::Acquire);
     let post = req.method() == Method::POST;
     let res = next.run(req).await;
@@ -518,6 +551,27 @@ pub async fn layer(State(cache): State<ResponseCache>, req: Request, next: Next)
     };
     cache.put(key, generation, Entry { keys: shows, headers: parts.headers.clone(), body: body.clone() });
     answer(&parts.headers, body, if_none_match.as_ref(), "miss")
+}
+
+enum Lead {
+    First(Leading),
+    Follow(tokio::sync::watch::Receiver<()>),
+}
+
+/// The first miss of a key, computing it. Dropped (answer kept, refused or the request
+/// cancelled), it leaves the in-flight map and then drops its sender, which wakes the
+/// waiters.
+struct Leading {
+    cache: ResponseCache,
+    key: String,
+    _done: tokio::sync::watch::Sender<()>,
+}
+
+impl Drop for Leading {
+    fn drop(&mut self) {
+        let mut inflight = self.cache.0.inflight.lock().unwrap_or_else(|e| e.into_inner());
+        inflight.remove(&self.key);
+    }
 }
 
 /// Marks a non-GET answer that changed nothing (a GraphQL query sent by POST).

@@ -369,3 +369,27 @@ async fn graphql_queries_sent_by_post_are_answered_from_the_cache(app: TestApp) 
     assert_eq!(res.header("x-cache"), Some("miss"));
     assert!(res.text.contains("Posted again"), "{}", res.text);
 }
+
+db_test!(readers_missing_one_page_at_once_compute_it_once);
+async fn readers_missing_one_page_at_once_compute_it_once(app: TestApp) {
+    // A write reads the purge log: the cache knows where it stands before the readers come.
+    let a = app.create(json!({ "title": "Everyone at once", "tags": ["Crowd"] })).await;
+    app.publish(a["id"].as_str().unwrap(), None).await;
+    for page in ["/api/v1/articles?limit=5", "/api/v1/tags/crowd"] {
+        let mut readers = tokio::task::JoinSet::new();
+        for _ in 0..32 {
+            let router = app.router.clone();
+            readers.spawn(async move {
+                let req = axum::http::Request::get(page).body(axum::body::Body::empty()).unwrap();
+                let res = tower::ServiceExt::oneshot(router, req).await.unwrap();
+                assert_eq!(res.status(), StatusCode::OK);
+                res.headers().get("x-cache").map(|v| v.to_str().unwrap().to_string())
+            });
+        }
+        let states = readers.join_all().await;
+        // One computed the page; the others waited for it, or came after.
+        let computed = states.iter().filter(|s| s.as_deref() == Some("miss")).count();
+        assert_eq!(computed, 1, "{page}: {states:?}");
+        assert!(states.iter().all(|s| s.is_some()), "{page}: {states:?}");
+    }
+}
