@@ -174,13 +174,8 @@ impl Content {
             // Articles show their author's name.
             let shown = super::changes::announced_by(&txn, current.id, self.now()).await?;
             let mut purge = super::purges::Purge::default();
-            purge.key(super::purges::keys::ARTICLES);
-            for &id in &shown {
-                purge.key(super::purges::keys::article(id));
-            }
-            if !shown.is_empty() {
-                purge.record(&txn).await?;
-            }
+            purge.showing(&shown);
+            purge.record(&txn).await?;
             super::changes::record(
                 &txn,
                 self.now(),

@@ -114,10 +114,12 @@ pub async fn article(
         (true, false) if after.is_none() => names::ARTICLE_DELETED,
         (true, false) => names::ARTICLE_UNPUBLISHED,
         (false, false) => {
-            // Unseen, but a scheduled article written (its time set, moved or dropped, or
-            // trashed and restored) may move the next moment caches must forget what they
-            // hold. By status: callers pass rows whose trigger-kept `listed_at` is stale.
-            if scheduled(before) || scheduled(after) {
+            // Unseen, but a schedule set, moved or dropped (a scheduled article trashed or
+            // restored too) moves the next moment caches must forget what they hold. Judged
+            // by what the writer set: callers pass rows whose trigger-kept `listed_at` is
+            // stale. A save that leaves the schedule as it was says nothing.
+            let schedule = |a: &article::Model| (a.status.clone(), a.published_at, a.deleted_at);
+            if (scheduled(before) || scheduled(after)) && before.map(schedule) != after.map(schedule) {
                 let mut purge = Purge::default();
                 purge.key(super::purges::keys::SCHEDULE);
                 purge.record(txn).await?;
@@ -151,7 +153,8 @@ pub async fn group(
     members: &[i32],
 ) -> Result<()> {
     // A group no article readers see uses yet is not shown anywhere: made, it purges nothing.
-    if !event.ends_with(".created") {
+    let created = [names::TAG_CREATED, names::CATEGORY_CREATED, names::SERIES_CREATED].contains(&event);
+    if !created {
         let mut purge = Purge::default();
         match subject {
             Subject::Tag => purge.key(super::purges::keys::tag(id)),
@@ -166,13 +169,7 @@ pub async fn group(
             Subject::Article => unreachable!("articles are recorded by `article`"),
         }
         purge.key(super::purges::keys::TAXONOMY);
-        if !members.is_empty() {
-            // Their cards and pages show its name.
-            purge.key(super::purges::keys::ARTICLES);
-            for &m in members {
-                purge.key(super::purges::keys::article(m));
-            }
-        }
+        purge.showing(members);
         purge.record(txn).await?;
     }
     record(txn, now, event, subject, &[id]).await?;

@@ -93,9 +93,14 @@ impl Purge {
         self.keys.extend(ids.into_iter().map(keys::tag));
     }
 
-    /// A category and the ones above it.
-    pub fn category(&mut self, id: i32) {
-        self.categories.insert(id);
+    /// Articles whose cards and pages show a name that changed (a group's, an author's):
+    /// their own keys, and every list that is not one group's (search matches the name).
+    pub fn showing(&mut self, article_ids: &[i32]) {
+        if article_ids.is_empty() {
+            return;
+        }
+        self.key(keys::ARTICLES);
+        self.keys.extend(article_ids.iter().map(|&id| keys::article(id)));
     }
 
     /// Every category's pages: a category renamed, moved or deleted changes its own, its
@@ -110,18 +115,6 @@ impl Purge {
     pub async fn tags_of(&mut self, db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<()> {
         self.tags(tag_ids(db, article_ids).await?);
         Ok(())
-    }
-
-    /// Articles readers see, by id: their rows, then their tags (two statements).
-    pub async fn articles(&mut self, db: &impl ConnectionTrait, ids: &[i32]) -> Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        let rows = article::Entity::find().filter(article::Column::Id.is_in(ids.iter().copied())).all(db).await?;
-        for row in &rows {
-            self.article(row);
-        }
-        self.tags_of(db, ids).await
     }
 
     /// Writes the keys, if any, under the change log's lock (so purge ids are in commit

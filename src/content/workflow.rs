@@ -287,11 +287,7 @@ impl Content {
                 record_revision(&txn, &after, &system).await?;
                 audit::record(&txn, audit::SYSTEM, "article.publish", format!("article:{id}")).await?;
                 // Readers have seen it since its time: the event says it is published now.
-                let event = super::changes::names::ARTICLE_PUBLISHED;
-                let mut purge = super::purges::Purge::default();
-                purge.articles(&txn, &[id]).await?;
-                purge.record(&txn).await?;
-                super::changes::record(&txn, now, event, super::changes::Subject::Article, &[id]).await?;
+                super::changes::article(&txn, now, Some(&row), Some(&after), None).await?;
                 txn.commit().await?;
                 published.push(id);
             } else {
