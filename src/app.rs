@@ -187,10 +187,10 @@ async fn wake_live(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let write = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let method = req.method().clone();
     let res = next.run(req).await;
     // A GraphQL query sent by POST says it changed nothing: no reason to read the logs.
-    if write && res.status().is_success() && res.extensions().get::<crate::response_cache::ReadOnly>().is_none() {
+    if crate::response_cache::may_have_written(&method, &res) {
         live.wake();
     }
     res

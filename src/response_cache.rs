@@ -65,7 +65,7 @@ struct Inner {
     /// way. Requests never wait for it: the one that finds the log due starts a read in the
     /// background and is answered at once, as are the others meanwhile.
     log_read_at: AtomicU64,
-    log_reading: Arc<AtomicBool>,
+    log_reading: AtomicBool,
     started: Instant,
     /// Keys being computed now, and how their waiters learn it is done (the sender drops).
     inflight: std::sync::Mutex<HashMap<String, tokio::sync::watch::Receiver<()>>>,
@@ -81,6 +81,14 @@ struct Entry {
 impl Entry {
     fn size(&self, key: &str) -> usize {
         self.body.len() + key.len()
+    }
+
+    /// The kept answer, or 304 to a matching `If-None-Match`. Marked [`ReadOnly`]: a query
+    /// sent by POST would otherwise look like a write to the layers outside.
+    fn answer(&self, if_none_match: Option<&HeaderValue>) -> Response {
+        let mut res = answer(&self.headers, self.body.clone(), if_none_match, "hit");
+        res.extensions_mut().insert(ReadOnly);
+        res
     }
 
     /// Whether a purge of these keys drops it. GraphQL answers name no finer keys than
@@ -103,7 +111,7 @@ impl ResponseCache {
             content,
             seen: AtomicI64::new(-1),
             log_read_at: AtomicU64::new(0),
-            log_reading: Arc::new(AtomicBool::new(false)),
+            log_reading: AtomicBool::new(false),
             started: Instant::now(),
             inflight: Default::default(),
         }))
@@ -240,18 +248,14 @@ impl ResponseCache {
             } else if due && !self.0.log_reading.swap(true, Ordering::AcqRel) {
                 self.0.log_read_at.store(now, Ordering::Release);
                 // Cleared however the read ends, so reading never stops for good.
-                struct Reading(Arc<AtomicBool>);
+                struct Reading(ResponseCache);
                 impl Drop for Reading {
                     fn drop(&mut self) {
-                        self.0.store(false, Ordering::Release);
+                        self.0.0.log_reading.store(false, Ordering::Release);
                     }
                 }
-                let reading = Reading(self.0.log_reading.clone());
-                let cache = self.clone();
-                tokio::spawn(async move {
-                    let _reading = reading;
-                    cache.sync().await;
-                });
+                let reading = Reading(self.clone());
+                tokio::spawn(async move { reading.0.sync().await });
             }
         }
         let generation = self.0.generation.load(Ordering::Acquire);
@@ -493,12 +497,11 @@ pub async fn layer(State(cache): State<ResponseCache>, req: Request, next: Next)
         Some(key) => (req, Some(key)),
         None => post_key(req).await,
     };
+    let method = req.method().clone();
     let Some(key) = key else {
-        let write = req.method() != Method::GET && req.method() != Method::HEAD;
         let res = next.run(req).await;
-        // A refused write changed nothing; a GraphQL query sent by POST says so. A write that
-        // readers cannot see (a draft) purges nothing, and reading the log says so.
-        if write && res.status().is_success() && res.extensions().get::<ReadOnly>().is_none() {
+        // A write that readers cannot see (a draft) purges nothing, and reading the log says so.
+        if may_have_written(&method, &res) {
             cache.sync().await;
         }
         return res;
@@ -506,10 +509,7 @@ pub async fn layer(State(cache): State<ResponseCache>, req: Request, next: Next)
     cache.freshen().await;
     let if_none_match = req.headers_mut().remove(header::IF_NONE_MATCH);
     if let Some(hit) = cache.get(&key) {
-        let mut res = answer(&hit.headers, hit.body.clone(), if_none_match.as_ref(), "hit");
-        // Nothing was written (a query sent by POST looks like a write to what follows).
-        res.extensions_mut().insert(ReadOnly);
-        return res;
+        return hit.answer(if_none_match.as_ref());
     }
     // Misses of one key at once compute it once: the others wait for the first and take its
     // answer from the cache. A publication would otherwise send every reader of a page down
@@ -519,24 +519,22 @@ pub async fn layer(State(cache): State<ResponseCache>, req: Request, next: Next)
         Lead::Follow(mut done) => {
             let _ = done.changed().await;
             if let Some(hit) = cache.get(&key) {
-                let mut res = answer(&hit.headers, hit.body.clone(), if_none_match.as_ref(), "hit");
-                res.extensions_mut().insert(ReadOnly);
-                return res;
+                return hit.answer(if_none_match.as_ref());
             }
             None
         }
     };
     let generation = cache.0.generation.load(Ordering::Acquire);
-    let post = req.method() == Method::POST;
     let res = next.run(req).await;
-    if post && res.extensions().get::<ReadOnly>().is_none() {
-        // A mutation sent without credentials (a sign-in): never kept, and it may have written.
-        if res.status().is_success() {
-            cache.sync().await;
-        }
+    if may_have_written(&method, &res) {
+        // A mutation sent by POST without credentials (a sign-in): never kept.
+        cache.sync().await;
         return res;
     }
-    let keep = if post { res.extensions().get::<Shareable>().is_some() } else { crate::http_cache::cacheable(&res) };
+    let keep = match method {
+        Method::POST => res.extensions().get::<Shareable>().is_some(),
+        _ => crate::http_cache::cacheable(&res),
+    };
     if !keep {
         return res;
     }
@@ -577,6 +575,14 @@ impl Drop for Leading {
 /// Marks a non-GET answer that changed nothing (a GraphQL query sent by POST).
 #[derive(Clone, Copy, Debug)]
 pub struct ReadOnly;
+
+/// Whether answering this request may have committed a change: a successful request other
+/// than GET or HEAD not marked [`ReadOnly`]. A refused write changed nothing.
+pub fn may_have_written(method: &Method, res: &Response) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD)
+        && res.status().is_success()
+        && res.extensions().get::<ReadOnly>().is_none()
+}
 
 /// Marks a GraphQL answer to a POST that any anonymous client may be given: a query that
 /// ran without errors and opened no draft.

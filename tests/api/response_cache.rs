@@ -358,6 +358,14 @@ async fn graphql_queries_sent_by_post_are_answered_from_the_cache(app: TestApp) 
         let res = post(json!({ "query": "{ article(slug: \"posted\") { nope } }" }), None).await;
         assert_ne!(res.header("x-cache"), Some("hit"), "{}", res.text);
     }
+    // A body past 64 KiB is not read here: answered as ever, never kept. Just under, kept.
+    for (pad, kept) in [(60 * 1024, true), (65 * 1024, false)] {
+        let body = json!({ "query": query, "variables": { "n": 5, "pad": "x".repeat(pad) } });
+        let first = post(body.clone(), None).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+        let again = post(body, None).await;
+        assert_eq!(again.header("x-cache") == Some("hit"), kept, "{pad} bytes of padding");
+    }
     // A mutation sent by POST changes what the cached query shows, and it is seen at once.
     app.gql_ok(
         "mutation($id: ID!) { updateArticle(id: $id, input: { title: \"Posted again\" }) { version } }",
