@@ -310,9 +310,15 @@ export async function editor(main, id) {
       again = true;
       return inFlight;
     }
+    // Until the editor settles it, nothing saves over their version: not a save queued while
+    // the refused one was under way, not Ctrl+S. "Keep mine" clears the conflict first.
+    if (conflict) {
+      setState('unsaved changes: choose how to settle the conflict above', 'error');
+      return;
+    }
     const input = current();
     if (!id && !input.title.trim() && !input.body.trim()) return; // nothing to create yet
-    if (id && same(input, saved) && !conflict) {
+    if (id && same(input, saved)) {
       setState('saved');
       return;
     }

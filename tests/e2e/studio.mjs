@@ -264,10 +264,17 @@ await check('someone else saves while this editor is offline with changes: a con
   await until('their save', async () => (await gql('query($id: ID!) { article(id: $id) { body seoTitle } }', { id })).article,
     (x) => x.body.includes('Their paragraph.') && x.seoTitle === 'Their SEO title');
   await until('their tab saved', () => theirs.locator('.save-state').textContent(), (s) => / saved at /.test(s || ''));
+  const theirVersion = (await article(id)).version;
   await context.setOffline(false);
+  // A second save asked for at once (the retry, Ctrl+S) runs while the first is refused, or
+  // after: neither may write over their version before the editor chooses.
+  await body.press('Control+s');
   await page.locator('.conflict').waitFor();
+  await until('no save under way', state, (s) => !/saving/.test(s || ''));
   const onServer = await article(id);
-  if (!onServer.body.includes('Their paragraph.')) throw new Error('their save was overwritten');
+  if (!onServer.body.includes('Their paragraph.') || onServer.version !== theirVersion) {
+    throw new Error(`their save was overwritten: version ${onServer.version}, theirs ${theirVersion}`);
+  }
   const diff = await page.locator('.conflict .diff').textContent();
   if (!diff.includes('Their paragraph.') || !diff.includes('My paragraph.')) throw new Error(`the conflict shows: ${diff}`);
   await page.getByRole('button', { name: 'Keep mine (save over theirs)' }).click();
