@@ -10,16 +10,18 @@ use sea_orm::{
     QueryOrder, QuerySelect, Select,
 };
 
+pub(crate) use super::attach::load_views;
+use super::attach::tags_of;
 use super::cursor::{Cursor, SortKey};
 use super::groups::{Group, Grouping};
 use super::input::non_empty;
-use super::model::{ArticleView, AuthorRef, Page, effective_status, is_public};
+use super::model::{ArticleView, Page, effective_status, is_public};
 use super::sql::Sql;
 use super::text::{self, slugify};
 use super::{
     ArticlePatch, ArticleStatus, Content, ContentError, NewArticle, Principal, Result, Viewer, taxonomy, users,
 };
-use crate::entities::{article, article_revision, article_slug_history, article_tag, category, series, tag, user};
+use crate::entities::{article, article_revision, article_slug_history, article_tag, series};
 
 pub const PAGE_DEFAULT: u64 = 20;
 pub const PAGE_MAX: u64 = 100;
@@ -1174,8 +1176,7 @@ pub(crate) async fn record_revision(
     row: &article::Model,
     principal: &Principal,
 ) -> Result<()> {
-    let tags: Vec<String> =
-        load_tags(db, &[row.id]).await?.remove(&row.id).unwrap_or_default().into_iter().map(|t| t.name).collect();
+    let tags: Vec<String> = tags_of(db, row.id).await?.into_iter().map(|t| t.name).collect();
     let snapshot = serde_json::json!({
         "slug": row.slug,
         "title": row.title,
@@ -1205,97 +1206,6 @@ pub(crate) async fn record_revision(
     .exec_without_returning(db)
     .await?;
     Ok(())
-}
-
-async fn load_tags(db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<HashMap<i32, Vec<tag::Model>>> {
-    use sea_orm::FromQueryResult;
-    let mut out: HashMap<i32, Vec<tag::Model>> = HashMap::new();
-    if article_ids.is_empty() {
-        return Ok(out);
-    }
-    let backend = db.get_database_backend();
-    let mut sql = Sql::new(backend);
-    sql.push("SELECT at.article_id AS link_article, t.* FROM article_tags at ");
-    // PostgreSQL hashed the whole tags table for a page's few dozen links (5,000 tags at
-    // 100k articles: 3 ms); a lateral lookup per link uses the primary key. SQLite looks
-    // each up by rowid already and has no LATERAL.
-    sql.push(match backend {
-        sea_orm::DbBackend::Postgres => {
-            "JOIN LATERAL (SELECT * FROM tags WHERE tags.id = at.tag_id OFFSET 0) t ON true"
-        }
-        _ => "JOIN tags t ON t.id = at.tag_id",
-    });
-    sql.push(" WHERE at.article_id IN ")
-        .bind_list(article_ids.iter().copied())
-        .push(" ORDER BY at.article_id, at.position");
-    for row in db.query_all_raw(sql.build()).await? {
-        let article_id: i32 = row.try_get("", "link_article")?;
-        out.entry(article_id).or_default().push(tag::Model::from_query_result(&row, "")?);
-    }
-    Ok(out)
-}
-
-/// Loads tags, category, series and author for a batch of rows in four queries, whatever
-/// the batch size.
-pub(crate) async fn load_views(db: &impl ConnectionTrait, rows: Vec<article::Model>) -> Result<Vec<ArticleView>> {
-    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let mut tags = load_tags(db, &ids).await?;
-    let ids_of = |f: fn(&article::Model) -> Option<i32>| {
-        let mut v: Vec<i32> = rows.iter().filter_map(f).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let category_ids = ids_of(|r| r.category_id);
-    let series_ids = ids_of(|r| r.series_id);
-    let author_ids = ids_of(|r| r.author_id);
-    let categories: HashMap<i32, category::Model> = if category_ids.is_empty() {
-        HashMap::new()
-    } else {
-        category::Entity::find()
-            .filter(category::Column::Id.is_in(category_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| (c.id, c))
-            .collect()
-    };
-    let series: HashMap<i32, series::Model> = if series_ids.is_empty() {
-        HashMap::new()
-    } else {
-        series::Entity::find()
-            .filter(series::Column::Id.is_in(series_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect()
-    };
-    let authors: HashMap<i32, user::Model> = if author_ids.is_empty() {
-        HashMap::new()
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Id.is_in(author_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u))
-            .collect()
-    };
-    Ok(rows
-        .into_iter()
-        .map(|row| ArticleView {
-            tags: tags.remove(&row.id).unwrap_or_default(),
-            category: row.category_id.and_then(|id| categories.get(&id)).cloned(),
-            series: row.series_id.and_then(|id| series.get(&id)).cloned(),
-            author: row
-                .author_id
-                .and_then(|id| authors.get(&id))
-                .map(|u| AuthorRef { id: u.id, name: u.display_name.clone() }),
-            row,
-            summary: false,
-        })
-        .collect())
 }
 
 /// Which of the database's listing counters counts a list's public rows.

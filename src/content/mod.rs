@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod articles;
+mod attach;
 pub mod audit;
 pub mod backup;
 pub mod categories;

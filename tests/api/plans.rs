@@ -297,12 +297,6 @@ const KNOWN: &[Known] = &[
          the planner's statistics favour on the day (uq_articles_series_part or \
          idx_articles_series_listed), the same defect",
     ),
-    known(
-        Some(Backend::Sqlite),
-        "categories",
-        "\"categories\".\"updated_at\" FROM \"categories\" WHERE \"categories\".\"id\" IN",
-        "SQLite reads a small table rather than look most of its rows up",
-    ),
     known(Some(Backend::Sqlite), "categories", "AS n FROM categories c WHERE c.id IN", "the same, for their counts"),
     known(
         Some(Backend::Sqlite),
