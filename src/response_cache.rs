@@ -236,7 +236,7 @@ impl ResponseCache {
     }
 
     /// Hears another process's writes (SQLite; on PostgreSQL the LISTEN hears them), and
-    /// empties the cache when a scheduled article's time has come since it was filled.
+    /// drops what a scheduled article coming into view shows once its time has come.
     async fn freshen(&self) {
         if self.0.content.db().get_database_backend() == DbBackend::Sqlite {
             let now = self.0.started.elapsed().as_micros() as u64;
@@ -271,10 +271,33 @@ impl ResponseCache {
                 self.0.due_generation.store(generation, Ordering::Release);
             }
         }
-        if self.0.due_at.load(Ordering::Acquire) <= self.0.content.now().timestamp_micros() {
-            // A new generation: the next request computes the next publication time again.
-            self.invalidate();
+        let due = self.0.due_at.load(Ordering::Acquire);
+        if due <= self.0.content.now().timestamp_micros() {
+            self.came_due(due).await;
         }
+    }
+
+    /// A scheduled article's time has come: drop exactly what its publication would drop.
+    /// Requests that find it due wait here, so none answers from what is being dropped.
+    async fn came_due(&self, due: i64) {
+        let _one_at_a_time = self.0.due_lock.lock().await;
+        if self.0.due_at.load(Ordering::Acquire) != due {
+            return; // another request dropped it
+        }
+        let from = chrono::DateTime::from_timestamp_micros(due);
+        match from {
+            Some(from) => match self.0.content.came_due(from, self.0.content.now()).await {
+                Ok(purged) => self.purge(purged.iter().map(String::as_str)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "response cache: cannot tell what came due; emptied");
+                    self.invalidate();
+                }
+            },
+            // The next publication time could not be read: it could be any moment.
+            None => self.invalidate(),
+        }
+        // The purge began a new generation: the next request reads the next time again.
+        self.0.due_at.store(i64::MAX, Ordering::Release);
     }
 
     /// The first miss of a key computes it; the others at the same moment wait for it.

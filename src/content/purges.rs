@@ -119,22 +119,12 @@ impl Purge {
 
     /// Writes the keys, if any, under the change log's lock (so purge ids are in commit
     /// order, as event ids are). Call it last in the write, beside its events.
-    pub async fn record(mut self, txn: &DatabaseTransaction) -> Result<()> {
+    pub async fn record(self, txn: &DatabaseTransaction) -> Result<()> {
         if self.is_empty() {
             return Ok(());
         }
-        if !self.categories.is_empty() || self.every_category {
-            let tree = super::tree::CategoryTree::load(txn).await?;
-            for &id in &self.categories {
-                self.keys.insert(keys::category(id));
-                self.keys.extend(tree.ancestors(id).iter().map(|c| keys::category(c.id)));
-            }
-            if self.every_category {
-                self.keys.extend(tree.ordered().iter().map(|c| keys::category(c.id)));
-            }
-        }
+        let keys = self.into_keys(txn).await?.join(" ");
         super::lock_for_txn(txn, super::changes::LOCK).await?;
-        let keys = self.keys.into_iter().collect::<Vec<_>>().join(" ");
         let id = purge::Entity::insert(purge::ActiveModel { keys: Set(keys), ..Default::default() })
             .exec(txn)
             .await?
@@ -145,6 +135,23 @@ impl Purge {
             purge::Entity::delete_many().filter(purge::Column::Id.lte(id - KEPT)).exec(txn).await?;
         }
         Ok(())
+    }
+}
+
+impl Purge {
+    /// Every key, the categories' ancestors (or the whole tree) spelled out.
+    pub async fn into_keys(mut self, db: &impl ConnectionTrait) -> Result<Vec<String>> {
+        if !self.categories.is_empty() || self.every_category {
+            let tree = super::tree::CategoryTree::load(db).await?;
+            for &id in &self.categories {
+                self.keys.insert(keys::category(id));
+                self.keys.extend(tree.ancestors(id).iter().map(|c| keys::category(c.id)));
+            }
+            if self.every_category {
+                self.keys.extend(tree.ordered().iter().map(|c| keys::category(c.id)));
+            }
+        }
+        Ok(self.keys.into_iter().collect())
     }
 }
 

@@ -10,8 +10,13 @@ use sea_orm::{
 use super::articles::{after_cursor, live_article, load_views, not_found, parse_id, record_revision};
 use super::cursor::{Cursor, SortKey};
 use super::model::{ArticleView, Page};
+use super::purges::{Purge, keys};
 use super::{ArticlePatch, ArticleStatus, Content, ContentError, PageArgs, Principal, Result, Role, Viewer, audit};
 use crate::entities::{article, article_revision, category, series};
+
+/// Scheduled articles falling due at one moment that are purged one by one; more empty the
+/// cache (the bound on the work of one cache check).
+pub const DUE_AT_ONCE: u64 = 200;
 
 /// How long a preview link works.
 pub const PREVIEW_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -248,6 +253,26 @@ impl Content {
             .one(self.db())
             .await?;
         Ok(next.flatten())
+    }
+
+    /// What readers' caches drop when scheduled articles come into view by their time alone,
+    /// those listed from `from` to `to`: what publishing each would purge (the scheduler's
+    /// write says the same later). More than [`DUE_AT_ONCE`] at once: everything.
+    pub async fn came_due(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<String>> {
+        let db = self.db();
+        let rows = super::articles::without_texts(article::Entity::find())
+            .filter(article::Column::ListedAt.gte(from))
+            .filter(article::Column::ListedAt.lte(to))
+            .limit(DUE_AT_ONCE + 1)
+            .all(db)
+            .await?;
+        if rows.len() as u64 > DUE_AT_ONCE {
+            return Ok(vec![keys::EVERYTHING.to_string()]);
+        }
+        let mut purge = Purge::default();
+        rows.iter().for_each(|r| purge.article(r));
+        purge.tags_of(db, &rows.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+        purge.into_keys(db).await
     }
 
     /// Publishes every scheduled article whose time has come; returns their ids. Safe to

@@ -182,7 +182,24 @@ struct Pages<'a> {
 
 const HOME_QUERY: &str = "query Home { articles(first: 10) { nodes { slug title } } }";
 
-impl Pages<'_> {
+/// The pages every article readers see is on: the lists of all articles, group lists and
+/// site counts, the feed, and the GraphQL home by GET and by POST.
+const EVERY_LIST: [&str; 6] = ["home", "tags", "site", "feed", "graphql-get", "graphql-post"];
+
+impl<'a> Pages<'a> {
+    /// `own` pages, and those of [`EVERY_LIST`].
+    fn with_lists(app: &'a TestApp, mut own: Vec<(&'static str, String)>) -> Self {
+        own.extend([
+            ("home", "/api/v1/articles".to_string()),
+            ("tags", "/api/v1/tags".into()),
+            ("site", "/api/v1/site".into()),
+            ("feed", "/feed.xml".into()),
+            ("graphql-get", format!("/graphql?query={}", urlencode(HOME_QUERY))),
+            ("graphql-post", "graphql-post".into()),
+        ]);
+        Pages { app, pages: own }
+    }
+
     async fn read(&self, path: &str) -> crate::support::Response {
         if path == "graphql-post" {
             let body = json!({ "query": HOME_QUERY, "operationName": "Home" });
@@ -236,10 +253,9 @@ async fn a_write_purges_exactly_the_pages_that_show_what_it_changed(app: TestApp
     }
     let id = |x: &serde_json::Value| x["id"].as_str().unwrap().to_string();
     let (a_id, b_id) = (id(&a), id(&b));
-    let pages = Pages {
-        app: &app,
-        pages: vec![
-            ("home", "/api/v1/articles".into()),
+    let pages = Pages::with_lists(
+        &app,
+        vec![
             ("a", "/api/v1/articles/alpha-one".into()),
             ("b", "/api/v1/articles/beta-one".into()),
             ("c", "/api/v1/articles/saga-two".into()),
@@ -251,13 +267,8 @@ async fn a_write_purges_exactly_the_pages_that_show_what_it_changed(app: TestApp
             ("category web", "/api/v1/categories/web".into()),
             ("category data", "/api/v1/categories/data".into()),
             ("series", "/api/v1/series/saga".into()),
-            ("tags", "/api/v1/tags".into()),
-            ("site", "/api/v1/site".into()),
-            ("feed", "/feed.xml".into()),
-            ("graphql-get", format!("/graphql?query={}", urlencode(HOME_QUERY))),
-            ("graphql-post", "graphql-post".into()),
         ],
-    };
+    );
     pages.fill().await;
 
     // Writes readers cannot see purge nothing.
@@ -285,9 +296,8 @@ async fn a_write_purges_exactly_the_pages_that_show_what_it_changed(app: TestApp
         )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
-    let every_list = ["home", "tags", "site", "feed", "graphql-get", "graphql-post"];
     pages
-        .after("an edit of b", &[&every_list[..], &["b", "tag beta", "tag beta, first", "category data"]].concat())
+        .after("an edit of b", &[&EVERY_LIST[..], &["b", "tag beta", "tag beta, first", "category data"]].concat())
         .await;
     assert!(pages.read("/api/v1/articles").await.text.contains("Beta renamed"));
 
@@ -298,7 +308,7 @@ async fn a_write_purges_exactly_the_pages_that_show_what_it_changed(app: TestApp
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     let moved = ["b", "tag beta", "tag beta, first", "tag gamma", "category data"];
-    pages.after("b moving from beta to gamma", &[&every_list[..], &moved[..]].concat()).await;
+    pages.after("b moving from beta to gamma", &[&EVERY_LIST[..], &moved[..]].concat()).await;
     assert_eq!(pages.read("/api/v1/tags/gamma").await.json()["data"]["articles"]["meta"]["total"], 2);
     assert_eq!(pages.read("/api/v1/tags/beta?limit=1").await.json()["data"]["articles"]["meta"]["total"], 1);
 
@@ -310,7 +320,7 @@ async fn a_write_purges_exactly_the_pages_that_show_what_it_changed(app: TestApp
     )
     .await;
     pages
-        .after("a tag renamed", &[&every_list[..], &["b", "c", "tag gamma", "series", "category data"]].concat())
+        .after("a tag renamed", &[&EVERY_LIST[..], &["b", "c", "tag gamma", "series", "category data"]].concat())
         .await;
     assert!(pages.read("/api/v1/articles/saga-two").await.text.contains("Gamma ray"));
 
@@ -319,12 +329,41 @@ async fn a_write_purges_exactly_the_pages_that_show_what_it_changed(app: TestApp
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
     // The card of c on gamma's page links to a as the part before it.
     let shown_with_a = ["a", "tag alpha", "category web", "series", "c", "tag gamma"];
-    pages.after("a unpublished", &[&every_list[..], &shown_with_a[..]].concat()).await;
+    pages.after("a unpublished", &[&EVERY_LIST[..], &shown_with_a[..]].concat()).await;
     assert_eq!(pages.read("/api/v1/articles/alpha-one").await.status, StatusCode::NOT_FOUND);
     assert_eq!(
         pages.read("/api/v1/articles/saga-two").await.json()["data"]["previous_in_series"],
         serde_json::Value::Null
     );
+}
+
+db_test!(a_scheduled_article_coming_due_purges_only_its_pages);
+async fn a_scheduled_article_coming_due_purges_only_its_pages(app: TestApp) {
+    let a = app.create(json!({ "title": "Alpha one", "tags": ["Alpha"], "category": "Web" })).await;
+    let b = app.create(json!({ "title": "Beta one", "tags": ["Beta"], "category": "Data" })).await;
+    for x in [&a, &b] {
+        app.publish(x["id"].as_str().unwrap(), None).await;
+    }
+    let pages = Pages::with_lists(
+        &app,
+        vec![
+            ("a", "/api/v1/articles/alpha-one".into()),
+            ("b", "/api/v1/articles/beta-one".into()),
+            ("tag alpha", "/api/v1/tags/alpha".into()),
+            ("tag beta", "/api/v1/tags/beta".into()),
+            ("category web", "/api/v1/categories/web".into()),
+            ("category data", "/api/v1/categories/data".into()),
+        ],
+    );
+    pages.fill().await;
+    let e = app.create(json!({ "title": "Beta later", "tags": ["Beta"], "category": "Data" })).await;
+    let at = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    app.publish(e["id"].as_str().unwrap(), Some(&at)).await;
+    pages.after("an article scheduled", &[]).await;
+    app.advance(chrono::Duration::hours(2));
+    pages.after("it came due", &[&EVERY_LIST[..], &["tag beta", "category data"]].concat()).await;
+    assert_eq!(pages.read("/api/v1/tags/beta").await.json()["data"]["articles"]["meta"]["total"], 2);
+    assert_eq!(pages.read("/api/v1/articles/beta-later").await.status, StatusCode::OK);
 }
 
 fn urlencode(s: &str) -> String {
