@@ -10,8 +10,8 @@
 //! - Writes by other processes: on PostgreSQL the log's inserts `NOTIFY colophon_changes`
 //!   with their keys, and every instance LISTENs; on SQLite the log is read on the request
 //!   path, at most every 2 ms.
-//! - A scheduled article becomes visible at its time with no write at all, so the cache
-//!   empties when the next publication time comes.
+//! - A scheduled article becomes visible at its time with no write at all: when the next
+//!   publication time comes, the cache drops what that publication would (`came_due`).
 //!
 //! Every purge bumps a generation; an answer computed while one landed is not stored.
 
@@ -57,6 +57,10 @@ struct Inner {
     due_generation: AtomicU64,
     due_at: AtomicI64,
     due_lock: tokio::sync::Mutex<()>,
+    /// Every kept answer shows the scheduled articles due up to this time (µs since the
+    /// epoch): the next publication is looked for after it, not after "now", so one that
+    /// fell due while no request came still drops what shows it.
+    covered_until: AtomicI64,
     /// Reads the purge log and the next scheduled publication, and says what time it is.
     content: Content,
     /// The last purge read or heard (-1: none yet).
@@ -108,6 +112,8 @@ impl ResponseCache {
             due_generation: AtomicU64::new(u64::MAX),
             due_at: AtomicI64::new(i64::MAX),
             due_lock: tokio::sync::Mutex::new(()),
+            // Empty now: nothing kept can be older.
+            covered_until: AtomicI64::new(content.now().timestamp_micros()),
             content,
             seen: AtomicI64::new(-1),
             log_read_at: AtomicU64::new(0),
@@ -262,7 +268,9 @@ impl ResponseCache {
         if self.0.due_generation.load(Ordering::Acquire) != generation {
             let _one_at_a_time = self.0.due_lock.lock().await;
             if self.0.due_generation.load(Ordering::Acquire) != generation {
-                let next = match self.0.content.next_publication().await {
+                let covered = self.0.covered_until.load(Ordering::Acquire);
+                let after = chrono::DateTime::from_timestamp_micros(covered).unwrap_or_default();
+                let next = match self.0.content.next_publication(after).await {
                     Ok(next) => next.map_or(i64::MAX, |at| at.timestamp_micros()),
                     // Unknown means "could be any moment": keep nothing.
                     Err(_) => i64::MIN,
@@ -284,9 +292,9 @@ impl ResponseCache {
         if self.0.due_at.load(Ordering::Acquire) != due {
             return; // another request dropped it
         }
-        let from = chrono::DateTime::from_timestamp_micros(due);
-        match from {
-            Some(from) => match self.0.content.came_due(from, self.0.content.now()).await {
+        let now = self.0.content.now();
+        match chrono::DateTime::from_timestamp_micros(due) {
+            Some(from) => match self.0.content.came_due(from, now).await {
                 Ok(purged) => self.purge(purged.iter().map(String::as_str)),
                 Err(e) => {
                     tracing::warn!(error = %e, "response cache: cannot tell what came due; emptied");
@@ -296,6 +304,8 @@ impl ResponseCache {
             // The next publication time could not be read: it could be any moment.
             None => self.invalidate(),
         }
+        // Dropped exactly or emptied: either way nothing kept misses what is due until now.
+        self.0.covered_until.fetch_max(now.timestamp_micros(), Ordering::AcqRel);
         // The purge began a new generation: the next request reads the next time again.
         self.0.due_at.store(i64::MAX, Ordering::Release);
     }

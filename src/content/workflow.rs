@@ -239,15 +239,15 @@ impl Content {
         self.update_article_as(viewer, &article_id.to_string(), patch, None, "article.revision.restore").await
     }
 
-    /// The earliest scheduled publication still to come (a trashed article never appears):
-    /// until then, nothing comes into view without a write.
-    pub async fn next_publication(&self) -> Result<Option<DateTime<Utc>>> {
+    /// The earliest scheduled publication after `after` (a trashed article never appears):
+    /// until then, nothing comes into view without a write. It may be past already.
+    pub async fn next_publication(&self, after: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
         let next: Option<Option<DateTime<Utc>>> = article::Entity::find()
             .select_only()
             .column(article::Column::PublishedAt)
             .filter(article::Column::Status.eq(ArticleStatus::Scheduled.as_str()))
             .filter(article::Column::DeletedAt.is_null())
-            .filter(article::Column::PublishedAt.gt(self.now()))
+            .filter(article::Column::PublishedAt.gt(after))
             .order_by_asc(article::Column::PublishedAt)
             .into_tuple()
             .one(self.db())

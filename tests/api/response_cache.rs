@@ -364,6 +364,15 @@ async fn a_scheduled_article_coming_due_purges_only_its_pages(app: TestApp) {
     pages.after("it came due", &[&EVERY_LIST[..], &["tag beta", "category data"]].concat()).await;
     assert_eq!(pages.read("/api/v1/tags/beta").await.json()["data"]["articles"]["meta"]["total"], 2);
     assert_eq!(pages.read("/api/v1/articles/beta-later").await.status, StatusCode::OK);
+
+    // Another falls due before any reader comes back (the schedule's own purge was the
+    // last thing heard): the first reader after its time still finds its pages dropped.
+    let f = app.create(json!({ "title": "Alpha later", "tags": ["Alpha"], "category": "Web" })).await;
+    let at = (chrono::Utc::now() + chrono::Duration::hours(3)).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    app.publish(f["id"].as_str().unwrap(), Some(&at)).await;
+    app.advance(chrono::Duration::hours(2));
+    pages.after("another came due unread", &[&EVERY_LIST[..], &["tag alpha", "category web"]].concat()).await;
+    assert_eq!(pages.read("/api/v1/tags/alpha").await.json()["data"]["articles"]["meta"]["total"], 2);
 }
 
 fn urlencode(s: &str) -> String {
