@@ -44,14 +44,22 @@ const POSTGRES: &str = "SELECT COALESCE(json_agg(json_build_object(\
     'author', (SELECT u.display_name FROM users u WHERE u.id = a.author_id))), '[]'::json)::text AS views \
     FROM articles a WHERE a.id = ANY(CAST(";
 
-/// Loads tags, category, series and author for a batch of rows in one statement, whatever
-/// the batch size.
+/// Articles per statement: more than any page (`PAGE_MAX`, sync's pages).
+const PER_STATEMENT: usize = 500;
+
+/// Loads tags, category, series and author for a batch of rows: one statement for up to
+/// [`PER_STATEMENT`] rows.
 pub(crate) async fn load_views(db: &impl ConnectionTrait, rows: Vec<article::Model>) -> Result<Vec<ArticleView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
-    let mut attached = attachments(db, &ids).await?;
+    // A page is one statement; an export of every article is one per chunk, so no single
+    // answer row grows with the whole publication.
+    let mut attached = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(PER_STATEMENT) {
+        attached.extend(attachments(db, chunk).await?);
+    }
     Ok(rows
         .into_iter()
         .map(|row| {

@@ -136,9 +136,7 @@ impl Purge {
         }
         Ok(())
     }
-}
 
-impl Purge {
     /// Every key, the categories' ancestors (or the whole tree) spelled out.
     pub async fn into_keys(mut self, db: &impl ConnectionTrait) -> Result<Vec<String>> {
         if !self.categories.is_empty() || self.every_category {

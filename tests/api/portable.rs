@@ -231,3 +231,45 @@ async fn a_json_backup_restores_everything_with_the_same_ids(app: TestApp) {
         assert!(matches!(again, Err(colophon::content::ContentError::Conflict(_))), "{again:?}");
     }
 }
+
+/// Links are read 500 articles a statement: an export of more runs several, and every
+/// article in each carries what a read of it alone shows.
+async fn export_spans_statements(backend: Backend) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let Some((url, _dir)) = crate::support::fresh_database(backend).await else { return };
+    let mut db = crate::support::connect_migrated(&url).await;
+    colophon::seed::synthetic(&db, 1_200, 7, |_| {}).await.unwrap();
+    let links = Arc::new(AtomicUsize::new(0));
+    let counted = links.clone();
+    db.set_metric_callback(move |info| {
+        if info.statement.sql.contains(" AS views FROM articles a") {
+            counted.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let content = colophon::content::Content::new(db);
+    let all = content.export_articles(&admin()).await.unwrap();
+    assert_eq!(all.len(), 1_200);
+    assert_eq!(links.load(Ordering::SeqCst), 3, "1,200 articles' links in statements of 500");
+    let linked = all.iter().filter(|a| !a.tags.is_empty() && a.category.is_some()).count();
+    assert!(linked > 1_000, "only {linked} of 1,200 exported articles have tags and a category");
+    let shown = |a: &colophon::content::model::ArticleView| {
+        let tags: Vec<String> = a.tags.iter().map(|t| t.slug.clone()).collect();
+        (tags, a.category.as_ref().map(|c| c.id), a.series.as_ref().map(|s| s.id), a.author.as_ref().map(|u| u.id))
+    };
+    for i in [0, 499, 500, 999, 1_000, 1_199] {
+        let lookup = colophon::content::ArticleLookup::Id(all[i].row.id.to_string());
+        let alone = content.article(&admin(), lookup).await.unwrap().expect("exported, so it exists");
+        assert_eq!(shown(&all[i]), shown(&alone), "article {i} of the export");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_larger_than_one_statement_keeps_every_link_on_sqlite() {
+    export_spans_statements(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_larger_than_one_statement_keeps_every_link_on_postgres() {
+    export_spans_statements(Backend::Postgres).await;
+}
