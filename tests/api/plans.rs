@@ -317,19 +317,21 @@ const KNOWN: &[Known] = &[
         "COUNT(*) AS shared, MAX(c.listed_at) AS t FROM article_tags c WHERE c.tag_id IN",
         "related articles read every link of the article's tags (README: related is not flat)",
     ),
-    Known {
-        how: "article_search_pkey",
-        ..known(
-            Some(Backend::Postgres),
-            "article_search",
-            "ts_rank(s.document, q) AS score",
-            "search reads every document when most match, as the seed's common words do (README: search is not flat)",
-        )
-    },
-    Known {
-        how: "articles_pkey",
-        ..known(Some(Backend::Postgres), "articles", "ts_rank(s.document, q) AS score", "the same search, by id")
-    },
+    // Through whichever path the planner's sampled statistics favour on the day: the
+    // primary keys, or the document index with a hash join on `idx_articles_listed` (CI
+    // met both on the same seed). Either way it is the one defect: every match is ranked.
+    known(
+        Some(Backend::Postgres),
+        "article_search",
+        "ts_rank(s.document, q) AS score",
+        "search reads every document when most match, as the seed's common words do (README: search is not flat)",
+    ),
+    known(
+        Some(Backend::Postgres),
+        "articles",
+        "ts_rank(s.document, q) AS score",
+        "the same search, joined to articles",
+    ),
 ];
 
 /// The KNOWN entry that excuses a whole read, if any.
