@@ -608,7 +608,7 @@ pub async fn synthetic(
     }
     // Written around the service layer: every cache forgets everything.
     crate::content::purges::Purge::everything().record(&txn).await.map_err(|e| e.to_string())?;
-    txn.commit().await.map_err(err)?;
+    txn.commit().await.map_err(|e| e.to_string())?;
     let analyze = if backend == DbBackend::Postgres {
         "ANALYZE"
     } else {

@@ -57,12 +57,15 @@ pub struct Content {
     private_webhooks: bool,
     /// What "now" is: the system's, or a test's.
     clock: clock::Clock,
+    /// On SQLite, this process's writers take turns here before they ask the database for
+    /// its single write lock (see [`Content::begin_write`]).
+    write_lane: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Content {
     pub fn new(db: DatabaseConnection) -> Self {
         let auth_limiter = Some(std::sync::Arc::new(RateLimiter::new(crate::rate_limit::AUTH_DEFAULT)));
-        Self { db, auth_limiter, private_webhooks: true, clock: clock::Clock::system() }
+        Self { db, auth_limiter, private_webhooks: true, clock: clock::Clock::system(), write_lane: Default::default() }
     }
 
     /// Reads the time from `clock` (a test's, which it can move forward).
@@ -127,15 +130,88 @@ impl Content {
     /// A transaction for a command. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can fail with
     /// SQLITE_BUSY when another writer got in between, and the busy timeout cannot help.
-    pub async fn begin_write(&self) -> Result<DatabaseTransaction> {
-        let options = match self.db.get_database_backend() {
-            DbBackend::Sqlite => TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..Default::default()
-            },
-            _ => TransactionOptions::default(),
+    ///
+    /// SQLite has one writer at a time, and a connection waiting for the lock polls with
+    /// sleeps of up to 100 ms while it holds a pool connection readers need. So this
+    /// process's writers queue first on an in-process lane, in order, and only the one at
+    /// its head asks the database (other processes on the same file still meet the busy
+    /// timeout). A lane not had within that timeout (a command that opened a second write
+    /// inside its first would wait on itself) is skipped, and the database decides as before.
+    pub async fn begin_write(&self) -> Result<WriteTxn> {
+        let (options, lane) = match self.db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let options = TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                };
+                let lane = tokio::time::timeout(WRITE_LANE_WAIT, self.write_lane.clone().lock_owned()).await.ok();
+                (options, lane)
+            }
+            _ => (TransactionOptions::default(), None),
         };
-        Ok(self.db.begin_with_options(options).await?)
+        let txn = self.db.begin_with_options(options).await?;
+        Ok(WriteTxn { txn, _lane: lane })
+    }
+}
+
+/// As long as SQLite's busy timeout (`db::connect`).
+const WRITE_LANE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A command's transaction, holding this process's SQLite write lane until it ends.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _lane: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<()> {
+        Ok(self.txn.commit().await?)
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.txn.rollback().await?)
+    }
+}
+
+/// Everything a transaction runs, so commands pass `&txn` wherever a connection goes.
+#[async_trait::async_trait]
+impl sea_orm::ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: sea_orm::Statement) -> std::result::Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> std::result::Result<sea_orm::ExecResult, sea_orm::DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> std::result::Result<Option<sea_orm::QueryResult>, sea_orm::DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(
+        &self,
+        stmt: sea_orm::Statement,
+    ) -> std::result::Result<Vec<sea_orm::QueryResult>, sea_orm::DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+
+    fn deref(&self) -> &DatabaseTransaction {
+        &self.txn
     }
 }
 
@@ -168,4 +244,36 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 pub fn truncate_micros(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     t.trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::ConnectionTrait;
+
+    /// A second writer waits in the lane, holding no connection, and goes on when the
+    /// first commits. Without the lane it would take a connection and poll SQLite's lock.
+    #[tokio::test]
+    async fn sqlite_writers_queue_in_the_lane_without_holding_a_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("lane.db").display());
+        let db = crate::db::connect(&url).await.unwrap();
+        let content = Content::new(db.clone());
+        let pool = db.get_sqlite_connection_pool();
+
+        let first = content.begin_write().await.unwrap();
+        let busy = pool.size() - pool.num_idle() as u32;
+        let second = tokio::spawn({
+            let content = content.clone();
+            async move { content.begin_write().await.map(|txn| txn.get_database_backend()) }
+        });
+        for _ in 0..50 {
+            tokio::task::yield_now().await;
+        }
+        assert!(!second.is_finished(), "the second writer began while the first held the lock");
+        assert_eq!(pool.size() - pool.num_idle() as u32, busy, "the waiting writer took a connection");
+
+        first.commit().await.unwrap();
+        assert_eq!(second.await.unwrap().unwrap(), DbBackend::Sqlite);
+    }
 }
