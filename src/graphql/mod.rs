@@ -2,6 +2,7 @@
 //! a browser. Resolvers are thin: they call `content::Content` and map errors once
 //! (`error::to_graphql`).
 
+pub mod batches;
 pub mod cost;
 pub mod editorial;
 pub mod error;

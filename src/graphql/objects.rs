@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, ID, Object, SimpleObject};
 
+use super::batches::Batches;
 use super::error::to_graphql_ref;
-use super::loaders::{ArticlesKey, CountKey, Loaders, NeighboursKey, RelatedKey, TextKey};
+use super::loaders::{ArticlesKey, CountKey, LoadError, Loaders, NeighboursKey, RelatedKey, TextKey};
 use super::types::{ArticleStatus, DateTimeUtc};
 use crate::content::groups::Grouping;
 use crate::content::model::{ArticleView, Page};
@@ -58,8 +59,45 @@ pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<Categ
         .map_err(|e| to_graphql_ref(&e))
 }
 
-fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<Loaders> {
-    ctx.data_unchecked::<DataLoader<Loaders>>()
+/// The request's own batches over HTTP (`batches`); over a WebSocket, the schema's shared
+/// `DataLoader`, which batches on a timer.
+#[derive(Clone, Copy)]
+enum Load<'a> {
+    Batches(&'a Batches),
+    Shared(&'a DataLoader<Loaders>),
+}
+
+fn loader<'a>(ctx: &'a Context<'_>) -> Load<'a> {
+    match ctx.data_opt::<Arc<Batches>>() {
+        Some(batches) => Load::Batches(batches),
+        None => Load::Shared(ctx.data_unchecked::<DataLoader<Loaders>>()),
+    }
+}
+
+impl Load<'_> {
+    async fn load_one<K, V>(self, key: K) -> Result<Option<V>, LoadError>
+    where
+        Loaders: Loader<K, Value = V, Error = LoadError>,
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        match self {
+            Load::Batches(b) => b.load_one(key).await,
+            Load::Shared(l) => l.load_one(key).await,
+        }
+    }
+
+    async fn load_many<K, V>(self, keys: impl IntoIterator<Item = K>) -> Result<HashMap<K, V>, LoadError>
+    where
+        Loaders: Loader<K, Value = V, Error = LoadError>,
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        V: Send + Sync + Clone + 'static,
+    {
+        match self {
+            Load::Batches(b) => b.load_many(keys).await,
+            Load::Shared(l) => l.load_many(keys).await,
+        }
+    }
 }
 
 fn load_err(e: Arc<ContentError>) -> async_graphql::Error {
