@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Poll;
 
@@ -120,6 +121,9 @@ impl Batches {
         V: Send + Sync + Clone + 'static,
     {
         let keys: Vec<K> = keys.into_iter().collect();
+        if keys.is_empty() {
+            return Ok(HashMap::new());
+        }
         let all = Self::answer(self.ask(keys.iter().cloned())).await?;
         Ok(keys.into_iter().filter_map(|k| all.get(&k).cloned().map(|v| (k, v))).collect())
     }
@@ -140,14 +144,33 @@ impl Batches {
 
 /// Runs `query` (an execution that loads through `batches`) to its end, starting each batch
 /// when the query waits on nothing else it could advance first.
+///
+/// A query that answers `Pending` may only be yielding: futures' `FuturesUnordered` wakes
+/// itself and returns after polling each of its futures once, and async-graphql resolves a
+/// list over 30 items and every object's fields through one. So the query is polled again
+/// at once while it woke itself during its poll (up to [`MAX_REPOLLS`] times), and batches
+/// start only when it is really waiting. Without that, a list of 40 articles asked each
+/// one's related articles in some 40 batches (`tests/api/statements.rs`).
 pub async fn drive<F: Future>(batches: &Batches, query: F) -> F::Output {
     let mut query = pin!(query);
+    let woke = Arc::new(SelfWake::default());
     std::future::poll_fn(|cx| {
+        woke.update(cx.waker());
+        let waker = std::task::Waker::from(woke.clone());
+        let mut inner_cx = std::task::Context::from_waker(&waker);
         loop {
-            if let Poll::Ready(out) = query.as_mut().poll(cx) {
-                return Poll::Ready(out);
+            let mut repolls = 0;
+            loop {
+                woke.woken.store(false, Ordering::Release);
+                if let Poll::Ready(out) = query.as_mut().poll(&mut inner_cx) {
+                    return Poll::Ready(out);
+                }
+                if !woke.woken.load(Ordering::Acquire) || repolls == MAX_REPOLLS {
+                    break;
+                }
+                repolls += 1;
             }
-            if !batches.poll_batches(cx) {
+            if !batches.poll_batches(&mut inner_cx) {
                 return Poll::Pending;
             }
         }
@@ -155,9 +178,43 @@ pub async fn drive<F: Future>(batches: &Batches, query: F) -> F::Output {
     .await
 }
 
+/// Enough for every level of a deep query to yield once; past it, batches start anyway
+/// (tokio's budget can make a query yield on every poll until the task returns).
+const MAX_REPOLLS: usize = 64;
+
+/// The task's waker, noting whether it was woken (by the query itself, or by anything else
+/// meanwhile) since the flag was last cleared.
+#[derive(Default)]
+struct SelfWake {
+    woken: AtomicBool,
+    task: Mutex<Option<std::task::Waker>>,
+}
+
+impl SelfWake {
+    fn update(&self, waker: &std::task::Waker) {
+        let mut task = self.task.lock().unwrap_or_else(|p| p.into_inner());
+        if !task.as_ref().is_some_and(|t| t.will_wake(waker)) {
+            *task = Some(waker.clone());
+        }
+    }
+}
+
+impl std::task::Wake for SelfWake {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        if let Some(task) = self.task.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            task.wake_by_ref();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::AtomicUsize;
 
     use super::*;
     use crate::content::Content;

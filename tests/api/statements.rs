@@ -46,10 +46,14 @@ const PINNED: &[(&str, usize, usize)] = &[
     ("graphql SeriesPage", 7, 7),
     ("graphql Search", 6, 4),
     ("graphql sync", 3, 3),
+    ("graphql related of a long list", 7, 7),
 ];
 
 const CATEGORY_PAGE: &str = "query($slug: String!) { category(slug: $slug) { slug name articleCount \
     articles(first: 20) { totalCount nodes { slug title excerpt tags { slug name } series { title } seriesPart } } } }";
+/// Over 30 items async-graphql resolves a list differently (`FuturesOrdered`), and each item
+/// asks for its related articles last: still one batch for all of them.
+const LONG_LIST_TEXTS: &str = "{ articles(first: 40) { nodes { slug title related(first: 2) { slug } } } }";
 const SYNC: &str = "{ sync(first: 50) { nextToken hasMore deleted items { id slug title html tags { slug } } } }";
 
 /// A publication of `categories` × `per_category` articles, each in a category, two tags
@@ -121,7 +125,7 @@ async fn statements(backend: Backend, categories: usize, per_category: usize) ->
         assert_eq!(res.status, 200, "{page} ({uri}): {}", res.text);
         counts.push((page.to_string(), counter.load(Ordering::SeqCst)));
     }
-    let graphql: [(&str, String, Value); 9] = [
+    let graphql: [(&str, String, Value); 10] = [
         ("graphql HomePage", operation("HomePage"), json!({})),
         ("graphql HomePage, page 2", operation("HomePage"), json!({ "after": gql_cursor })),
         ("graphql ArticlePage", operation("ArticlePage"), json!({ "slug": "article-0-1" })),
@@ -131,6 +135,7 @@ async fn statements(backend: Backend, categories: usize, per_category: usize) ->
         ("graphql SeriesPage", operation("SeriesPage"), json!({ "slug": "series-0" })),
         ("graphql Search", operation("Search"), json!({ "query": "topic" })),
         ("graphql sync", SYNC.to_string(), json!({})),
+        ("graphql related of a long list", LONG_LIST_TEXTS.to_string(), json!({})),
     ];
     for (page, doc, vars) in graphql {
         if show {
