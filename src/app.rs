@@ -27,6 +27,8 @@ pub struct AppState {
     /// settings are not cheap to copy.
     pub jwt: Arc<Jwt>,
     pub schema: AppSchema,
+    /// What every GraphQL request's batched loads go through (`graphql::batches`).
+    pub loader: crate::graphql::batches::SharedLoader,
     pub cache: ResponseCache,
     pub persisted: crate::graphql::persisted::PersistedQueries,
     pub guard: Arc<Guard>,
@@ -51,13 +53,27 @@ impl AppState {
     /// that hook is set before the connection is shared.
     pub fn with_settings(content: Content, jwt: Jwt, cache: bool, settings: ServerSettings, metrics: Metrics) -> Self {
         let live = crate::content::live::Live::new(settings.live.queue, settings.live.poll);
-        let schema = graphql::build_schema(content.clone(), jwt.clone(), settings.introspection, live.clone());
+        let loader = graphql::shared_loader(&content);
+        let schema =
+            graphql::build_schema(content.clone(), jwt.clone(), settings.introspection, live.clone(), loader.clone());
         let cache = ResponseCache::new(content.clone(), cache);
         let feeds = Arc::new(settings.feeds.clone());
         let guard = Arc::new(Guard::new(settings));
         let sockets = Arc::default();
         let jwt = Arc::new(jwt);
-        Self { content, jwt, schema, cache, persisted: Default::default(), guard, metrics, feeds, live, sockets }
+        Self {
+            content,
+            jwt,
+            schema,
+            loader,
+            cache,
+            persisted: Default::default(),
+            guard,
+            metrics,
+            feeds,
+            live,
+            sockets,
+        }
     }
 }
 

@@ -12,7 +12,6 @@ use serde_json::Value;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 
 use super::batches::Batches;
-use super::loaders::Loaders;
 use super::{RequestAuth, objects::RequestCache};
 use crate::app::AppState;
 use crate::guard::ClientIp;
@@ -157,7 +156,7 @@ async fn execute(
     let auth_header = headers.get(header::AUTHORIZATION).map(|v| v.to_str().unwrap_or("\u{0}"));
     let auth = RequestAuth(state.viewer(auth_header).await);
     let cache = std::sync::Arc::new(RequestCache::default());
-    let batches = std::sync::Arc::new(Batches::new(Loaders { content: state.content.clone() }));
+    let batches = std::sync::Arc::new(Batches::new(state.loader.clone()));
     let req = req.data(auth).data(cache.clone()).data(client).data(batches.clone());
     let res = super::batches::drive(&batches, state.schema.execute(req)).await;
     let previewed = cache.previewed.load(std::sync::atomic::Ordering::Relaxed);

@@ -595,8 +595,18 @@ async fn fresh_category(ctx: &Context<'_>, row: crate::entities::category::Model
     Ok(Category::new(row, tree))
 }
 
-pub fn build_schema(content: Content, jwt: Jwt, introspection: bool, live: crate::content::live::Live) -> AppSchema {
-    let loaders = DataLoader::new(Loaders { content: content.clone() }, tokio::spawn);
+/// The loader every GraphQL request's batches share (see `batches`).
+pub fn shared_loader(content: &Content) -> batches::SharedLoader {
+    std::sync::Arc::new(DataLoader::new(Loaders { content: content.clone() }, tokio::spawn))
+}
+
+pub fn build_schema(
+    content: Content,
+    jwt: Jwt,
+    introspection: bool,
+    live: crate::content::live::Live,
+    loaders: batches::SharedLoader,
+) -> AppSchema {
     let builder = Schema::build(QueryRoot, MutationRoot, live::SubscriptionRoot);
     // `COLOPHON_GRAPHQL_INTROSPECTION=off`: the schema is public in schema.graphql anyway,
     // but some publications prefer not to hand it to every crawler.

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object, SimpleObject};
 
-use super::batches::Batches;
+use super::batches::{Batches, SharedLoader};
 use super::error::to_graphql_ref;
 use super::loaders::{ArticlesKey, CountKey, LoadError, Loaders, NeighboursKey, RelatedKey, TextKey};
 use super::types::{ArticleStatus, DateTimeUtc};
@@ -60,17 +60,17 @@ pub async fn category_tree(ctx: &Context<'_>) -> async_graphql::Result<Arc<Categ
 }
 
 /// The request's own batches over HTTP (`batches`); over a WebSocket, the schema's shared
-/// `DataLoader`, which batches on a timer.
+/// `DataLoader` directly, which batches on a timer.
 #[derive(Clone, Copy)]
 enum Load<'a> {
     Batches(&'a Batches),
-    Shared(&'a DataLoader<Loaders>),
+    Shared(&'a SharedLoader),
 }
 
 fn loader<'a>(ctx: &'a Context<'_>) -> Load<'a> {
     match ctx.data_opt::<Arc<Batches>>() {
         Some(batches) => Load::Batches(batches),
-        None => Load::Shared(ctx.data_unchecked::<DataLoader<Loaders>>()),
+        None => Load::Shared(ctx.data_unchecked::<SharedLoader>()),
     }
 }
 
