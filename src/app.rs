@@ -19,12 +19,23 @@ use crate::metrics::Metrics;
 use crate::response_cache::ResponseCache;
 use crate::rest::{self, problem::Problem};
 
-/// Everything a request handler needs. Cheap to clone.
+/// Everything a request handler needs. One `Arc`: axum clones the state for every request
+/// and for every layer that takes it, and a clone field by field showed in profiles of the
+/// cached path (about 3% of its CPU).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     pub content: Content,
-    /// Behind an `Arc`: the state is cloned for every request, and keys and validation
-    /// settings are not cheap to copy.
     pub jwt: Arc<Jwt>,
     pub schema: AppSchema,
     /// What every GraphQL request's batched loads go through (`graphql::batches`).
@@ -61,7 +72,7 @@ impl AppState {
         let guard = Arc::new(Guard::new(settings));
         let sockets = Arc::default();
         let jwt = Arc::new(jwt);
-        Self {
+        Self(Arc::new(Shared {
             content,
             jwt,
             schema,
@@ -73,7 +84,7 @@ impl AppState {
             feeds,
             live,
             sockets,
-        }
+        }))
     }
 }
 
