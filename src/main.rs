@@ -408,6 +408,8 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
             demo::studio_account(&content).await.map_err(|e| Failure::Runtime(format!("demo account: {e}")))?;
         studio_password = Some(password);
     }
+    // Before anyone can connect: a signal from then on asks for the graceful shutdown.
+    let shutdown = shutdown_signal();
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| Failure::Runtime(format!("cannot listen on {addr}: {e}")))?;
@@ -457,7 +459,7 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     // get the grace period to finish.
     tokio::select! {
         res = &mut server => return res.map_err(|e| Failure::Runtime(format!("server error: {e}"))),
-        _ = shutdown_signal() => {}
+        _ = shutdown => {}
     }
     guard.start_draining();
     tracing::info!(delay = ?shutdown_delay, grace = ?shutdown_grace, "shutting down: /readyz answers 503");
@@ -508,17 +510,28 @@ async fn scheduler(
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Installs the SIGINT and SIGTERM handlers at once (not on first poll), so a signal sent as
+/// soon as the server answers is heard rather than killing the process with its default
+/// action. The returned future ends at the first of them.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut int = signal(SignalKind::interrupt()).ok();
+        let mut term = signal(SignalKind::terminate()).ok();
+        async move {
+            // A handler that could not be installed is a branch that never ends.
+            async fn heard(s: Option<&mut tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! { _ = heard(int.as_mut()) => {}, _ = heard(term.as_mut()) => {} }
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -881,6 +881,26 @@ async fn metrics_carry_every_series_the_readme_names() {
     assert!(value("colophon_response_cache_total{result=\"miss\"}") >= 2.0, "{m}");
 }
 
+/// A SIGTERM sent the moment the server says where it listens is a graceful shutdown (exit
+/// 0, saying so), not a death by the signal's default action: the handlers are installed
+/// before the listener is bound. (CI once met the race this pins: a signal that came before
+/// the main task first polled its wait for one.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_as_soon_as_the_server_listens_is_a_graceful_shutdown() {
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let envs =
+            [("COLOPHON_SHUTDOWN_DELAY", "0"), ("COLOPHON_JWT_SECRET", "a-test-secret-of-at-least-thirty-two-bytes")];
+        let mut server = start(&[], &envs, dir.path());
+        let pid = server.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let status = server.exit_status().await.expect("the server still runs a minute after SIGTERM");
+        let log = server.log.lock().unwrap().join("\n");
+        assert!(status.success(), "{status:?}: {log}");
+        assert!(log.contains("shutting down"), "{log}");
+    }
+}
+
 /// `COLOPHON_SHUTDOWN_GRACE`: after SIGTERM, a request that never finishes gets the grace
 /// period, and then the process exits anyway (0, saying so), rather than hanging.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
