@@ -168,8 +168,8 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     state.metrics.request(method.as_str(), &route, status.as_u16(), elapsed);
     let _entered = span.enter();
     let ms = elapsed.as_secs_f64() * 1000.0;
-    // Formatted only if the line is written.
-    let client = tracing::field::display(ClientLabel(client));
+    // Formatted only if the line is written; absent for a request that came in-process.
+    let client = client.map(tracing::field::display);
     if let Some(Refused(kind)) = res.extensions().get::<Refused>() {
         guard.log_refusal(kind);
     } else if status.is_server_error() {
@@ -178,18 +178,6 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
         tracing::debug!(status = status.as_u16(), ms, client, path, "answered");
     }
     res
-}
-
-/// The client's address in a log line; empty when the request came in-process.
-struct ClientLabel(Option<IpAddr>);
-
-impl std::fmt::Display for ClientLabel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(ip) => ip.fmt(f),
-            None => Ok(()),
-        }
-    }
 }
 
 /// A request that carries a token the server accepts, of an account that may still act, is
