@@ -29,6 +29,12 @@ run_fuzz() {
   fi
   export PATH="$bin/bin:$PATH"
   echo "== fuzz: building the targets"
+  # cargo-fuzz has no --locked; this refuses a fuzz/Cargo.lock that would need to change,
+  # so CI builds the versions that are committed (and leaves the clone clean).
+  (cd fuzz && cargo metadata --locked --format-version 1 >/dev/null) || {
+    echo "FAIL fuzz/Cargo.lock is out of date: run \`cargo update --workspace\` in fuzz/ and commit it"
+    return 1
+  }
   (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz build --sanitizer none --dev) || return 1
   local log
   log=$(mktemp /tmp/colophon-fuzz.XXXXXX)
