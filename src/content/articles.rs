@@ -285,26 +285,31 @@ impl Content {
         lookup: ArticleLookup,
         preview_of: Option<i32>,
     ) -> Result<Option<ArticleView>> {
-        let db = self.db();
-        let row = match &lookup {
-            ArticleLookup::Id(id) => match parse_id(id) {
-                Some(id) => article::Entity::find_by_id(id).one(db).await?,
-                None => None,
-            },
-            ArticleLookup::Slug(slug) => self.find_by_slug(slug).await?,
-            ArticleLookup::Path(key) if text::is_id_like(key) => match parse_id(key) {
-                Some(id) => article::Entity::find_by_id(id).one(db).await?,
-                None => None,
-            },
-            ArticleLookup::Path(slug) => self.find_by_slug(slug).await?,
+        let by_id = |id: &str| parse_id(id).map(article::Entity::find_by_id);
+        let view = match &lookup {
+            ArticleLookup::Id(id) => self.view_of(by_id(id)).await?,
+            ArticleLookup::Path(key) if text::is_id_like(key) => self.view_of(by_id(key)).await?,
+            ArticleLookup::Slug(slug) | ArticleLookup::Path(slug) => self.view_by_slug(slug).await?,
         };
         let now = self.now();
-        let Some(row) = row.filter(|r| r.deleted_at.is_none()) else { return Ok(None) };
-        let previewed = preview_of == Some(row.id);
-        if !previewed && !is_public(&row, now) && !viewer.sees_unpublished() && !self.owns(viewer, &row).await? {
+        let Some(view) = view.filter(|v| v.row.deleted_at.is_none()) else { return Ok(None) };
+        let previewed = preview_of == Some(view.row.id);
+        if !previewed
+            && !is_public(&view.row, now)
+            && !viewer.sees_unpublished()
+            && !self.owns(viewer, &view.row).await?
+        {
             return Ok(None);
         }
-        Ok(load_views(db, vec![row]).await?.pop())
+        Ok(Some(view))
+    }
+
+    /// The article `select` finds, with its links, in one statement.
+    async fn view_of(&self, select: Option<Select<article::Entity>>) -> Result<Option<ArticleView>> {
+        match select {
+            Some(select) => Ok(super::attach::views_of(self.db(), select, |outer| outer).await?.pop()),
+            None => Ok(None),
+        }
     }
 
     /// Whether the viewer is the article's author.
@@ -437,15 +442,21 @@ impl Content {
             None => 0,
         };
         let total = count_rows(db, &base).await?;
-        let rows = without_texts(base)
-            .order_by(super::search::score_expr(db.get_database_backend(), text), Order::Desc)
+        // Ranked once: the page orders by its score's name, and the outer query by the same.
+        const RANK: &str = "relevance";
+        let page = without_texts(base)
+            .column_as(super::search::score_expr(db.get_database_backend(), text), RANK)
+            .order_by(Expr::cust(RANK), Order::Desc)
             .order_by(article::Column::Id, Order::Desc)
             .offset(offset)
-            .limit(size + 1)
-            .all(db)
-            .await?;
-        let more = rows.len() as u64 > size;
-        let views = load_summaries(db, rows.into_iter().take(size as usize).collect()).await?;
+            .limit(size + 1);
+        let reorder = |outer: Select<article::Entity>| {
+            outer.order_by(Expr::col((article::Entity, RANK)), Order::Desc).order_by(article::Column::Id, Order::Desc)
+        };
+        let views = super::attach::views_of(db, page, reorder).await?;
+        let mut views = as_summaries(views);
+        let more = views.len() as u64 > size;
+        views.truncate(size as usize);
         let items = views
             .into_iter()
             .enumerate()
@@ -467,22 +478,22 @@ impl Content {
         if text::is_id_like(key) {
             return Ok(key.to_string());
         }
-        match self.find_by_slug(key).await? {
-            Some(row) => Ok(row.id.to_string()),
+        match self.view_by_slug(key).await? {
+            Some(view) => Ok(view.row.id.to_string()),
             None => Err(not_found(key.escape_debug())),
         }
     }
 
-    async fn find_by_slug(&self, slug: &str) -> Result<Option<article::Model>> {
-        let db = self.db();
+    /// The article a slug names, now or before it was renamed.
+    async fn view_by_slug(&self, slug: &str) -> Result<Option<ArticleView>> {
         if !text::is_valid_slug(slug) {
             return Ok(None);
         }
-        if let Some(row) = article::Entity::find().filter(article::Column::Slug.eq(slug)).one(db).await? {
-            return Ok(Some(row));
+        if let Some(view) = self.view_of(Some(article::Entity::find().filter(article::Column::Slug.eq(slug)))).await? {
+            return Ok(Some(view));
         }
-        match article_slug_history::Entity::find_by_id(slug.to_string()).one(db).await? {
-            Some(old) => Ok(article::Entity::find_by_id(old.article_id).one(db).await?),
+        match article_slug_history::Entity::find_by_id(slug.to_string()).one(self.db()).await? {
+            Some(old) => self.view_of(Some(article::Entity::find_by_id(old.article_id))).await,
             None => Ok(None),
         }
     }
@@ -539,14 +550,14 @@ impl Content {
         if let Some(c) = &cursor {
             select = select.filter(after_cursor(col, &dir, nullable, nulls_last, c));
         }
-        let select = order_select(select, col, &dir, nullable, nulls_last);
-        let mut rows = without_texts(select).limit(size + 1).all(db).await?;
-        let more = rows.len() as u64 > size;
-        rows.truncate(size as usize);
+        let page = order_select(select, col, &dir, nullable, nulls_last).limit(size + 1);
+        let reorder = |outer| order_select(outer, col, &dir, nullable, nulls_last);
+        let mut views = summaries_of(db, page, reorder).await?;
+        let more = views.len() as u64 > size;
+        views.truncate(size as usize);
         if backward {
-            rows.reverse();
+            views.reverse();
         }
-        let views = load_summaries(db, rows).await?;
         let items = views
             .into_iter()
             .map(|v| {
@@ -1273,11 +1284,19 @@ pub(crate) fn without_texts(select: Select<article::Entity>) -> Select<article::
     select
 }
 
-/// [`load_views`] for rows read by [`without_texts`].
-pub(crate) async fn load_summaries(db: &impl ConnectionTrait, rows: Vec<article::Model>) -> Result<Vec<ArticleView>> {
-    let mut views = load_views(db, rows).await?;
+/// The summaries (without texts, see [`without_texts`]) of the rows `page` reads, with
+/// their links, in one statement; `reorder` as in [`super::attach::views_of`].
+pub(crate) async fn summaries_of(
+    db: &impl ConnectionTrait,
+    page: Select<article::Entity>,
+    reorder: impl FnOnce(Select<article::Entity>) -> Select<article::Entity>,
+) -> Result<Vec<ArticleView>> {
+    Ok(as_summaries(super::attach::views_of(db, without_texts(page), reorder).await?))
+}
+
+fn as_summaries(mut views: Vec<ArticleView>) -> Vec<ArticleView> {
     views.iter_mut().for_each(|v| v.summary = true);
-    Ok(views)
+    views
 }
 
 /// The text of an article a list left out.

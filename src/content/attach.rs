@@ -8,7 +8,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, QueryResult, QuerySelect, QueryTrait, Select,
+};
 use serde::Deserialize;
 
 use super::error::{ContentError, Result};
@@ -16,33 +19,65 @@ use super::model::{ArticleView, AuthorRef};
 use super::sql::Sql;
 use crate::entities::{article, category, series, tag};
 
-const SQLITE: &str = "SELECT json_group_array(json_object(\
-    'id', a.id, \
+/// One article's links as a JSON object, `{a}` standing for the outer table's name: the
+/// same text serves a page's batch (`articles a`) and a list read with its links
+/// ([`views_of`], `"articles"`).
+const SQLITE_OBJECT: &str = "json_object(\
+    'id', {a}.id, \
     'tags', json((SELECT json_group_array(json_object('id', t.id, 'slug', t.slug, 'name', t.name, \
         'description', t.description, 'created_at', t.created_at, 'updated_at', t.updated_at) \
-        ORDER BY at.position) FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id)), \
+        ORDER BY at.position) FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = {a}.id)), \
     'category', json((SELECT json_object('id', c.id, 'slug', c.slug, 'name', c.name, 'description', c.description, \
         'parent_id', c.parent_id, 'position', c.position, 'created_at', c.created_at, 'updated_at', c.updated_at) \
-        FROM categories c WHERE c.id = a.category_id)), \
+        FROM categories c WHERE c.id = {a}.category_id)), \
     'series', json((SELECT json_object('id', s.id, 'slug', s.slug, 'title', s.title, 'description', s.description, \
-        'created_at', s.created_at, 'updated_at', s.updated_at) FROM series s WHERE s.id = a.series_id)), \
-    'author', (SELECT u.display_name FROM users u WHERE u.id = a.author_id))) AS views \
-    FROM articles a WHERE a.id IN (SELECT value FROM json_each(";
+        'created_at', s.created_at, 'updated_at', s.updated_at) FROM series s WHERE s.id = {a}.series_id)), \
+    'author', (SELECT u.display_name FROM users u WHERE u.id = {a}.author_id))";
 
 // Each link's tag is looked up by its key (a subquery per link): joined, PostgreSQL merged
 // the page's few dozen links with the whole `tags` index.
-const POSTGRES: &str = "SELECT COALESCE(json_agg(json_build_object(\
-    'id', a.id, \
+const POSTGRES_OBJECT: &str = "json_build_object(\
+    'id', {a}.id, \
     'tags', COALESCE((SELECT json_agg((SELECT json_build_object('id', t.id, 'slug', t.slug, 'name', t.name, \
         'description', t.description, 'created_at', t.created_at, 'updated_at', t.updated_at) \
-        FROM tags t WHERE t.id = at.tag_id) ORDER BY at.position) FROM article_tags at WHERE at.article_id = a.id), '[]'::json), \
+        FROM tags t WHERE t.id = at.tag_id) ORDER BY at.position) FROM article_tags at WHERE at.article_id = {a}.id), '[]'::json), \
     'category', (SELECT json_build_object('id', c.id, 'slug', c.slug, 'name', c.name, 'description', c.description, \
         'parent_id', c.parent_id, 'position', c.position, 'created_at', c.created_at, 'updated_at', c.updated_at) \
-        FROM categories c WHERE c.id = a.category_id), \
+        FROM categories c WHERE c.id = {a}.category_id), \
     'series', (SELECT json_build_object('id', s.id, 'slug', s.slug, 'title', s.title, 'description', s.description, \
-        'created_at', s.created_at, 'updated_at', s.updated_at) FROM series s WHERE s.id = a.series_id), \
-    'author', (SELECT u.display_name FROM users u WHERE u.id = a.author_id))), '[]'::json)::text AS views \
-    FROM articles a WHERE a.id = ANY(CAST(";
+        'created_at', s.created_at, 'updated_at', s.updated_at) FROM series s WHERE s.id = {a}.series_id), \
+    'author', (SELECT u.display_name FROM users u WHERE u.id = {a}.author_id))";
+
+/// The statements' texts, made once: `(batch head, per-row column)` for each backend.
+struct Texts {
+    sqlite: (String, String),
+    postgres: (String, String),
+}
+
+static TEXTS: std::sync::LazyLock<Texts> = std::sync::LazyLock::new(|| {
+    let (sqlite_batch, postgres_batch) = (SQLITE_OBJECT.replace("{a}", "a"), POSTGRES_OBJECT.replace("{a}", "a"));
+    Texts {
+        sqlite: (
+            format!(
+                "SELECT json_group_array({sqlite_batch}) AS views FROM articles a WHERE a.id IN (SELECT value FROM json_each("
+            ),
+            SQLITE_OBJECT.replace("{a}", "\"articles\""),
+        ),
+        postgres: (
+            format!(
+                "SELECT COALESCE(json_agg({postgres_batch}), '[]'::json)::text AS views FROM articles a WHERE a.id = ANY(CAST("
+            ),
+            format!("({})::text", POSTGRES_OBJECT.replace("{a}", "\"articles\"")),
+        ),
+    }
+});
+
+fn texts(backend: DbBackend) -> &'static (String, String) {
+    match backend {
+        DbBackend::Postgres => &TEXTS.postgres,
+        _ => &TEXTS.sqlite,
+    }
+}
 
 /// Articles per statement: more than any page (`PAGE_MAX`, sync's pages).
 const PER_STATEMENT: usize = 500;
@@ -64,16 +99,61 @@ pub(crate) async fn load_views(db: &impl ConnectionTrait, rows: Vec<article::Mod
         .into_iter()
         .map(|row| {
             let a = attached.remove(&row.id).unwrap_or_default();
-            ArticleView {
-                tags: a.tags.into_iter().map(Into::into).collect(),
-                category: a.category.map(Into::into),
-                series: a.series.map(Into::into),
-                author: row.author_id.zip(a.author).map(|(id, name)| AuthorRef { id, name }),
-                row,
-                summary: false,
-            }
+            view(row, a)
         })
         .collect())
+}
+
+/// The rows `page` reads (filtered, ordered, limited), each with its links, in one
+/// statement: a list page's rows and their links were two, each a round trip to the
+/// database's thread. The links are computed by an outer query over the page, so for the
+/// page's rows only (in the page's own select list, SQLite would compute them for every row
+/// it sorts, before the limit). `reorder` gives the outer query the page's order again; it
+/// may name any column of the page, as a column of `articles`.
+pub(crate) async fn views_of(
+    db: &impl ConnectionTrait,
+    page: Select<article::Entity>,
+    reorder: impl FnOnce(Select<article::Entity>) -> Select<article::Entity>,
+) -> Result<Vec<ArticleView>> {
+    let mut outer = article::Entity::find();
+    QueryTrait::query(&mut outer).from_clear().from_subquery(page.into_query(), article::Entity);
+    let column = Expr::cust(texts(db.get_database_backend()).1.as_str());
+    let rows = reorder(outer).column_as(column, LINKS).into_model::<WithLinks>().all(db).await?;
+    rows.into_iter()
+        .map(|WithLinks { row, links }| {
+            let a: Attached = serde_json::from_str(&links).map_err(unreadable)?;
+            Ok(view(row, a))
+        })
+        .collect()
+}
+
+const LINKS: &str = "links";
+
+/// A row read by [`views_of`]: the article's columns and its links.
+struct WithLinks {
+    row: article::Model,
+    links: String,
+}
+
+impl FromQueryResult for WithLinks {
+    fn from_query_result(res: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
+        Ok(Self { row: article::Model::from_query_result(res, pre)?, links: res.try_get(pre, LINKS)? })
+    }
+}
+
+fn view(row: article::Model, a: Attached) -> ArticleView {
+    ArticleView {
+        tags: a.tags.into_iter().map(Into::into).collect(),
+        category: a.category.map(Into::into),
+        series: a.series.map(Into::into),
+        author: row.author_id.zip(a.author).map(|(id, name)| AuthorRef { id, name }),
+        row,
+        summary: false,
+    }
+}
+
+fn unreadable(e: serde_json::Error) -> ContentError {
+    ContentError::Database(DbErr::Custom(format!("an article's links did not read back: {e}")))
 }
 
 /// The tags of one article, in the editor's order.
@@ -88,18 +168,16 @@ async fn attachments(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i
     // The ids are the statement's only placeholder, at its end, as one text: a JSON array
     // for SQLite, an array literal for PostgreSQL (`= ANY` keeps its plan on the primary key).
     let list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
-    let (head, ids, tail) = match backend {
-        DbBackend::Postgres => (POSTGRES, format!("{{{list}}}"), " AS text)::int[])"),
-        _ => (SQLITE, format!("[{list}]"), "))"),
+    let (ids, tail) = match backend {
+        DbBackend::Postgres => (format!("{{{list}}}"), " AS text)::int[])"),
+        _ => (format!("[{list}]"), "))"),
     };
-    sql.push(head).bind(ids).push(tail);
+    sql.push(&texts(backend).0).bind(ids).push(tail);
     let text: String = match db.query_one_raw(sql.build()).await? {
         Some(row) => row.try_get("", "views")?,
         None => return Ok(HashMap::new()),
     };
-    let list: Vec<Attached> = serde_json::from_str(&text).map_err(|e| {
-        ContentError::Database(sea_orm::DbErr::Custom(format!("an article's links did not read back: {e}")))
-    })?;
+    let list: Vec<Attached> = serde_json::from_str(&text).map_err(unreadable)?;
     Ok(list.into_iter().map(|a| (a.id, a)).collect())
 }
 

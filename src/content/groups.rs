@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-use super::articles::{PageArgs, load_summaries, without_texts};
+use super::articles::{PageArgs, summaries_of};
 use super::cursor::{Cursor, SortKey};
 use super::model::{ArticleView, Page};
 use super::sql::{Sql, push_visible};
@@ -495,6 +495,6 @@ pub(crate) async fn views_by_id(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = without_texts(article::Entity::find().filter(article::Column::Id.is_in(ids))).all(db).await?;
-    Ok(load_summaries(db, rows).await?.into_iter().map(|v| (v.row.id, v)).collect())
+    let views = summaries_of(db, article::Entity::find().filter(article::Column::Id.is_in(ids)), |outer| outer).await?;
+    Ok(views.into_iter().map(|v| (v.row.id, v)).collect())
 }

@@ -391,7 +391,8 @@ fn aliases(sql: &str) -> std::collections::HashMap<String, String> {
 }
 
 /// SQLite: `SCAN x` of a content table (whatever `x` aliases) reads it whole, in rowid order;
-/// `SCAN x USING [COVERING] INDEX i` reads the whole index. Either is stopped early only by a
+/// `SCAN x USING [COVERING] INDEX i` reads the whole index, and so, near enough, does a
+/// skip-scan. Either is stopped early only by a
 /// LIMIT on rows in that order (no temporary B-tree re-sorting them, and the scan the
 /// outermost loop), as the newest change log entry is read.
 fn sqlite_whole_reads(sql: &str, plan: &str) -> Vec<(String, String)> {
@@ -401,8 +402,19 @@ fn sqlite_whole_reads(sql: &str, plan: &str) -> Vec<(String, String)> {
     let upper = sql.to_ascii_uppercase();
     let limited = upper[upper.rfind(')').unwrap_or(0)..].contains(" LIMIT ") && !plan.contains("USE TEMP B-TREE");
     let mut found = Vec::new();
+    // A top-level `SCAN x` of a subquery's rows (a co-routine or a materialized view named
+    // `x`, such as a page that an outer query adds links to) reads no table: the subquery's
+    // own lines (indented under it) do, and are checked.
+    let subqueries: Vec<&str> = plan
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("CO-ROUTINE ").or_else(|| l.strip_prefix("MATERIALIZE ")))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
     let mut first_loop = true;
-    for line in plan.lines().map(str::trim) {
+    for line in plan.lines() {
+        let top = !line.starts_with(' ');
+        let line = line.trim();
         // A loop inside a subquery or a materialized view is not the statement's outermost.
         if ["MATERIALIZE", "CO-ROUTINE", "SCALAR SUBQUERY", "CORRELATED", "LIST SUBQUERY", "COMPOUND"]
             .iter()
@@ -414,8 +426,18 @@ fn sqlite_whole_reads(sql: &str, plan: &str) -> Vec<(String, String)> {
         if let Some(rest) = line.strip_prefix("SCAN ") {
             let name = rest.split_whitespace().next().unwrap_or_default();
             let table = names.get(name).map(String::as_str).unwrap_or(name);
-            let content = CONTENT_TABLES.contains(&table) && !rest.contains("VIRTUAL TABLE");
+            let of_subquery = top && subqueries.contains(&name) && !rest.contains(" INDEX ");
+            let content = CONTENT_TABLES.contains(&table) && !rest.contains("VIRTUAL TABLE") && !of_subquery;
             if content && !(limited && first_loop) {
+                found.push((table.to_string(), line.to_string()));
+            }
+        }
+        // A skip-scan (`SEARCH x USING INDEX i (ANY(a) AND b<?)`) walks the index once per
+        // distinct leading value: across the whole index, unless that column has few values.
+        if let Some(rest) = line.strip_prefix("SEARCH ").filter(|rest| rest.contains("(ANY(")) {
+            let name = rest.split_whitespace().next().unwrap_or_default();
+            let table = names.get(name).map(String::as_str).unwrap_or(name);
+            if CONTENT_TABLES.contains(&table) && !(limited && first_loop) {
                 found.push((table.to_string(), line.to_string()));
             }
         }
@@ -484,8 +506,17 @@ async fn explain(db: &sea_orm::DatabaseConnection, stmt: &Statement, no_seqscan:
         // One row: the plan as JSON.
         rows.iter().map(|r| r.try_get_by_index::<Value>(0).unwrap().to_string()).collect::<Vec<_>>().join("")
     } else {
+        // One line per node, indented by its depth (rows come parents first).
         let rows = db.query_all_raw(query).await.unwrap();
-        rows.iter().map(|r| r.try_get_by_index::<String>(3).unwrap()).collect::<Vec<_>>().join("\n")
+        let mut depth = std::collections::HashMap::from([(0i64, 0usize)]);
+        let mut lines = Vec::new();
+        for r in &rows {
+            let (id, parent) = (r.try_get_by_index::<i64>(0).unwrap(), r.try_get_by_index::<i64>(1).unwrap());
+            let d = depth.get(&parent).map_or(0, |d| d + 1);
+            depth.insert(id, d);
+            lines.push(format!("{}{}", "  ".repeat(d.saturating_sub(1)), r.try_get_by_index::<String>(3).unwrap()));
+        }
+        lines.join("\n")
     }
 }
 
