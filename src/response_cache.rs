@@ -642,7 +642,9 @@ mod tests {
     use super::*;
 
     async fn cache() -> ResponseCache {
-        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        // Through `db::connect`, as every SQLite open in this process: SQLite's process-wide
+        // settings are made before it first opens a file.
+        let db = crate::db::connect("sqlite::memory:").await.unwrap();
         ResponseCache::new(Content::new(db), true)
     }
 
