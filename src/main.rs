@@ -512,13 +512,19 @@ async fn scheduler(
 
 /// Installs the SIGINT and SIGTERM handlers at once (not on first poll), so a signal sent as
 /// soon as the server answers is heard rather than killing the process with its default
-/// action. The returned future ends at the first of them.
+/// action. The returned future ends at the first of them. (Elsewhere than Unix, Ctrl-C's
+/// handler is installed on first poll.)
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut int = signal(SignalKind::interrupt()).ok();
-        let mut term = signal(SignalKind::terminate()).ok();
+        let install = |kind: SignalKind, name: &str| {
+            signal(kind)
+                .inspect_err(|e| tracing::warn!(error = %e, "cannot handle {name}: it will stop the process"))
+                .ok()
+        };
+        let mut int = install(SignalKind::interrupt(), "SIGINT");
+        let mut term = install(SignalKind::terminate(), "SIGTERM");
         async move {
             // A handler that could not be installed is a branch that never ends.
             async fn heard(s: Option<&mut tokio::signal::unix::Signal>) {

@@ -446,7 +446,7 @@ impl Content {
         const RANK: &str = "relevance";
         let page = without_texts(base)
             .column_as(super::search::score_expr(db.get_database_backend(), text), RANK)
-            .order_by(Expr::cust(RANK), Order::Desc)
+            .order_by(Expr::cust(format!("\"{RANK}\"")), Order::Desc)
             .order_by(article::Column::Id, Order::Desc)
             .offset(offset)
             .limit(size + 1);
