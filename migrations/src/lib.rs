@@ -30,6 +30,9 @@ pub use m20261123_000008_listing::FILL as LISTING_FILL;
 pub const LISTING_TRIGGERS_PG: &[(&str, &str)] =
     &[("articles", "listing_article"), ("article_tags", "listing_tag_link")];
 
+/// PostgreSQL's full-text index on search documents, as created.
+pub use m20261123_000002_taxonomy_search_site::SEARCH_INDEX_PG;
+
 /// The PostgreSQL channel new `purges` rows are announced on, as `<id> <keys>`.
 pub use m20261128_000014_purges::CHANNEL as PURGE_CHANNEL;
 

@@ -5,6 +5,9 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::DbBackend;
 
+/// PostgreSQL's search index (a bulk load drops it and builds it once at the end).
+pub const SEARCH_INDEX_PG: &str = "CREATE INDEX idx_article_search_document ON article_search USING GIN (document)";
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -85,10 +88,7 @@ impl MigrationTrait for Migration {
                      document TSVECTOR NOT NULL)",
                 )
                 .await?;
-                db.execute_unprepared(
-                    "CREATE INDEX idx_article_search_document ON article_search USING GIN (document)",
-                )
-                .await?;
+                db.execute_unprepared(SEARCH_INDEX_PG).await?;
                 db.execute_unprepared(
                     "INSERT INTO article_search (article_id, document) \
                      SELECT a.id, \

@@ -131,10 +131,7 @@ impl Content {
         insert_all!(article_slug_history::Entity, b.article_slug_history);
         insert_all!(article_revision::Entity, b.revisions);
         insert_all!(webhook::Entity, b.webhooks);
-        let ids: Vec<i32> = b.articles.iter().map(|a| a.id).collect();
-        for chunk in ids.chunks(500) {
-            super::search::index_articles(&txn, chunk).await?;
-        }
+        super::search::index_all(&txn).await?;
         if txn.get_database_backend() == DbBackend::Postgres {
             // Explicit ids leave the sequences behind; the next insert must not collide.
             for table in ["users", "categories", "tags", "series", "articles", "article_revisions", "webhooks"] {

@@ -273,3 +273,49 @@ async fn an_export_larger_than_one_statement_keeps_every_link_on_sqlite() {
 async fn an_export_larger_than_one_statement_keeps_every_link_on_postgres() {
     export_spans_statements(Backend::Postgres).await;
 }
+
+/// A bulk load (a seed, a restore) writes the whole search index at once, on PostgreSQL with
+/// parallel workers and the tags' part added after: every document must be the one a save
+/// of that article alone writes.
+async fn bulk_search_index_matches_saves(backend: Backend) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let Some((url, _dir)) = crate::support::fresh_database(backend).await else { return };
+    let db = crate::support::connect_migrated(&url).await;
+    colophon::seed::synthetic(&db, 120, 11, |_| {}).await.unwrap();
+    let documents = |db: sea_orm::DatabaseConnection| async move {
+        let sql = match db.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                "SELECT article_id AS id, document::text AS d FROM article_search ORDER BY 1"
+            }
+            _ => {
+                "SELECT rowid AS id, title || '|' || excerpt || '|' || tags || '|' || body AS d FROM article_search ORDER BY 1"
+            }
+        };
+        let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
+        rows.iter()
+            .map(|r| (r.try_get::<i32>("", "id").unwrap(), r.try_get::<String>("", "d").unwrap()))
+            .collect::<Vec<_>>()
+    };
+    let bulk = documents(db.clone()).await;
+    assert_eq!(bulk.len(), 120, "every seeded article is indexed");
+    let tagged =
+        bulk.iter().filter(|(_, d)| d.contains(":") || d.split('|').nth(2).is_some_and(|t| !t.is_empty())).count();
+    assert!(tagged > 100, "documents carry their parts: {:?}", bulk.first());
+    let ids: Vec<i32> = bulk.iter().map(|(id, _)| *id).collect();
+    colophon::content::search::index_articles(&db, &ids).await.unwrap();
+    let saved = documents(db.clone()).await;
+    for (b, s) in bulk.iter().zip(&saved) {
+        assert_eq!(b, s, "article {}: the bulk document differs from a save's", b.0);
+    }
+    assert_eq!(bulk.len(), saved.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bulk_search_index_is_what_saves_write_on_sqlite() {
+    bulk_search_index_matches_saves(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bulk_search_index_is_what_saves_write_on_postgres() {
+    bulk_search_index_matches_saves(Backend::Postgres).await;
+}
