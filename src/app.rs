@@ -117,18 +117,26 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::studio::SITE.router())
         .merge(demo)
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::from_fn(crate::http_cache::layer))
-        // Behind the response cache: only what the cache could not answer is charged.
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::allowance::layer))
-        .layer(axum::middleware::from_fn_with_state(state.cache.clone(), crate::response_cache::layer))
-        .layer(axum::middleware::from_fn_with_state(state.live.clone(), wake_live))
-        // A bug in one handler answers 500 problem+json instead of dropping the connection.
-        .layer(CatchPanicLayer::custom(|_| {
-            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred").into_response()
-        }))
-        .layer(cors)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::layer))
+        // One layer of the whole stack: axum clones a route's service for every request, and
+        // each `Router::layer` boxes its level on its own, so eight calls cloned (and
+        // dropped) eight boxes a request, 13% of a cached answer's CPU in `perf`. Outermost
+        // first.
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::layer))
+                .layer(cors)
+                // A bug in one handler answers 500 problem+json instead of dropping the connection.
+                .layer(CatchPanicLayer::custom(|_| {
+                    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred")
+                        .into_response()
+                }))
+                .layer(axum::middleware::from_fn_with_state(state.live.clone(), wake_live))
+                .layer(axum::middleware::from_fn_with_state(state.cache.clone(), crate::response_cache::layer))
+                // Behind the response cache: only what the cache could not answer is charged.
+                .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::allowance::layer))
+                .layer(axum::middleware::from_fn(crate::http_cache::layer))
+                .layer(DefaultBodyLimit::max(BODY_LIMIT)),
+        )
         .with_state(state)
 }
 
