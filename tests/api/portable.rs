@@ -288,7 +288,7 @@ async fn bulk_search_index_matches_saves(backend: Backend) {
                 "SELECT article_id AS id, document::text AS d FROM article_search ORDER BY 1"
             }
             _ => {
-                "SELECT rowid AS id, title || '|' || excerpt || '|' || tags || '|' || body AS d FROM article_search ORDER BY 1"
+                "SELECT rowid AS id, title || char(31) || excerpt || char(31) || tags || char(31) || body AS d FROM article_search ORDER BY 1"
             }
         };
         let rows = db.query_all_raw(Statement::from_string(db.get_database_backend(), sql)).await.unwrap();
@@ -298,9 +298,45 @@ async fn bulk_search_index_matches_saves(backend: Backend) {
     };
     let bulk = documents(db.clone()).await;
     assert_eq!(bulk.len(), 120, "every seeded article is indexed");
-    let tagged =
-        bulk.iter().filter(|(_, d)| d.contains(":") || d.split('|').nth(2).is_some_and(|t| !t.is_empty())).count();
-    assert!(tagged > 100, "documents carry their parts: {:?}", bulk.first());
+    // Every part is there: weights A (title), C (tags) and D (body) on PostgreSQL, a tags
+    // column in the editor's order on SQLite.
+    let backend = db.get_database_backend();
+    let mut tagged = 0;
+    for (id, d) in &bulk {
+        if backend == sea_orm::DbBackend::Postgres {
+            // `'word':3A,17`: each position's weight, D when it shows none.
+            let weights: std::collections::HashSet<char> = d
+                .split(' ')
+                .filter_map(|lexeme| lexeme.rsplit_once(':'))
+                .flat_map(|(_, positions)| positions.split(','))
+                .map(|p| p.chars().last().filter(char::is_ascii_alphabetic).unwrap_or('D'))
+                .collect();
+            let weighted = |w: char| weights.contains(&w);
+            assert!(weighted('A') && weighted('D'), "article {id}: {d}");
+            tagged += usize::from(weighted('C'));
+        } else {
+            let sql = format!(
+                "SELECT t.name AS name FROM article_tags at JOIN tags t ON t.id = at.tag_id \
+                 WHERE at.article_id = {id} ORDER BY at.position"
+            );
+            let rows = db.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+            let names: Vec<String> = rows.iter().map(|r| r.try_get::<String>("", "name").unwrap()).collect();
+            let tags = d.split('\u{1f}').nth(2).unwrap();
+            assert_eq!(tags, names.join(" "), "article {id}: tags in the editor's order");
+            tagged += usize::from(!tags.is_empty());
+        }
+    }
+    assert!(tagged > 100, "only {tagged} of 120 documents have tags");
+    if backend == sea_orm::DbBackend::Postgres {
+        let index = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_article_search_document'",
+            ))
+            .await
+            .unwrap();
+        assert!(index.is_some(), "a seed builds the search index again");
+    }
     let ids: Vec<i32> = bulk.iter().map(|(id, _)| *id).collect();
     colophon::content::search::index_articles(&db, &ids).await.unwrap();
     let saved = documents(db.clone()).await;
