@@ -398,6 +398,10 @@ async fn serve(addr: &str, database_url: &str, demo_mode: bool) -> Result<(), Fa
     db::migrate(&conn).await.map_err(|e| Failure::Runtime(format!("migration failed: {e}")))?;
     let content =
         Content::new(conn).with_auth_rate(settings.auth_rate).with_private_webhooks(settings.webhooks.allow_private);
+    let made = content.refresh_cards().await.map_err(|e| Failure::Runtime(format!("list cards: {e}")))?;
+    if made > 0 {
+        tracing::info!(made, "made the list cards that were missing or out of date");
+    }
     let mut studio_password = None;
     if demo_mode {
         let loaded = demo::load_if_empty(&content).await.map_err(|e| Failure::Runtime(format!("demo content: {e}")))?;

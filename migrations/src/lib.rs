@@ -20,6 +20,7 @@ mod m20261128_000011_no_digit_slugs;
 mod m20261128_000012_public_epoch;
 mod m20261128_000013_live_notifications;
 mod m20261128_000014_purges;
+mod m20261129_000015_article_cards;
 
 /// Recomputes the listing columns and counters (migration 0008) from the rows.
 pub use m20261123_000008_listing::FILL as LISTING_FILL;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000012_public_epoch::Migration),
             Box::new(m20261128_000013_live_notifications::Migration),
             Box::new(m20261128_000014_purges::Migration),
+            Box::new(m20261129_000015_article_cards::Migration),
         ]
     }
 }

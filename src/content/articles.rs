@@ -12,6 +12,7 @@ use sea_orm::{
 
 pub(crate) use super::attach::load_views;
 use super::attach::tags_of;
+use super::cards::{self, Card};
 use super::cursor::{Cursor, SortKey};
 use super::groups::{Group, Grouping};
 use super::input::non_empty;
@@ -75,11 +76,22 @@ impl ArticleOrder {
     }
 
     pub(crate) fn key_of(self, row: &article::Model) -> SortKey {
+        self.key_from(row.published_at, &row.title, row.updated_at, row.series_part)
+    }
+
+    /// A row's key in this order, from the columns orders use.
+    pub(crate) fn key_from(
+        self,
+        published_at: Option<DateTime<Utc>>,
+        title: &str,
+        updated_at: DateTime<Utc>,
+        series_part: Option<i32>,
+    ) -> SortKey {
         match self {
-            ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => SortKey::Time(row.published_at),
-            ArticleOrder::Title => SortKey::Text(row.title.clone()),
-            ArticleOrder::UpdatedDesc => SortKey::Time(Some(row.updated_at)),
-            ArticleOrder::SeriesPart => SortKey::Int(row.series_part.unwrap_or(0) as i64),
+            ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => SortKey::Time(published_at),
+            ArticleOrder::Title => SortKey::Text(title.to_string()),
+            ArticleOrder::UpdatedDesc => SortKey::Time(Some(updated_at)),
+            ArticleOrder::SeriesPart => SortKey::Int(series_part.unwrap_or(0) as i64),
             ArticleOrder::Relevance => SortKey::Int(0),
         }
     }
@@ -201,6 +213,54 @@ pub struct ArticleQuery {
 }
 
 /// Which rows a status filter selects, judged by the status a reader would see now.
+enum Planned {
+    /// Search by relevance, read already.
+    Ranked(Page<ArticleView>),
+    Page(Box<ListPlan>),
+}
+
+/// A list page to read: `page` selects its rows (one more than `size`, to tell whether
+/// there is more), and [`ListPlan::finish`] makes the page from what was read.
+struct ListPlan {
+    page: Select<article::Entity>,
+    col: article::Column,
+    dir: Order,
+    nullable: bool,
+    nulls_last: bool,
+    size: u64,
+    backward: bool,
+    had_cursor: bool,
+    order_code: &'static str,
+    total: u64,
+}
+
+impl ListPlan {
+    /// The page's order again, for a query over its rows.
+    fn reorder(&self, outer: Select<article::Entity>) -> Select<article::Entity> {
+        order_select(outer, self.col, &self.dir, self.nullable, self.nulls_last)
+    }
+
+    /// The page of `items` read by `page`, each with its cursor (`key` gives an item's sort
+    /// key and id).
+    fn finish<T>(&self, mut items: Vec<T>, key: impl Fn(&T) -> (SortKey, i32)) -> Page<T> {
+        let more = items.len() as u64 > self.size;
+        items.truncate(self.size as usize);
+        if self.backward {
+            items.reverse();
+        }
+        let items = items
+            .into_iter()
+            .map(|item| {
+                let (key, id) = key(&item);
+                (Cursor { order: self.order_code.into(), key, id }.encode(), item)
+            })
+            .collect();
+        let (has_next_page, has_previous_page) =
+            if self.backward { (self.had_cursor, more) } else { (more, self.had_cursor) };
+        Page { items, has_next_page, has_previous_page, total: self.total }
+    }
+}
+
 fn status_condition(status: ArticleStatus, now: DateTime<Utc>) -> Condition {
     use article::Column as C;
     let cond = Condition::all().add(C::DeletedAt.is_null());
@@ -501,6 +561,40 @@ impl Content {
     /// A page of articles. Without a status filter this is the public list (published
     /// articles whose time has come) for everyone, editors included.
     pub async fn articles(&self, viewer: &Viewer, query: ArticleQuery) -> Result<Page<ArticleView>> {
+        let order = query.order;
+        match self.plan_list(viewer, query).await? {
+            Planned::Ranked(page) => Ok(page),
+            Planned::Page(plan) => {
+                let rows = summaries_of(self.db(), plan.page.clone(), |outer| plan.reorder(outer)).await?;
+                Ok(plan.finish(rows, |v| (order.key_of(&v.row), v.row.id)))
+            }
+        }
+    }
+
+    /// The same page as [`Content::articles`], as cards: the public list reads stored cards
+    /// (see [`super::cards`]); editors' lists by status and search by relevance make theirs.
+    pub async fn article_cards(&self, viewer: &Viewer, query: ArticleQuery) -> Result<Page<Card>> {
+        let now = self.now();
+        let public = query.status.is_none();
+        let order = query.order;
+        match self.plan_list(viewer, query).await? {
+            Planned::Ranked(page) => Ok(page.map(|v| Card::of(&v, now))),
+            Planned::Page(plan) if public => {
+                let cards =
+                    cards::public_cards_of(self.db(), plan.page.clone(), |outer| plan.reorder(outer), now).await?;
+                Ok(plan.finish(cards, |c| (c.key(order), c.id)))
+            }
+            Planned::Page(plan) => {
+                let rows = summaries_of(self.db(), plan.page.clone(), |outer| plan.reorder(outer)).await?;
+                let page = plan.finish(rows, |v| (order.key_of(&v.row), v.row.id));
+                Ok(page.map(|v| Card::of(&v, now)))
+            }
+        }
+    }
+
+    /// What a list query reads: its filters, order, cursor and total, or, for search by
+    /// relevance, the page itself.
+    async fn plan_list(&self, viewer: &Viewer, query: ArticleQuery) -> Result<Planned> {
         if query.status.is_some() && viewer.principal().is_none() {
             return Err(ContentError::Unauthenticated("filtering by status needs a token".into()));
         }
@@ -523,7 +617,7 @@ impl Content {
             let Some(text) = query.search.as_deref().map(clean_search) else {
                 return Err(ContentError::field(query.page.names.order, "RELEVANCE needs a search text"));
             };
-            return self.articles_by_relevance(base, &text, &query.page).await;
+            return Ok(Planned::Ranked(self.articles_by_relevance(base, &text, &query.page).await?));
         }
         let total = match (query.status, counter) {
             // The public list and single-group lists count from the database's counters.
@@ -551,23 +645,18 @@ impl Content {
             select = select.filter(after_cursor(col, &dir, nullable, nulls_last, c));
         }
         let page = order_select(select, col, &dir, nullable, nulls_last).limit(size + 1);
-        let reorder = |outer| order_select(outer, col, &dir, nullable, nulls_last);
-        let mut views = summaries_of(db, page, reorder).await?;
-        let more = views.len() as u64 > size;
-        views.truncate(size as usize);
-        if backward {
-            views.reverse();
-        }
-        let items = views
-            .into_iter()
-            .map(|v| {
-                let c = Cursor { order: query.order.code().into(), key: query.order.key_of(&v.row), id: v.row.id };
-                (c.encode(), v)
-            })
-            .collect();
-        let (has_next_page, has_previous_page) =
-            if backward { (cursor.is_some(), more) } else { (more, cursor.is_some()) };
-        Ok(Page { items, has_next_page, has_previous_page, total })
+        Ok(Planned::Page(Box::new(ListPlan {
+            page,
+            col,
+            dir,
+            nullable,
+            nulls_last,
+            size,
+            backward,
+            had_cursor: cursor.is_some(),
+            order_code: query.order.code(),
+            total,
+        })))
     }
 
     pub async fn create_article(&self, viewer: &Viewer, input: NewArticle) -> Result<ArticleView> {

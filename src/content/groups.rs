@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use super::articles::{PageArgs, summaries_of};
+use super::cards::{self, Card};
 use super::cursor::{Cursor, SortKey};
 use super::model::{ArticleView, Page};
 use super::sql::{Sql, push_visible};
@@ -183,20 +184,47 @@ impl Content {
         order: ArticleOrder,
         page: &PageArgs,
     ) -> Result<HashMap<i32, Page<ArticleView>>> {
+        let (mut pages, pairs, size) = self.grouped_ids(grouping, groups, order, page).await?;
+        let views = views_by_id(self.db(), pairs.iter().map(|(_, id)| *id)).await?;
+        fill_pages(&mut pages, pairs, size, order, |id| views.get(&id).map(|v| (order.key_of(&v.row), v.clone())));
+        Ok(pages)
+    }
+
+    /// The same pages as [`Content::grouped_articles`], as cards (see [`super::cards`]).
+    pub async fn grouped_cards(
+        &self,
+        grouping: Grouping,
+        groups: &[Group],
+        order: ArticleOrder,
+        page: &PageArgs,
+    ) -> Result<HashMap<i32, Page<Card>>> {
+        let (mut pages, pairs, size) = self.grouped_ids(grouping, groups, order, page).await?;
+        let mut cards = cards::public_cards_by_id(self.db(), pairs.iter().map(|(_, id)| *id), self.now()).await?;
+        fill_pages(&mut pages, pairs, size, order, |id| cards.remove(&id).map(|c| (c.key(order), c)));
+        Ok(pages)
+    }
+
+    /// Each group's empty page (with its total), the (group, article id) pairs that fill
+    /// them in order (up to one more per group than a page holds), and the page size.
+    async fn grouped_ids<T>(
+        &self,
+        grouping: Grouping,
+        groups: &[Group],
+        order: ArticleOrder,
+        page: &PageArgs,
+    ) -> Result<(HashMap<i32, Page<T>>, Vec<(i32, i32)>, u64)> {
         let (size, after) = page.forward_only(order)?;
         let totals = self.group_counts(grouping, groups).await?;
-        let mut out: HashMap<i32, Page<ArticleView>> = groups
+        let out: HashMap<i32, Page<T>> = groups
             .iter()
             .map(|g| {
-                let empty =
-                    Page { items: Vec::new(), has_next_page: false, has_previous_page: after.is_some(), total: 0 };
-                (g.id, Page { total: totals.get(&g.id).copied().unwrap_or(0), ..empty })
+                let total = totals.get(&g.id).copied().unwrap_or(0);
+                (g.id, Page { items: Vec::new(), has_next_page: false, has_previous_page: after.is_some(), total })
             })
             .collect();
         if !has_keys(groups) {
-            return Ok(out);
+            return Ok((out, Vec::new(), size));
         }
-        let db = self.db();
         let pairs = match order {
             ArticleOrder::PublishedDesc | ArticleOrder::PublishedAsc => {
                 let asc = order == ArticleOrder::PublishedAsc;
@@ -204,19 +232,7 @@ impl Content {
             }
             _ => self.ranked_first(grouping, groups, order, size, after.as_ref(), page.names.after).await?,
         };
-        let views = views_by_id(db, pairs.iter().map(|(_, id)| *id)).await?;
-        for (g, id) in pairs {
-            let Some(page) = out.get_mut(&g) else { continue };
-            if page.items.len() as u64 == size {
-                page.has_next_page = true;
-                continue;
-            }
-            if let Some(v) = views.get(&id) {
-                let cursor = Cursor { order: order.code().into(), key: order.key_of(&v.row), id };
-                page.items.push((cursor.encode(), v.clone()));
-            }
-        }
-        Ok(out)
+        Ok((out, pairs, size))
     }
 
     /// (group, article id) of the first `size + 1` public articles of each group in
@@ -485,6 +501,28 @@ async fn tag_links(db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<Has
 }
 
 /// Article views for ids, loaded in one batch.
+/// Puts each pair's item (with its sort key, from `item`) on its group's page, in order; an
+/// item beyond a full page says there is a next one.
+fn fill_pages<T>(
+    pages: &mut HashMap<i32, Page<T>>,
+    pairs: Vec<(i32, i32)>,
+    size: u64,
+    order: ArticleOrder,
+    mut item: impl FnMut(i32) -> Option<(SortKey, T)>,
+) {
+    for (g, id) in pairs {
+        let Some(page) = pages.get_mut(&g) else { continue };
+        if page.items.len() as u64 == size {
+            page.has_next_page = true;
+            continue;
+        }
+        if let Some((key, t)) = item(id) {
+            let cursor = Cursor { order: order.code().into(), key, id };
+            page.items.push((cursor.encode(), t));
+        }
+    }
+}
+
 pub(crate) async fn views_by_id(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i32>,

@@ -7,6 +7,7 @@ pub mod articles;
 mod attach;
 pub mod audit;
 pub mod backup;
+pub mod cards;
 pub mod categories;
 pub mod changes;
 pub mod clock;
@@ -37,6 +38,7 @@ pub mod webhooks;
 pub mod workflow;
 
 pub use articles::{ArticleLookup, ArticleOrder, ArticleQuery, PageArgs};
+pub use cards::Card;
 pub use error::{ContentError, FieldError, Result};
 pub use input::{ArticlePatch, NewArticle};
 pub use model::{ArticleStatus, ArticleView, Page};
@@ -127,6 +129,15 @@ impl Content {
         &self.db
     }
 
+    /// Makes the list cards that are missing or dirty (see [`cards`]): after a migration,
+    /// or a write by another process on the same SQLite file. Returns how many it made.
+    pub async fn refresh_cards(&self) -> Result<u64> {
+        let txn = self.begin_write().await?;
+        let made = cards::refresh(&txn).await?;
+        txn.commit().await?;
+        Ok(made)
+    }
+
     /// A transaction for a command. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes can fail with
     /// SQLITE_BUSY when another writer got in between, and the busy timeout cannot help.
@@ -164,7 +175,10 @@ pub struct WriteTxn {
 }
 
 impl WriteTxn {
+    /// Commits, after re-making the list cards this transaction made dirty (see
+    /// [`cards`]).
     pub async fn commit(self) -> Result<()> {
+        cards::refresh(&self.txn).await?;
         Ok(self.txn.commit().await?)
     }
 
@@ -257,6 +271,11 @@ mod tests {
     async fn sqlite_writers_queue_in_the_lane_without_holding_a_connection() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("lane.db").display());
+        // A commit re-makes list cards, so the schema must be there: made through a pool of
+        // its own, so this one starts as before.
+        let schema = crate::db::connect(&url).await.unwrap();
+        crate::db::migrate(&schema).await.unwrap();
+        schema.close().await.unwrap();
         let db = crate::db::connect(&url).await.unwrap();
         let content = Content::new(db.clone());
         let pool = db.get_sqlite_connection_pool();

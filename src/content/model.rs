@@ -96,4 +96,14 @@ impl<T> Page<T> {
     pub fn next_cursor(&self) -> Option<String> {
         if self.has_next_page { self.end_cursor().map(str::to_string) } else { None }
     }
+
+    /// The same page with each item made into another.
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(|(c, t)| (c, f(t))).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            total: self.total,
+        }
+    }
 }

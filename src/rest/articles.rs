@@ -13,8 +13,8 @@ use crate::app::AppState;
 use crate::content::articles::PageArgNames;
 use crate::content::groups::NeighbourLink;
 use crate::content::{
-    ArticleLookup, ArticleOrder, ArticlePatch, ArticleQuery, ArticleStatus, ArticleView, Content, ContentError,
-    NewArticle, PageArgs, Viewer,
+    ArticleLookup, ArticleOrder, ArticlePatch, ArticleQuery, ArticleStatus, ArticleView, Card, Content, ContentError,
+    NewArticle, Page, PageArgs, Viewer,
 };
 use crate::guard::allowance::Cost;
 use crate::http_cache::keys;
@@ -202,6 +202,57 @@ impl ArticleSummary {
     }
 }
 
+/// A page of articles written as `ArticleList` JSON from cards (see `content::cards`): each
+/// entry is the stored card with what depends on the moment of reading (its status and its
+/// series neighbours) put in front, so a page is concatenated rather than serialised.
+pub struct CardList {
+    pub json: String,
+    pub total: u64,
+    /// The purge keys of what the page shows (see [`super::list_keys`]).
+    pub shown: Vec<String>,
+}
+
+/// `page` as `ArticleList` JSON, its `meta.limit` being `limit`.
+pub async fn card_list(content: &Content, page: Page<Card>, limit: u64) -> Result<CardList, ContentError> {
+    let positions: Vec<(i32, i32)> =
+        page.items.iter().filter_map(|(_, c)| Some((c.series_id?, c.series_part?))).collect();
+    let neighbours = content.series_neighbour_links(&positions).await?;
+    let link = |l: &Option<NeighbourLink>| match l {
+        Some(l) => serde_json::to_string(&ArticleLink::from(l)).expect("a link serialises"),
+        None => "null".into(),
+    };
+    let shown = super::list_keys([], page.items.iter().map(|(_, c)| c));
+    let meta = ListMeta { total: page.total, limit, next_cursor: page.next_cursor() };
+    let mut json = String::with_capacity(64 + page.items.iter().map(|(_, c)| c.json.len() + 128).sum::<usize>());
+    json.push_str("{\"data\":[");
+    for (i, (_, c)) in page.items.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        let (prev, next) = match c.series_id.zip(c.series_part).and_then(|k| neighbours.get(&k)) {
+            Some((prev, next)) => (link(prev), link(next)),
+            None => ("null".into(), "null".into()),
+        };
+        let status = serde_json::to_string(&Status::from(c.status)).expect("a status serialises");
+        json.push_str(&format!("{{\"status\":{status},\"previous_in_series\":{prev},\"next_in_series\":{next},"));
+        // A card is a JSON object: `{` and its members.
+        json.push_str(&c.json[1..]);
+    }
+    json.push_str("],\"meta\":");
+    json.push_str(&serde_json::to_string(&meta).expect("list metadata serialises"));
+    json.push('}');
+    Ok(CardList { json, total: page.total, shown })
+}
+
+/// `{"data": head + "articles": list}`: a group's object (`head`, which must serialise as
+/// an object) with its page of articles as one more member.
+pub fn with_articles(head: &impl Serialize, list: &CardList) -> String {
+    let head = serde_json::to_string(head).expect("a group serialises");
+    let open = head.strip_suffix('}').expect("a group is a JSON object");
+    let sep = if open.len() > 1 { "," } else { "" };
+    format!("{{\"data\":{open}{sep}\"articles\":{}}}}}", list.json)
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ArticleData {
     pub data: Article,
@@ -327,7 +378,7 @@ pub async fn list_articles(
         page: PageArgs { first: params.limit, after: params.cursor.clone(), names: LIST_NAMES, ..Default::default() },
     };
     let cost = if params.q.is_some() { Cost::SEARCH } else { Cost::READ };
-    let page = state.content.articles(&viewer, query).await?;
+    let page = state.content.article_cards(&viewer, query).await?;
     let limit = params.limit.unwrap_or(crate::content::articles::PAGE_DEFAULT as i64) as u64;
     let next_cursor = page.next_cursor();
     let mut headers = HeaderMap::new();
@@ -338,12 +389,10 @@ pub async fn list_articles(
             headers.insert(header::LINK, v);
         }
     }
-    let body = ArticleList {
-        data: article_dtos(&state.content, page.items.into_iter().map(|(_, v)| v).collect()).await?,
-        meta: ListMeta { total: page.total, limit, next_cursor },
-    };
-    let names = super::list_keys([keys::ARTICLES.to_string()], &body.data);
-    Ok((headers, axum::Extension(cost), super::keyed(names, axum::Json(body))).into_response())
+    let list = card_list(&state.content, page, limit).await?;
+    let mut names = vec![keys::ARTICLES.to_string()];
+    names.extend(list.shown);
+    Ok((headers, axum::Extension(cost), super::keyed(names, super::json_text(list.json))).into_response())
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::articles::{ArticleList, ArticleSummary, LIST_NAMES, article_dtos, nullable};
+use super::articles::{ArticleList, ArticleSummary, LIST_NAMES, article_dtos, nullable, with_articles};
 use super::extract::{Auth, JsonBody, Path, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use super::tags::{created, group_page};
@@ -157,11 +157,14 @@ pub async fn list_categories(
 }
 
 /// A category page: the category, its breadcrumbs and children, and its articles.
+// Schema only: `get_category` writes this shape from cards (`articles::with_articles`).
+#[allow(dead_code)]
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryPage {
     pub data: CategoryDetail,
 }
 
+#[allow(dead_code)]
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryDetail {
     #[serde(flatten)]
@@ -208,18 +211,24 @@ pub async fn get_category(
     let articles =
         group_page(&state.content, Grouping::Category, group, ArticleOrder::PublishedDesc, params.limit, params.cursor)
             .await?;
-    let names = super::list_keys([keys::category(c.id)], &articles.data);
-    Ok(super::keyed(
-        names,
-        axum::Json(CategoryPage {
-            data: CategoryDetail {
-                category: dto(&tree, c, articles.meta.total),
-                ancestors: tree.ancestors(c.id).into_iter().map(link).collect(),
-                children: tree.children(Some(c.id)).into_iter().map(link).collect(),
-                articles,
-            },
-        }),
-    ))
+    let mut names = vec![keys::category(c.id)];
+    let head = CategoryHead {
+        category: dto(&tree, c, articles.total),
+        ancestors: tree.ancestors(c.id).into_iter().map(link).collect(),
+        children: tree.children(Some(c.id)).into_iter().map(link).collect(),
+    };
+    let body = with_articles(&head, &articles);
+    names.extend(articles.shown);
+    Ok(super::keyed(names, super::json_text(body)))
+}
+
+/// A [`CategoryDetail`] but its articles, which [`with_articles`] adds.
+#[derive(Serialize)]
+struct CategoryHead {
+    #[serde(flatten)]
+    category: Category,
+    ancestors: Vec<CategoryLink>,
+    children: Vec<CategoryLink>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -25,22 +25,52 @@ pub fn keyed<T: axum::response::IntoResponse>(names: Vec<String>, body: T) -> ax
     (axum::Extension(SurrogateKeys(names)), body).into_response()
 }
 
+/// An article a list shows, as far as its purge keys go.
+pub trait Shown {
+    fn article_id(&self) -> String;
+    /// The series whose neighbours its entry links to.
+    fn series_id(&self) -> Option<i32>;
+}
+
+impl Shown for articles::ArticleSummary {
+    fn article_id(&self) -> String {
+        self.id.clone()
+    }
+    fn series_id(&self) -> Option<i32> {
+        self.series_id
+    }
+}
+
+impl Shown for crate::content::Card {
+    fn article_id(&self) -> String {
+        self.id.to_string()
+    }
+    fn series_id(&self) -> Option<i32> {
+        self.series_id
+    }
+}
+
 /// Keys of a list of articles: what the list is, plus each article shown and the series
 /// whose neighbours its card links to.
-pub fn list_keys<'a>(
+pub fn list_keys<'a, S: Shown + 'a>(
     first: impl IntoIterator<Item = String>,
-    shown: impl IntoIterator<Item = &'a articles::ArticleSummary>,
+    shown: impl IntoIterator<Item = &'a S>,
 ) -> Vec<String> {
     let mut names: Vec<String> = first.into_iter().collect();
     for a in shown {
-        names.push(keys::article(&a.id));
-        if let Some(series) = a.series_id.map(keys::series)
+        names.push(keys::article(a.article_id()));
+        if let Some(series) = a.series_id().map(keys::series)
             && !names.contains(&series)
         {
             names.push(series);
         }
     }
     names
+}
+
+/// A JSON body written by hand (see [`articles::CardList`]).
+pub fn json_text(body: String) -> impl IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"))], body)
 }
 
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::articles::{ArticleList, LIST_NAMES, ListMeta, article_dtos, nullable};
+use super::articles::{ArticleList, CardList, LIST_NAMES, ListMeta, card_list, nullable, with_articles};
 use super::extract::{Auth, JsonBody, Path, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use crate::app::AppState;
@@ -49,11 +49,14 @@ pub struct TagData {
 }
 
 /// A tag page: the tag and a page of its published articles, newest first.
+// Schema only: `get_tag` writes this shape from cards (`articles::with_articles`).
+#[allow(dead_code)]
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TagPage {
     pub data: TagWithArticles,
 }
 
+#[allow(dead_code)]
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TagWithArticles {
     #[serde(flatten)]
@@ -123,7 +126,7 @@ pub async fn list_tags(
     ))
 }
 
-/// A page of published articles for one group (a tag, category or series).
+/// A page of published articles for one group (a tag, category or series), from cards.
 pub async fn group_page(
     content: &Content,
     grouping: Grouping,
@@ -131,16 +134,12 @@ pub async fn group_page(
     order: ArticleOrder,
     limit: Option<i64>,
     cursor: Option<String>,
-) -> Result<ArticleList, ContentError> {
+) -> Result<CardList, ContentError> {
     let id = group.id;
     let page = PageArgs { first: limit, after: cursor, names: LIST_NAMES, ..Default::default() };
-    let mut pages = content.grouped_articles(grouping, &[group], order, &page).await?;
+    let mut pages = content.grouped_cards(grouping, &[group], order, &page).await?;
     let p = pages.remove(&id).expect("the group's page");
-    let next_cursor = p.next_cursor();
-    Ok(ArticleList {
-        meta: ListMeta { total: p.total, limit: limit.unwrap_or(20) as u64, next_cursor },
-        data: article_dtos(content, p.items.into_iter().map(|(_, v)| v).collect()).await?,
-    })
+    card_list(content, p, limit.unwrap_or(20) as u64).await
 }
 
 /// A tag page: the tag (old slugs keep working) and its published articles, newest first.
@@ -165,9 +164,10 @@ pub async fn get_tag(
     let articles =
         group_page(&state.content, Grouping::Tag, group, ArticleOrder::PublishedDesc, params.limit, params.cursor)
             .await?;
-    let names = super::list_keys([keys::tag(t.id)], &articles.data);
-    let tag = tag_dto(t, articles.meta.total);
-    Ok(super::keyed(names, axum::Json(TagPage { data: TagWithArticles { tag, articles } })))
+    let mut names = vec![keys::tag(t.id)];
+    let body = with_articles(&tag_dto(t, articles.total), &articles);
+    names.extend(articles.shown);
+    Ok(super::keyed(names, super::json_text(body)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -5,6 +5,7 @@ mod support;
 
 mod account_state;
 mod auth;
+mod cards;
 mod contract_edges;
 mod contracts;
 mod corpus;
