@@ -214,34 +214,40 @@ pub struct CardList {
 
 /// `page` as `ArticleList` JSON, its `meta.limit` being `limit`.
 pub async fn card_list(content: &Content, page: Page<Card>, limit: u64) -> Result<CardList, ContentError> {
-    let positions: Vec<(i32, i32)> =
-        page.items.iter().filter_map(|(_, c)| Some((c.series_id?, c.series_part?))).collect();
+    let cards: Vec<&Card> = page.items.iter().map(|(_, c)| c).collect();
+    let entries = card_entries(content, &cards).await?;
+    let shown = super::list_keys([], cards.iter().copied());
+    let meta = ListMeta { total: page.total, limit, next_cursor: page.next_cursor() };
+    let mut json = String::with_capacity(64 + entries.iter().map(String::len).sum::<usize>());
+    json.push_str("{\"data\":[");
+    json.push_str(&entries.join(","));
+    json.push_str("],\"meta\":");
+    json.push_str(&serde_json::to_string(&meta).expect("list metadata serialises"));
+    json.push('}');
+    Ok(CardList { json, total: page.total, shown })
+}
+
+/// Each card as the JSON of an `ArticleSummary`, in order: the stored card with its status
+/// and series neighbours (loaded for all of them at once) put in front.
+pub async fn card_entries(content: &Content, cards: &[&Card]) -> Result<Vec<String>, ContentError> {
+    let positions: Vec<(i32, i32)> = cards.iter().filter_map(|c| Some((c.series_id?, c.series_part?))).collect();
     let neighbours = content.series_neighbour_links(&positions).await?;
     let link = |l: &Option<NeighbourLink>| match l {
         Some(l) => serde_json::to_string(&ArticleLink::from(l)).expect("a link serialises"),
         None => "null".into(),
     };
-    let shown = super::list_keys([], page.items.iter().map(|(_, c)| c));
-    let meta = ListMeta { total: page.total, limit, next_cursor: page.next_cursor() };
-    let mut json = String::with_capacity(64 + page.items.iter().map(|(_, c)| c.json.len() + 128).sum::<usize>());
-    json.push_str("{\"data\":[");
-    for (i, (_, c)) in page.items.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        let (prev, next) = match c.series_id.zip(c.series_part).and_then(|k| neighbours.get(&k)) {
-            Some((prev, next)) => (link(prev), link(next)),
-            None => ("null".into(), "null".into()),
-        };
-        let status = serde_json::to_string(&Status::from(c.status)).expect("a status serialises");
-        json.push_str(&format!("{{\"status\":{status},\"previous_in_series\":{prev},\"next_in_series\":{next},"));
-        // A card is a JSON object: `{` and its members.
-        json.push_str(&c.json[1..]);
-    }
-    json.push_str("],\"meta\":");
-    json.push_str(&serde_json::to_string(&meta).expect("list metadata serialises"));
-    json.push('}');
-    Ok(CardList { json, total: page.total, shown })
+    Ok(cards
+        .iter()
+        .map(|c| {
+            let (prev, next) = match c.series_id.zip(c.series_part).and_then(|k| neighbours.get(&k)) {
+                Some((prev, next)) => (link(prev), link(next)),
+                None => ("null".into(), "null".into()),
+            };
+            let status = serde_json::to_string(&Status::from(c.status)).expect("a status serialises");
+            // A card is a JSON object: `{` and its members.
+            format!("{{\"status\":{status},\"previous_in_series\":{prev},\"next_in_series\":{next},{}", &c.json[1..])
+        })
+        .collect())
 }
 
 /// `{"data": head + "articles": list}`: a group's object (`head`, which must serialise as

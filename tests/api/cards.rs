@@ -1,6 +1,6 @@
-//! List entries are served from cards made at write time (`content::cards`). Whatever
-//! changes, and whoever changes it, no list shows an entry that differs from its article
-//! read alone.
+//! List entries (the home list, group pages, the topic index) are served from cards made at
+//! write time (`content::cards`). Whatever changes, and whoever changes it, no list shows an
+//! entry that differs from its article read alone.
 
 use axum::http::{Method, StatusCode};
 use sea_orm::ConnectionTrait;
@@ -31,6 +31,11 @@ async fn assert_lists_fresh(app: &TestApp, what: &str) -> usize {
     for c in categories["data"].as_array().unwrap() {
         let slug = c["slug"].as_str().or_else(|| c["category"]["slug"].as_str()).unwrap();
         lists.push((format!("/api/v1/categories/{slug}?limit=100"), "/data/articles/data".into()));
+    }
+    // The topic index: each category with its first articles.
+    let index = "/api/v1/categories?articles=100&include_descendants=true";
+    for (i, _) in categories["data"].as_array().unwrap().iter().enumerate() {
+        lists.push((index.to_string(), format!("/data/{i}/articles")));
     }
     let mut seen = 0;
     for (list, at) in &lists {
@@ -191,6 +196,7 @@ async fn lists_are_read_from_the_stored_cards(app: TestApp) {
         ("/api/v1/tags/alpha", "/data/articles/data/0/title"),
         ("/api/v1/categories/web", "/data/articles/data/0/title"),
         ("/api/v1/series/saga", "/data/articles/data/0/title"),
+        ("/api/v1/categories?articles=1", "/data/0/articles/0/title"),
     ] {
         let page = reader.get(list, None).await.json();
         assert_eq!(page.pointer(at), Some(&json!("From the card")), "{list}: {page}");
