@@ -147,16 +147,23 @@ const PER_BATCH: u64 = 500;
 pub(crate) async fn refresh(db: &impl ConnectionTrait) -> Result<u64> {
     let backend = db.get_database_backend();
     let mut made = 0;
+    // Walked by key: on PostgreSQL the rows a batch deletes stay in the index until the
+    // transaction ends, and reading from the start each time went quadratic in a bulk load.
+    let mut after = 0;
     loop {
         let ids: Vec<i32> = {
             let mut sql = Sql::new(backend);
-            sql.push("SELECT article_id FROM card_dirty ORDER BY article_id LIMIT ").bind(PER_BATCH as i64);
+            sql.push("SELECT article_id FROM card_dirty WHERE article_id > ")
+                .bind(after)
+                .push(" ORDER BY article_id LIMIT ")
+                .bind(PER_BATCH as i64);
             let rows = db.query_all_raw(sql.build()).await?;
             rows.iter().map(|r| r.try_get_by_index::<i32>(0)).collect::<std::result::Result<_, _>>()?
         };
-        if ids.is_empty() {
+        let Some(&last) = ids.last() else {
             return Ok(made);
-        }
+        };
+        after = last;
         let rows = without_texts(article::Entity::find().filter(article::Column::Id.is_in(ids.iter().copied())))
             .all(db)
             .await?;
