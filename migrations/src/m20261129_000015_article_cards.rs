@@ -38,16 +38,20 @@ END;
 CREATE TRIGGER card_tag_link_delete AFTER DELETE ON article_tags BEGIN
   INSERT OR IGNORE INTO card_dirty (article_id) VALUES (OLD.article_id);
 END;
-CREATE TRIGGER card_tag_update AFTER UPDATE OF slug, name ON tags BEGIN
+CREATE TRIGGER card_tag_update AFTER UPDATE OF slug, name ON tags
+WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name BEGIN
   INSERT OR IGNORE INTO card_dirty (article_id) SELECT article_id FROM article_tags WHERE tag_id = NEW.id;
 END;
-CREATE TRIGGER card_category_update AFTER UPDATE OF slug, name ON categories BEGIN
+CREATE TRIGGER card_category_update AFTER UPDATE OF slug, name ON categories
+WHEN OLD.slug IS NOT NEW.slug OR OLD.name IS NOT NEW.name BEGIN
   INSERT OR IGNORE INTO card_dirty (article_id) SELECT id FROM articles WHERE category_id = NEW.id;
 END;
-CREATE TRIGGER card_series_update AFTER UPDATE OF slug, title ON series BEGIN
+CREATE TRIGGER card_series_update AFTER UPDATE OF slug, title ON series
+WHEN OLD.slug IS NOT NEW.slug OR OLD.title IS NOT NEW.title BEGIN
   INSERT OR IGNORE INTO card_dirty (article_id) SELECT id FROM articles WHERE series_id = NEW.id;
 END;
-CREATE TRIGGER card_author_update AFTER UPDATE OF display_name ON users BEGIN
+CREATE TRIGGER card_author_update AFTER UPDATE OF display_name ON users
+WHEN OLD.display_name IS NOT NEW.display_name BEGIN
   INSERT OR IGNORE INTO card_dirty (article_id) SELECT id FROM articles WHERE author_id = NEW.id;
 END;
 ";
@@ -66,7 +70,9 @@ const SQLITE_TRIGGER_NAMES: &[&str] = &[
 ];
 
 /// A deleted group or author is unlinked by a foreign-key action, which updates `articles`
-/// and so fires `card_article`.
+/// and so fires `card_article`. A mark is set by updating it when it is there (not `DO
+/// NOTHING`), so a writer holds its mark until it commits and a concurrent refresh cannot
+/// claim it early (see `content::cards::refresh`).
 const POSTGRES_TRIGGERS: &str = "\
 CREATE FUNCTION colophon_card_article() RETURNS trigger AS $$
 BEGIN
@@ -74,7 +80,7 @@ BEGIN
     DELETE FROM article_cards WHERE article_id = OLD.id;
     DELETE FROM card_dirty WHERE article_id = OLD.id;
   ELSE
-    INSERT INTO card_dirty (article_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
+    INSERT INTO card_dirty (article_id) VALUES (NEW.id) ON CONFLICT (article_id) DO UPDATE SET article_id = excluded.article_id;
   END IF;
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
@@ -83,10 +89,10 @@ CREATE TRIGGER card_article AFTER INSERT OR UPDATE OR DELETE ON articles
 CREATE FUNCTION colophon_card_tag_link() RETURNS trigger AS $$
 BEGIN
   IF TG_OP <> 'INSERT' THEN
-    INSERT INTO card_dirty (article_id) VALUES (OLD.article_id) ON CONFLICT DO NOTHING;
+    INSERT INTO card_dirty (article_id) VALUES (OLD.article_id) ON CONFLICT (article_id) DO UPDATE SET article_id = excluded.article_id;
   END IF;
   IF TG_OP <> 'DELETE' THEN
-    INSERT INTO card_dirty (article_id) VALUES (NEW.article_id) ON CONFLICT DO NOTHING;
+    INSERT INTO card_dirty (article_id) VALUES (NEW.article_id) ON CONFLICT (article_id) DO UPDATE SET article_id = excluded.article_id;
   END IF;
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
@@ -95,20 +101,24 @@ CREATE TRIGGER card_tag_link AFTER INSERT OR DELETE OR UPDATE OF article_id, tag
 CREATE FUNCTION colophon_card_group() RETURNS trigger AS $$
 BEGIN
   IF TG_TABLE_NAME = 'tags' THEN
-    INSERT INTO card_dirty (article_id) SELECT article_id FROM article_tags WHERE tag_id = NEW.id ON CONFLICT DO NOTHING;
+    INSERT INTO card_dirty (article_id) SELECT DISTINCT article_id FROM article_tags WHERE tag_id = NEW.id ON CONFLICT (article_id) DO UPDATE SET article_id = excluded.article_id;
   ELSIF TG_TABLE_NAME = 'categories' THEN
-    INSERT INTO card_dirty (article_id) SELECT id FROM articles WHERE category_id = NEW.id ON CONFLICT DO NOTHING;
+    INSERT INTO card_dirty (article_id) SELECT id FROM articles WHERE category_id = NEW.id ON CONFLICT (article_id) DO UPDATE SET article_id = excluded.article_id;
   ELSIF TG_TABLE_NAME = 'series' THEN
-    INSERT INTO card_dirty (article_id) SELECT id FROM articles WHERE series_id = NEW.id ON CONFLICT DO NOTHING;
+    INSERT INTO card_dirty (article_id) SELECT id FROM articles WHERE series_id = NEW.id ON CONFLICT (article_id) DO UPDATE SET article_id = excluded.article_id;
   ELSE
-    INSERT INTO card_dirty (article_id) SELECT id FROM articles WHERE author_id = NEW.id ON CONFLICT DO NOTHING;
+    INSERT INTO card_dirty (article_id) SELECT id FROM articles WHERE author_id = NEW.id ON CONFLICT (article_id) DO UPDATE SET article_id = excluded.article_id;
   END IF;
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
-CREATE TRIGGER card_tag AFTER UPDATE OF slug, name ON tags FOR EACH ROW EXECUTE FUNCTION colophon_card_group();
-CREATE TRIGGER card_category AFTER UPDATE OF slug, name ON categories FOR EACH ROW EXECUTE FUNCTION colophon_card_group();
-CREATE TRIGGER card_series AFTER UPDATE OF slug, title ON series FOR EACH ROW EXECUTE FUNCTION colophon_card_group();
-CREATE TRIGGER card_author AFTER UPDATE OF display_name ON users FOR EACH ROW EXECUTE FUNCTION colophon_card_group();
+CREATE TRIGGER card_tag AFTER UPDATE OF slug, name ON tags FOR EACH ROW
+  WHEN (OLD.slug IS DISTINCT FROM NEW.slug OR OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION colophon_card_group();
+CREATE TRIGGER card_category AFTER UPDATE OF slug, name ON categories FOR EACH ROW
+  WHEN (OLD.slug IS DISTINCT FROM NEW.slug OR OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION colophon_card_group();
+CREATE TRIGGER card_series AFTER UPDATE OF slug, title ON series FOR EACH ROW
+  WHEN (OLD.slug IS DISTINCT FROM NEW.slug OR OLD.title IS DISTINCT FROM NEW.title) EXECUTE FUNCTION colophon_card_group();
+CREATE TRIGGER card_author AFTER UPDATE OF display_name ON users FOR EACH ROW
+  WHEN (OLD.display_name IS DISTINCT FROM NEW.display_name) EXECUTE FUNCTION colophon_card_group();
 ";
 
 #[derive(DeriveMigrationName)]

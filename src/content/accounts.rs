@@ -141,7 +141,7 @@ impl Content {
             check_password(&mut c, "password", p);
         }
         c.finish()?;
-        let txn = self.begin_write().await?;
+        let txn = self.begin_exclusive_write().await?;
         let current = find_user(&txn, key).await?;
         if patch.role.is_some_and(|r| r.as_str() != current.role) && current.password_hash.is_none() {
             return Err(ContentError::field(

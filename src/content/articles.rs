@@ -212,7 +212,7 @@ pub struct ArticleQuery {
     pub page: PageArgs,
 }
 
-/// Which rows a status filter selects, judged by the status a reader would see now.
+/// What [`Content::plan_list`] found to read.
 enum Planned {
     /// Search by relevance, read already.
     Ranked(Page<ArticleView>),
@@ -261,6 +261,7 @@ impl ListPlan {
     }
 }
 
+/// Which rows a status filter selects, judged by the status a reader would see now.
 fn status_condition(status: ArticleStatus, now: DateTime<Utc>) -> Condition {
     use article::Column as C;
     let cond = Condition::all().add(C::DeletedAt.is_null());
@@ -574,10 +575,12 @@ impl Content {
     /// The same page as [`Content::articles`], as cards: the public list reads stored cards
     /// (see [`super::cards`]); editors' lists by status and search by relevance make theirs.
     pub async fn article_cards(&self, viewer: &Viewer, query: ArticleQuery) -> Result<Page<Card>> {
-        let now = self.now();
         let public = query.status.is_none();
         let order = query.order;
-        match self.plan_list(viewer, query).await? {
+        let planned = self.plan_list(viewer, query).await?;
+        // Statuses are judged after the plan's own reading of the time, never before it.
+        let now = self.now();
+        match planned {
             Planned::Ranked(page) => Ok(page.map(|v| Card::of(&v, now))),
             Planned::Page(plan) if public => {
                 let cards =

@@ -87,7 +87,7 @@ impl Content {
                 format!("is `{} {}`; this version reads `{FORMAT} {VERSION}`", b.format, b.version),
             ));
         }
-        let txn = self.begin_write().await?;
+        let txn = self.begin_exclusive_write().await?;
         let occupied = article::Entity::find().count(&txn).await?
             + tag::Entity::find().count(&txn).await?
             + category::Entity::find().count(&txn).await?

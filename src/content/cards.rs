@@ -143,30 +143,40 @@ const PER_BATCH: u64 = 500;
 
 /// Re-makes every dirty card, in the caller's write transaction: what the transaction
 /// changed is what it re-makes, before anyone can read the change. A write that touched no
-/// article pays one read of an empty table.
+/// article pays one statement on an empty table.
+///
+/// Each batch claims its marks (deletes them) before it reads the rows. On PostgreSQL a
+/// concurrent writer's trigger re-marks an article by updating its mark, so it either waits
+/// for this claim and marks the article again, or holds the mark until it commits and the
+/// claim passes over it: a card is never made from rows older than its last mark.
 pub(crate) async fn refresh(db: &impl ConnectionTrait) -> Result<u64> {
     let backend = db.get_database_backend();
     let mut made = 0;
     // Walked by key: on PostgreSQL the rows a batch deletes stay in the index until the
     // transaction ends, and reading from the start each time went quadratic in a bulk load.
-    let mut after = 0;
+    let mut after = i32::MIN;
     loop {
         let ids: Vec<i32> = {
             let mut sql = Sql::new(backend);
-            sql.push("SELECT article_id FROM card_dirty WHERE article_id > ")
-                .bind(after)
-                .push(" ORDER BY article_id LIMIT ")
-                .bind(PER_BATCH as i64);
+            sql.push(
+                "DELETE FROM card_dirty WHERE article_id IN \
+                 (SELECT article_id FROM card_dirty WHERE article_id > ",
+            )
+            .bind(after)
+            .push(" ORDER BY article_id LIMIT ")
+            .bind(PER_BATCH as i64)
+            .push(") RETURNING article_id");
             let rows = db.query_all_raw(sql.build()).await?;
-            rows.iter().map(|r| r.try_get_by_index::<i32>(0)).collect::<std::result::Result<_, _>>()?
+            let mut ids =
+                rows.iter().map(|r| r.try_get_by_index::<i32>(0)).collect::<std::result::Result<Vec<_>, _>>()?;
+            ids.sort_unstable();
+            ids
         };
         let Some(&last) = ids.last() else {
             return Ok(made);
         };
         after = last;
-        let rows = without_texts(article::Entity::find().filter(article::Column::Id.is_in(ids.iter().copied())))
-            .all(db)
-            .await?;
+        let rows = without_texts(article::Entity::find().filter(article::Column::Id.is_in(ids))).all(db).await?;
         let views = load_views(db, rows).await?;
         if !views.is_empty() {
             let mut sql = Sql::new(backend);
@@ -177,9 +187,6 @@ pub(crate) async fn refresh(db: &impl ConnectionTrait) -> Result<u64> {
             sql.push(" ON CONFLICT (article_id) DO UPDATE SET card = excluded.card");
             db.execute_raw(sql.build()).await?;
         }
-        let mut sql = Sql::new(backend);
-        sql.push("DELETE FROM card_dirty WHERE article_id IN ").bind_list(ids.iter().copied());
-        db.execute_raw(sql.build()).await?;
         made += views.len() as u64;
     }
 }

@@ -170,7 +170,7 @@ impl Content {
             patch.position,
         );
         c.finish()?;
-        let txn = self.begin_write().await?;
+        let txn = self.begin_exclusive_write().await?;
         let current = find_category(&txn, key, "").await?;
         let mut am: category::ActiveModel = current.clone().into();
         if let Some(n) = &patch.name {
@@ -230,7 +230,7 @@ impl Content {
     /// `reassign_to` names a category to take them over.
     pub async fn delete_category(&self, viewer: &Viewer, key: &str, reassign_to: Option<&str>) -> Result<()> {
         let principal = viewer.require_editor()?;
-        let txn = self.begin_write().await?;
+        let txn = self.begin_exclusive_write().await?;
         let current = find_category(&txn, key, "").await?;
         let articles = article::Entity::find().filter(article::Column::CategoryId.eq(current.id)).count(&txn).await?;
         let children = category::Entity::find().filter(category::Column::ParentId.eq(current.id)).count(&txn).await?;

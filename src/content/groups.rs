@@ -199,8 +199,10 @@ impl Content {
         page: &PageArgs,
     ) -> Result<HashMap<i32, Page<Card>>> {
         let (mut pages, pairs, size) = self.grouped_ids(grouping, groups, order, page).await?;
-        let mut cards = cards::public_cards_by_id(self.db(), pairs.iter().map(|(_, id)| *id), self.now()).await?;
-        fill_pages(&mut pages, pairs, size, order, |id| cards.remove(&id).map(|c| (c.key(order), c)));
+        let cards = cards::public_cards_by_id(self.db(), pairs.iter().map(|(_, id)| *id), self.now()).await?;
+        // `get`, not `remove`: with descendants, an article is on its category's page and its
+        // ancestors'.
+        fill_pages(&mut pages, pairs, size, order, |id| cards.get(&id).map(|c| (c.key(order), c.clone())));
         Ok(pages)
     }
 
@@ -500,7 +502,6 @@ async fn tag_links(db: &impl ConnectionTrait, article_ids: &[i32]) -> Result<Has
     Ok(out)
 }
 
-/// Article views for ids, loaded in one batch.
 /// Puts each pair's item (with its sort key, from `item`) on its group's page, in order; an
 /// item beyond a full page says there is a next one.
 fn fill_pages<T>(
@@ -523,6 +524,7 @@ fn fill_pages<T>(
     }
 }
 
+/// Article views for ids, loaded in one batch.
 pub(crate) async fn views_by_id(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i32>,

@@ -149,6 +149,20 @@ impl Content {
     /// timeout). A lane not had within that timeout (a command that opened a second write
     /// inside its first would wait on itself) is skipped, and the database decides as before.
     pub async fn begin_write(&self) -> Result<WriteTxn> {
+        self.begin_write_as(CardLock::Shared).await
+    }
+
+    /// A transaction for a command that renames or removes what other articles' list cards
+    /// show (a tag, category, series, an author's name). On PostgreSQL, writes take a shared
+    /// lock when they begin and these an exclusive one, so such a command runs alone.
+    /// Otherwise a concurrent write linking an article to a tag being renamed would make its
+    /// card with the old name, and the rename's trigger, not yet seeing the link, would not
+    /// mark it (see [`cards`]). Taken first, the lock cannot deadlock with the others.
+    pub async fn begin_exclusive_write(&self) -> Result<WriteTxn> {
+        self.begin_write_as(CardLock::Exclusive).await
+    }
+
+    async fn begin_write_as(&self, cards: CardLock) -> Result<WriteTxn> {
         let (options, lane) = match self.db.get_database_backend() {
             DbBackend::Sqlite => {
                 let options = TransactionOptions {
@@ -161,9 +175,26 @@ impl Content {
             _ => (TransactionOptions::default(), None),
         };
         let txn = self.db.begin_with_options(options).await?;
+        if self.db.get_database_backend() == DbBackend::Postgres {
+            let function = match cards {
+                CardLock::Shared => "pg_advisory_xact_lock_shared",
+                CardLock::Exclusive => "pg_advisory_xact_lock",
+            };
+            let sql = format!("SELECT {function}({CARD_LOCK_KEY})");
+            sea_orm::ConnectionTrait::execute_unprepared(&txn, &sql).await?;
+        }
         Ok(WriteTxn { txn, _lane: lane })
     }
 }
+
+/// How a write transaction holds the list cards' lock (see [`Content::begin_exclusive_write`]).
+enum CardLock {
+    Shared,
+    Exclusive,
+}
+
+/// The PostgreSQL advisory lock key of the list cards ("cards" in ASCII).
+const CARD_LOCK_KEY: i64 = 0x0063_6172_6473;
 
 /// As long as SQLite's busy timeout (`db::connect`).
 const WRITE_LANE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);

@@ -168,7 +168,7 @@ impl Content {
         let mut c = Checker::default();
         check(&mut c, patch.title.as_ref(), patch.slug.as_ref(), patch.description.clone().flatten().as_ref());
         c.finish()?;
-        let txn = self.begin_write().await?;
+        let txn = self.begin_exclusive_write().await?;
         let current = find_series(&txn, key).await?;
         let mut am: series::ActiveModel = current.clone().into();
         if let Some(t) = &patch.title {
@@ -201,7 +201,7 @@ impl Content {
     /// Refused with a conflict while articles belong to it.
     pub async fn delete_series(&self, viewer: &Viewer, key: &str) -> Result<()> {
         let principal = viewer.require_editor()?;
-        let txn = self.begin_write().await?;
+        let txn = self.begin_exclusive_write().await?;
         let s = find_series(&txn, key).await?;
         let n = article::Entity::find().filter(article::Column::SeriesId.eq(s.id)).count(&txn).await?;
         if n > 0 {

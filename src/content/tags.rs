@@ -227,7 +227,7 @@ impl Content {
             c.text("description", d, DESCRIPTION_MAX);
         }
         c.finish()?;
-        let txn = self.begin_write().await?;
+        let txn = self.begin_exclusive_write().await?;
         let current = find_tag(&txn, key).await?;
         let mut am: tag::ActiveModel = current.clone().into();
         if let Some(n) = &patch.name {
@@ -266,7 +266,7 @@ impl Content {
     /// deletes `source`, and keeps its slug resolving to `target`.
     pub async fn merge_tags(&self, viewer: &Viewer, source: &str, target: &str) -> Result<tag::Model> {
         let principal = viewer.require_editor()?;
-        let txn = self.begin_write().await?;
+        let txn = self.begin_exclusive_write().await?;
         let from = find_tag(&txn, source).await?;
         // The target is named in the request's body, not its address: a missing one is a bad
         // field (422 / BAD_USER_INPUT), where a missing source is 404.
@@ -310,7 +310,7 @@ impl Content {
     /// Deletes a tag and unlinks it from its articles.
     pub async fn delete_tag(&self, viewer: &Viewer, key: &str) -> Result<()> {
         let principal = viewer.require_editor()?;
-        let txn = self.begin_write().await?;
+        let txn = self.begin_exclusive_write().await?;
         let t = find_tag(&txn, key).await?;
         let affected = article_ids_with_tag(&txn, t.id).await?;
         let members = changes::announced_members(&txn, Grouping::Tag, t.id, self.now()).await?;

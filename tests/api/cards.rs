@@ -88,7 +88,12 @@ async fn no_list_entry_is_ever_stale(app: TestApp) {
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     let by_ada = res.json()["data"]["id"].as_str().unwrap().to_string();
     let a = app.create(json!({ "title": "Alpha one", "tags": ["Alpha"], "category": "Web", "series": "Saga" })).await;
-    let b = app.create(json!({ "title": "Beta one", "tags": ["Beta", "Alpha"], "category": "Data" })).await;
+    // A child category: with descendants, its articles are on its parent's entry too.
+    let res = app
+        .call(Method::POST, "/api/v1/categories", Some(&editor), Some(json!({ "name": "Frontend", "parent": "web" })))
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    let b = app.create(json!({ "title": "Beta one", "tags": ["Beta", "Alpha"], "category": "Frontend" })).await;
     let c = app.create(json!({ "title": "Saga three", "tags": ["Gamma"], "series": "Saga" })).await;
     let id = |x: &Value| x["id"].as_str().unwrap().to_string();
     let (a_id, b_id, c_id) = (id(&a), id(&b), id(&c));
@@ -96,6 +101,13 @@ async fn no_list_entry_is_ever_stale(app: TestApp) {
         app.publish(x, None).await;
     }
     assert!(assert_lists_fresh(&reader, "published").await >= 12);
+    let index = reader.get("/api/v1/categories?articles=10&include_descendants=true", None).await.json();
+    let titles = |slug: &str| -> Vec<String> {
+        let entry = index["data"].as_array().unwrap().iter().find(|c| c["slug"] == slug).unwrap();
+        entry["articles"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(titles("frontend"), ["Beta one"], "{index}");
+    assert!(titles("web").contains(&"Beta one".to_string()), "the child's article on its parent: {index}");
     // Every write re-made what it touched before it committed: nothing is left to make at
     // read time, and every article has its card.
     assert_eq!(count(&app, "SELECT COUNT(*) FROM card_dirty").await, 0);
