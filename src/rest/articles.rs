@@ -253,10 +253,16 @@ pub async fn card_entries(content: &Content, cards: &[&Card]) -> Result<Vec<Stri
 /// `{"data": head + "articles": list}`: a group's object (`head`, which must serialise as
 /// an object) with its page of articles as one more member.
 pub fn with_articles(head: &impl Serialize, list: &CardList) -> String {
-    let head = serde_json::to_string(head).expect("a group serialises");
-    let open = head.strip_suffix('}').expect("a group is a JSON object");
+    format!("{{\"data\":{}}}", with_member(head, "articles", &list.json))
+}
+
+/// `head` (which must serialise as a JSON object) with one more member, `name`, whose value
+/// is the JSON text `raw`.
+pub fn with_member(head: &impl Serialize, name: &str, raw: &str) -> String {
+    let head = serde_json::to_string(head).expect("a head serialises");
+    let open = head.strip_suffix('}').expect("a head is a JSON object");
     let sep = if open.len() > 1 { "," } else { "" };
-    format!("{{\"data\":{open}{sep}\"articles\":{}}}}}", list.json)
+    format!("{open}{sep}\"{name}\":{raw}}}")
 }
 
 #[derive(Debug, Serialize, ToSchema)]

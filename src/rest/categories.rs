@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::articles::{ArticleList, ArticleSummary, LIST_NAMES, card_entries, nullable, with_articles};
+use super::articles::{ArticleList, ArticleSummary, LIST_NAMES, card_entries, nullable, with_articles, with_member};
 use super::extract::{Auth, JsonBody, Path, QueryParams, Signed};
 use super::problem::{Problem, ReadErrors, WriteErrors};
 use super::tags::{created, group_page};
@@ -130,15 +130,11 @@ pub async fn list_categories(
         for (i, c) in tree.ordered().iter().enumerate() {
             let page = pages.get(&c.id);
             let head = CategoryEntry { category: dto(&tree, c, page.map(|p| p.total).unwrap_or(0)), articles: None };
-            let head = serde_json::to_string(&head).expect("a category serialises");
             let own: Vec<String> = entries.by_ref().take(page.map(|p| p.items.len()).unwrap_or(0)).collect();
             if i > 0 {
                 json.push(',');
             }
-            json.push_str(head.strip_suffix('}').expect("a category is a JSON object"));
-            json.push_str(",\"articles\":[");
-            json.push_str(&own.join(","));
-            json.push_str("]}");
+            json.push_str(&with_member(&head, "articles", &format!("[{}]", own.join(","))));
         }
         json.push_str("]}");
         return Ok(super::keyed(names, super::json_text(json)));
