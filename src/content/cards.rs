@@ -24,8 +24,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select};
 use serde::Serialize;
 
-use super::articles::{ArticleOrder, without_texts};
-use super::attach::load_views;
+use super::articles::{ArticleOrder, summaries_of};
 use super::cursor::SortKey;
 use super::error::Result;
 use super::model::{ArticleStatus, ArticleView};
@@ -177,8 +176,7 @@ pub(crate) async fn refresh(db: &impl ConnectionTrait) -> Result<u64> {
             return Ok(made);
         };
         after = last;
-        let rows = without_texts(article::Entity::find().filter(article::Column::Id.is_in(ids))).all(db).await?;
-        let views = load_views(db, rows).await?;
+        let views = views_of_ids(db, ids).await?;
         if !views.is_empty() {
             let mut sql = Sql::new(backend);
             sql.push("INSERT INTO article_cards (article_id, card) VALUES ");
@@ -265,11 +263,14 @@ pub(crate) async fn public_cards_by_id(
     let mut ids: Vec<i32> = ids.into_iter().collect();
     ids.sort_unstable();
     ids.dedup();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
+    let mut cards = HashMap::with_capacity(ids.len());
+    // A topic index asks for up to 100 articles of every category: in chunks, so no
+    // statement outgrows the databases' limits on bound values.
+    for chunk in ids.chunks(PER_BATCH as usize) {
+        let page = article::Entity::find().filter(article::Column::Id.is_in(chunk.iter().copied()));
+        cards.extend(public_cards_of(db, page, |outer| outer, now).await?.into_iter().map(|c| (c.id, c)));
     }
-    let page = article::Entity::find().filter(article::Column::Id.is_in(ids));
-    Ok(public_cards_of(db, page, |outer| outer, now).await?.into_iter().map(|c| (c.id, c)).collect())
+    Ok(cards)
 }
 
 /// Entries made from the rows, for cards not stored or dirty (a write in flight, or another
@@ -278,7 +279,11 @@ async fn made_now(db: &impl ConnectionTrait, ids: Vec<i32>, now: DateTime<Utc>) 
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = without_texts(article::Entity::find().filter(article::Column::Id.is_in(ids))).all(db).await?;
-    let views = load_views(db, rows).await?;
+    let views = views_of_ids(db, ids).await?;
     Ok(views.iter().map(|v| (v.row.id, Card::of(v, now))).collect())
+}
+
+/// The summaries of these articles with their links, in one statement (the lists' own read).
+async fn views_of_ids(db: &impl ConnectionTrait, ids: Vec<i32>) -> Result<Vec<ArticleView>> {
+    summaries_of(db, article::Entity::find().filter(article::Column::Id.is_in(ids)), |outer| outer).await
 }

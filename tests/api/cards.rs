@@ -219,3 +219,21 @@ async fn lists_are_read_from_the_stored_cards(app: TestApp) {
     let page = reader.get("/api/v1/articles?status=published", Some(&editor)).await.json();
     assert_eq!(page["data"][0]["title"], "Alpha one", "{page}");
 }
+
+db_test!(a_topic_index_of_many_cards_reads_them_in_bounded_statements);
+async fn a_topic_index_of_many_cards_reads_them_in_bounded_statements(app: TestApp) {
+    // More cards than one statement reads (500), over every category at once.
+    colophon::seed::synthetic(app.content.db(), 1_200, 5, |_| {}).await.unwrap();
+    let reader = uncached(&app);
+    let index = reader.get("/api/v1/categories?articles=100&include_descendants=true", None).await;
+    assert_eq!(index.status, StatusCode::OK, "{}", index.text);
+    let index = index.json();
+    let mut shown = 0;
+    for c in index["data"].as_array().unwrap() {
+        let count = c["article_count"].as_u64().unwrap();
+        let listed = c["articles"].as_array().unwrap().len() as u64;
+        assert_eq!(listed, count.min(100), "{}: {count} articles, {listed} listed", c["slug"]);
+        shown += listed;
+    }
+    assert!(shown > 500, "only {shown} entries: the bound was not reached");
+}
